@@ -1,0 +1,162 @@
+"""The normalized job model every layer speaks.
+
+Five providers describe their jobs in five shapes; each provider module maps
+its wire format onto these immutable models, and nothing above the providers
+ever sees a native payload except as ``Job.raw``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+__all__ = [
+    "TERMINAL_STATES",
+    "HealthState",
+    "Job",
+    "JobItem",
+    "JobState",
+    "ProviderHealth",
+]
+
+
+class JobState(StrEnum):
+    """A job's state, the same words for every provider."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    PAUSED = "paused"
+    SUCCEEDED = "succeeded"
+    PARTIAL = "partial"
+    FAILED = "failed"
+    CANCELED = "canceled"
+    UNKNOWN = "unknown"
+
+    @property
+    def terminal(self) -> bool:
+        """True once the job can no longer change at the provider."""
+        return self in TERMINAL_STATES
+
+    @property
+    def problem(self) -> bool:
+        """True for states a user should look at: failures, partials, unknowns."""
+        return self in (JobState.FAILED, JobState.PARTIAL, JobState.UNKNOWN)
+
+
+TERMINAL_STATES: frozenset[JobState] = frozenset(
+    {JobState.SUCCEEDED, JobState.PARTIAL, JobState.FAILED, JobState.CANCELED}
+)
+
+
+def _require_utc(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValueError("timestamps must be timezone-aware")
+    return value
+
+
+class JobItem(BaseModel):
+    """One unit of work inside a job: an image, a file, a subtask, an output."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    """The item's identifier at the provider (or its index when it has none)."""
+    label: str = ""
+    """A short human description: a file name, a label and score, a node name."""
+    state: JobState = JobState.UNKNOWN
+    """The item's own state."""
+    error: str | None = None
+    """Why the item failed, in the provider's words."""
+    url: str | None = None
+    """Where the item's input or output lives, when the provider says."""
+
+
+class Job(BaseModel):
+    """A job at a provider, normalized.
+
+    ``raw`` keeps the payload exactly as received so that nothing the
+    provider said is lost; every other field is derived from it by the
+    provider's ``parse``.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    """The provider kind (one of ``jobtui.providers.KINDS``)."""
+    provider: str
+    """The configured provider name; defaults to the kind."""
+    id: str
+    """The job's identifier at the provider."""
+    state: JobState
+    """The normalized state."""
+    raw_status: str | None = None
+    """The provider's own status word, kept verbatim."""
+    created_at: datetime | None = None
+    """When the job was created (UTC)."""
+    started_at: datetime | None = None
+    """When the job started running (UTC)."""
+    updated_at: datetime | None = None
+    """When the provider last changed the job (UTC)."""
+    finished_at: datetime | None = None
+    """When the job reached a terminal state (UTC)."""
+    progress: float | None = Field(default=None, ge=0.0, le=1.0)
+    """Fraction done, 0.0 to 1.0, when the provider reports it."""
+    queue_position: int | None = None
+    """Position in the provider's queue, when waiting."""
+    queue_length: int | None = None
+    """Length of the provider's queue, when waiting."""
+    summary: str = ""
+    """One human line: the outcome, the progress, or the failure."""
+    error: str | None = None
+    """The job-level error, in the provider's words."""
+    items: tuple[JobItem, ...] = ()
+    """The job's items, each with its own state."""
+    raw: Any = None
+    """The payload as received."""
+
+    _check_created = field_validator(
+        "created_at", "started_at", "updated_at", "finished_at"
+    )(_require_utc)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The job's identity across the app: (provider name, id)."""
+        return (self.provider, self.id)
+
+
+class HealthState(StrEnum):
+    """How a provider is doing, from the poller's point of view."""
+
+    OK = "ok"
+    DEGRADED = "degraded"
+    AUTH_FAILED = "auth_failed"
+    RATE_LIMITED = "rate_limited"
+    UNREACHABLE = "unreachable"
+
+
+class ProviderHealth(BaseModel):
+    """The poller's view of one configured provider."""
+
+    model_config = ConfigDict(frozen=True)
+
+    provider: str
+    """The configured provider name."""
+    kind: str
+    """The provider kind."""
+    state: HealthState = HealthState.OK
+    """Current health."""
+    last_error: str | None = None
+    """The most recent failure's message, secrets removed."""
+    last_latency: float | None = None
+    """Seconds taken by the most recent request."""
+    next_retry_at: datetime | None = None
+    """When polling resumes after a back-off, if it is backing off."""
+    requests: int = 0
+    """Requests sent since start."""
+    failures: int = 0
+    """Requests that failed since start."""
+    paused: bool = False
+    """True when polling is stopped until a retry (auth failure) or by the user."""

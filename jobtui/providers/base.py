@@ -1,0 +1,114 @@
+"""What every provider module offers, and the pieces they share.
+
+A provider module holds three things: pydantic models of its wire format,
+a pure ``parse(payload, provider=...) -> Job``, and a ``Provider`` subclass
+that talks HTTP (auth included) and turns every failure into a ``FetchError``.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from jobtui.config_model import ProviderConfig
+from jobtui.model import Job
+
+__all__ = [
+    "Provider",
+    "to_utc",
+]
+
+_SECONDS_CUTOFF = 10**11
+"""Epoch values below this are seconds, above it milliseconds (10^11 s is year 5138)."""
+
+
+def to_utc(value: object) -> datetime | None:
+    """Read a provider timestamp as an aware UTC datetime, or None.
+
+    Accepts epoch milliseconds or seconds (a value below 10^11 is seconds),
+    numeric strings, and ISO 8601 text with ``Z`` or an offset (naive text is
+    taken as UTC). Anything unreadable is None: a bad timestamp must never
+    make a whole job unreadable.
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            return to_utc(float(text))
+        except ValueError:
+            pass
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            return None
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    if isinstance(value, int | float):
+        number = float(value)
+        if not math.isfinite(number) or number < 0:
+            return None
+        seconds = number if number < _SECONDS_CUTOFF else number / 1000.0
+        try:
+            return datetime.fromtimestamp(seconds, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    return None
+
+
+class Provider(ABC):
+    """One configured provider: HTTP access to its jobs.
+
+    Instances own one ``httpx.AsyncClient`` (created lazily, closed by
+    ``aclose``). Every public coroutine returns or raises only ``FetchError``
+    for provider trouble; nothing else escapes.
+    """
+
+    kind: ClassVar[str]
+    """The provider kind."""
+    batch_size: ClassVar[int] = 1
+    """How many ids one ``fetch`` call handles in a single request at most (1: no batching)."""
+    supports_cancel: ClassVar[bool] = False
+    """Whether ``cancel`` is offered."""
+    supports_discover: ClassVar[bool] = False
+    """Whether ``discover`` can list jobs (it also needs its setting, see ``can_discover``)."""
+    default_rate_limit: ClassVar[float | None] = None
+    """Requests per second when the config sets none (Tensor.Art documents 5)."""
+
+    def __init__(self, config: ProviderConfig) -> None:
+        self.config = config
+
+    @property
+    def name(self) -> str:
+        """The configured provider name."""
+        return self.config.name
+
+    @property
+    def can_discover(self) -> bool:
+        """True when ``discover`` has what it needs in the config."""
+        return False
+
+    @abstractmethod
+    def parse(self, payload: object) -> Job:
+        """Normalize one job payload (pure; raises ``PayloadError``)."""
+
+    @abstractmethod
+    async def fetch(self, ids: Sequence[str]) -> list[Job | Any]:
+        """Fetch the jobs ``ids``: one ``Job`` or ``FetchError`` per id, in order."""
+
+    async def cancel(self, job_id: str) -> Job | None:
+        """Ask the provider to cancel a job; returns the job when the answer carries it."""
+        raise NotImplementedError(f"{self.kind} jobs cannot be canceled")
+
+    async def discover(self) -> list[str]:
+        """List job ids the provider knows for the configured app or feed."""
+        raise NotImplementedError(f"{self.kind} cannot list jobs")
+
+    async def aclose(self) -> None:
+        """Close the HTTP client."""
