@@ -1,0 +1,138 @@
+"""Clipboard: OSC 52 bytes, tmux passthrough, the size cap, native tools, the driver path."""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import stat
+from pathlib import Path
+
+from textual.app import App
+
+from jobtui.tui.clipboard import (
+    ClipboardMethod,
+    copy_text,
+    driver_writer,
+    is_remote,
+    osc52_sequence,
+)
+
+SSH = {"SSH_CONNECTION": "10.0.0.1 5000 10.0.0.2 22", "PATH": "/nonexistent"}
+
+
+def test_osc52_sequence_bytes() -> None:
+    assert osc52_sequence("hello") == "\x1b]52;c;aGVsbG8=\x07"
+    assert osc52_sequence("é") == "\x1b]52;c;w6k=\x07"
+
+
+def test_tmux_passthrough_wraps_and_doubles_escapes() -> None:
+    assert osc52_sequence("hello", tmux=True) == "\x1bPtmux;\x1b\x1b]52;c;aGVsbG8=\x07\x1b\\"
+
+
+def test_over_ssh_the_terminal_gets_osc52_through_the_writer(tmp_path: Path) -> None:
+    written: list[str] = []
+    result = copy_text("job 269999729", written.append, env=SSH, state_dir=tmp_path)
+    assert result.method is ClipboardMethod.OSC52
+    assert written == [osc52_sequence("job 269999729")]
+    assert result.message == "Copied 13 characters (terminal clipboard, OSC 52)"
+
+
+def test_inside_tmux_the_sequence_is_wrapped(tmp_path: Path) -> None:
+    written: list[str] = []
+    env = {**SSH, "TMUX": "/tmp/tmux-0/default,1234,0"}
+    result = copy_text("x", written.append, env=env, state_dir=tmp_path)
+    assert result.method is ClipboardMethod.OSC52_TMUX
+    assert written == ["\x1bPtmux;\x1b\x1b]52;c;eA==\x07\x1b\\"]
+
+
+def test_too_big_for_osc52_goes_to_a_private_file(tmp_path: Path) -> None:
+    written: list[str] = []
+    text = "ü" * 40_000  # 80,000 bytes -> 106,668 base64 characters
+    result = copy_text(text, written.append, env=SSH, state_dir=tmp_path / "state")
+    assert result.method is ClipboardMethod.FILE
+    assert written == []
+    path = Path(result.detail)
+    assert path.parent == tmp_path / "state"
+    assert path.read_text(encoding="utf-8") == text
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert str(path) in result.message and "40,000 characters" in result.message
+
+
+def test_just_under_the_cap_still_uses_osc52(tmp_path: Path) -> None:
+    written: list[str] = []
+    text = "a" * 75_000  # exactly 100,000 base64 characters
+    result = copy_text(text, written.append, env=SSH, state_dir=tmp_path)
+    assert result.method is ClipboardMethod.OSC52
+    payload = written[0].removeprefix("\x1b]52;c;").removesuffix("\x07")
+    assert base64.b64decode(payload).decode() == text
+
+
+def _fake_tool(bin_dir: Path, name: str, sink: Path, exit_code: int = 0) -> None:
+    bin_dir.mkdir(exist_ok=True)
+    tool = bin_dir / name
+    tool.write_text(f"#!/bin/sh\n/bin/cat > '{sink}'\nexit {exit_code}\n")
+    tool.chmod(0o755)
+
+
+def test_local_session_uses_a_native_tool(tmp_path: Path) -> None:
+    sink = tmp_path / "clip"
+    _fake_tool(tmp_path / "bin", "xclip", sink)
+    env = {"DISPLAY": ":0", "PATH": str(tmp_path / "bin")}
+    written: list[str] = []
+    result = copy_text(
+        "ünïcode ✓",
+        written.append,
+        env=env,
+        state_dir=tmp_path,
+        which=lambda name: shutil.which(name, path=env["PATH"]),
+    )
+    assert result.method is ClipboardMethod.NATIVE and result.detail == "xclip"
+    assert sink.read_text(encoding="utf-8") == "ünïcode ✓"
+    assert written == []
+    assert result.message == "Copied 9 characters with xclip"
+
+
+def test_wayland_tool_first_and_failing_tool_falls_back(tmp_path: Path) -> None:
+    _fake_tool(tmp_path / "bin", "wl-copy", tmp_path / "wl", exit_code=1)
+    _fake_tool(tmp_path / "bin", "xsel", tmp_path / "xsel")
+    env = {"DISPLAY": ":0", "WAYLAND_DISPLAY": "wayland-0", "PATH": str(tmp_path / "bin")}
+    result = copy_text(
+        "a", [].append, env=env, which=lambda name: shutil.which(name, path=env["PATH"])
+    )
+    assert (tmp_path / "wl").read_text() == "a"  # tried first
+    assert result.detail == "xsel"
+
+
+def test_over_ssh_native_tools_are_ignored(tmp_path: Path) -> None:
+    sink = tmp_path / "clip"
+    _fake_tool(tmp_path / "bin", "xclip", sink)
+    env = {**SSH, "DISPLAY": "localhost:10.0", "PATH": str(tmp_path / "bin")}
+    written: list[str] = []
+    result = copy_text(
+        "a", written.append, env=env, which=lambda name: shutil.which(name, path=env["PATH"])
+    )
+    assert result.method is ClipboardMethod.OSC52
+    assert not sink.exists()
+
+
+def test_is_remote() -> None:
+    assert is_remote({"SSH_TTY": "/dev/pts/1"})
+    assert is_remote({"SSH_CONNECTION": "a b c d"})
+    assert not is_remote({"DISPLAY": ":0"})
+
+
+async def test_driver_writer_reaches_the_textual_driver(tmp_path: Path) -> None:
+    app: App[None] = App()
+    async with app.run_test() as pilot:
+        driver = app._driver
+        assert driver is not None
+        sent: list[str] = []
+        original = driver.write
+        driver.write = sent.append  # type: ignore[method-assign]
+        try:
+            result = copy_text("hi", driver_writer(app), env=SSH, state_dir=tmp_path)
+        finally:
+            driver.write = original  # type: ignore[method-assign]
+        await pilot.pause()
+    assert result.method is ClipboardMethod.OSC52
+    assert sent == ["\x1b]52;c;aGk=\x07"]
