@@ -1,0 +1,166 @@
+"""Tensor.Art TAMS wire format: the ``GET /v1/jobs/{jobId}`` answer as published.
+
+The models follow the documented schema field by field and stay tolerant:
+unknown fields are kept (``extra="allow"``), enum-like fields are plain
+strings so a status added tomorrow is data rather than an error, and every
+block is optional because only the info block matching the job's status is
+sent. A field of the wrong *shape* (an object where a list belongs, a number
+where the status word belongs) is a validation error, which ``parse`` turns
+into a ``PayloadError``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+__all__ = [
+    "Image",
+    "ImageMeta",
+    "ProcessingImage",
+    "RunningInfo",
+    "SuccessInfo",
+    "TensorartJob",
+    "TensorartJobEnvelope",
+    "WorkflowFinishItem",
+    "WorkflowNode",
+]
+
+
+def _id_text(value: object) -> object:
+    """Ids are uint64 carried as strings; accept a bare integer too, never a bool."""
+    if isinstance(value, bool):
+        raise ValueError("an id must be a string or an integer")
+    if isinstance(value, int):
+        return str(value)
+    return value
+
+
+def _scalar_text(value: object) -> object:
+    """Numeric strings (``queueRank``) and timestamps arrive as text or numbers."""
+    if isinstance(value, bool):
+        raise ValueError("expected a string or a number")
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+IdText = Annotated[str, BeforeValidator(_id_text)]
+"""An identifier, kept as text whatever JSON type carried it."""
+ScalarText = Annotated[str, BeforeValidator(_scalar_text)]
+"""A number or timestamp the API sends as a string (a bare number is accepted)."""
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(
+        extra="allow", frozen=True, alias_generator=to_camel, populate_by_name=True
+    )
+
+
+class ImageMeta(_Wire):
+    """``meta.image``: the output's format and size."""
+
+    format: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+class ImageMetaBlock(_Wire):
+    """``meta``: wraps ``image``."""
+
+    image: ImageMeta | None = None
+
+
+class Image(_Wire):
+    """An output image or video (``successInfo.images[]``, ``resourceImage``)."""
+
+    id: IdText | None = None
+    url: str | None = None
+    expired_in: ScalarText | None = None
+    """When the URL stops working: a duration or an instant, see ``tensorart.expiry_text``."""
+    meta: ImageMetaBlock | None = None
+
+
+class ProcessingImage(_Wire):
+    """``runningInfo.processingImages[]``: an image being generated."""
+
+    resource_image: Image | None = None
+    progress: float | None = None
+
+
+class WorkflowNode(_Wire):
+    """One node of a workflow run (node id → this, in ``nodes``)."""
+
+    status: str | None = None
+    """DEFAULT, INIT, RUNNING, SUCCESS or FAILED (kept as text)."""
+    progress: float | None = None
+    output_ui: Any = None
+
+
+class WorkflowFinishItem(_Wire):
+    """``workflowFinishItem``: the workflow run behind the job."""
+
+    status: str | None = None
+    progress: float | None = None
+    step: float | None = None
+    id: IdText | None = None
+    ctime: ScalarText | None = None
+    mtime: ScalarText | None = None
+    nodes: dict[str, WorkflowNode] | None = None
+    finished_nodes: Any = None
+    """Documented only as "object": a map keyed by node id, or a list of ids."""
+
+
+class WaitingInfo(_Wire):
+    """``waitingInfo`` (WAITING): the job's place in the queue, as numeric strings."""
+
+    queue_rank: ScalarText | None = None
+    queue_len: ScalarText | None = None
+
+
+class FailedInfo(_Wire):
+    """``failedInfo`` (FAILED): why, and whether resubmitting may help."""
+
+    reason: str | None = None
+    code: str | None = None
+    """DEFAULT, TRANSITORY_ERROR (resubmitting may work) or FATAL_ERROR."""
+
+
+class RunningInfo(_Wire):
+    """``runningInfo`` (RUNNING)."""
+
+    processing_images: list[ProcessingImage] | None = None
+    workflow_finish_item: WorkflowFinishItem | None = None
+
+
+class SuccessInfo(_Wire):
+    """``successInfo`` (SUCCESS): the final outputs."""
+
+    images: list[Image] | None = None
+    videos: list[Image] | None = None
+    workflow_finish_item: WorkflowFinishItem | None = None
+
+
+class TensorartJob(_Wire):
+    """The ``job`` object."""
+
+    id: IdText
+    status: str | None = None
+    """The status word; absent means the zero value ``DEFAULT``."""
+    credits: float | None = None
+    waiting_info: WaitingInfo | None = None
+    failed_info: FailedInfo | None = None
+    running_info: RunningInfo | None = None
+    success_info: SuccessInfo | None = None
+    ctime: ScalarText | None = None
+    """Not in the published schema; read when a deployment sends it."""
+    mtime: ScalarText | None = None
+    """Not in the published schema; read when a deployment sends it."""
+
+
+class TensorartJobEnvelope(_Wire):
+    """The whole response body: ``{"job": {...}}``."""
+
+    job: TensorartJob = Field(...)
