@@ -1,0 +1,236 @@
+"""``jobtui status`` and ``jobtui watch``: the engine without a screen.
+
+``status`` refreshes the watched jobs once and prints them; ``watch`` keeps
+refreshing and prints each state change. Both work with no TTY and with
+providers down: a job that could not be fetched still has its row, carrying
+the failure as ``poll_error``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from jobtui.engine import Engine, Event, JobChanged
+from jobtui.model import Job, JobState
+from jobtui.store import Store, WatchedJob
+from jobtui.textsafe import visible
+
+__all__ = ["job_row", "register", "run_status", "run_watch"]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_TIMEOUT = 3
+BAD_ENDINGS = frozenset({JobState.FAILED, JobState.PARTIAL, JobState.CANCELED})
+STATE_NAMES = [state.value for state in JobState]
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``status`` and ``watch`` commands."""
+    status = subparsers.add_parser(
+        "status", help="refresh the watched jobs once and print them", description=__doc__
+    )
+    status.add_argument("--all", action="store_true", help="refresh finished jobs too")
+    status.add_argument("--json", action="store_true", help="print a JSON array of job rows")
+    status.add_argument("--provider", metavar="P", help="only this configured provider")
+    status.add_argument("--state", metavar="S", choices=STATE_NAMES, help="only jobs in state S")
+    status.set_defaults(handler=run_status)
+
+    watch = subparsers.add_parser("watch", help="keep refreshing and print each state change")
+    watch.add_argument(
+        "--until-done", action="store_true", help="exit when every watched job has finished"
+    )
+    watch.add_argument(
+        "--timeout", metavar="S", type=float, help="give up after S seconds (exit code 3)"
+    )
+    watch.add_argument("--json", action="store_true", help="print changes as JSON lines")
+    watch.add_argument("--provider", metavar="P", help="only this configured provider")
+    watch.set_defaults(handler=run_watch)
+
+
+def job_row(watched: WatchedJob) -> dict[str, Any]:
+    """One job as ``status --json`` prints it: Job fields without ``raw``, plus poll fields."""
+    job = watched.job or Job(
+        kind=watched.kind, provider=watched.provider, id=watched.id, state=watched.state
+    )
+    row: dict[str, Any] = job.model_dump(mode="json", exclude={"raw"})
+    # A 404 marks the row unknown while the last good snapshot is kept.
+    row["state"] = watched.state.value
+    row["poll_error"] = watched.poll_error
+    row["polled_at"] = watched.polled_at.isoformat() if watched.polled_at else None
+    return row
+
+
+def _open(args: argparse.Namespace) -> tuple[Any, Store]:
+    from jobtui.config import load_config, store_path
+
+    config = load_config(Path(args.config) if args.config else None)
+    path = store_path(args.store)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return config, Store(path)
+
+
+def _selected(
+    jobs: Iterable[WatchedJob], provider: str | None, state: str | None = None
+) -> list[WatchedJob]:
+    chosen = [
+        j
+        for j in jobs
+        if (provider is None or j.provider == provider) and (state is None or j.state == state)
+    ]
+    return sorted(chosen, key=lambda j: (j.provider, j.added_at, j.id))
+
+
+def _ago(moment: datetime | None, now: datetime) -> str:
+    if moment is None:
+        return "never"
+    seconds = int((now - moment).total_seconds())
+    if seconds < 60:
+        return f"{max(seconds, 0)}s ago"
+    if seconds < 3600:
+        return f"{seconds // 60}m ago"
+    return f"{seconds // 3600}h ago"
+
+
+def _print_table(rows: Sequence[WatchedJob], now: datetime, out: TextIO) -> None:
+    headers = ("PROVIDER", "ID", "STATE", "SUMMARY", "POLLED")
+    table: list[tuple[str, ...]] = [headers]
+    for j in rows:
+        summary = j.job.summary if j.job is not None else ""
+        if j.poll_error:
+            summary = f"{summary} [poll error: {j.poll_error}]".strip()
+        cells = (j.provider, j.id, j.state.value, summary, _ago(j.polled_at, now))
+        table.append(tuple(visible(cell) for cell in cells))
+    widths = [min(60, max(len(row[i]) for row in table)) for i in range(len(headers))]
+    for row in table:
+        line = "  ".join(cell[:w].ljust(w) for cell, w in zip(row, widths, strict=True))
+        out.write(line.rstrip() + "\n")
+
+
+def run_status(args: argparse.Namespace) -> int:
+    """Refresh once, then print a table or a JSON array."""
+    config, store = _open(args)
+    try:
+        jobs = asyncio.run(_status(config, store, args))
+    finally:
+        store.close()
+    rows = _selected(jobs.values(), args.provider, args.state)
+    if args.json:
+        json.dump([job_row(j) for j in rows], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        from jobtui.engine import SystemClock
+
+        _print_table(rows, SystemClock().now(), sys.stdout)
+    return EXIT_OK
+
+
+async def _status(config: Any, store: Store, args: argparse.Namespace) -> dict[Any, WatchedJob]:
+    engine = Engine(config, store)
+    try:
+        providers = [args.provider] if args.provider else None
+        await engine.sweep(all_jobs=args.all, providers=providers)
+        return dict(engine.jobs())
+    finally:
+        await engine.aclose()
+
+
+def _change_line(event: JobChanged, previous: JobState | None, as_json: bool) -> str:
+    job = event.job
+    at = (job.polled_at or job.added_at).isoformat()
+    summary = job.job.summary if job.job is not None else (job.poll_error or "")
+    if as_json:
+        record = {
+            "provider": job.provider,
+            "id": job.id,
+            "from": previous.value if previous else None,
+            "to": job.state.value,
+            "at": at,
+            "summary": summary,
+        }
+        return json.dumps(record)
+    start = previous.value if previous else "-"
+    text = f"{at}  {job.provider}  {job.id}  {start} -> {job.state.value}  {summary}"
+    return visible(text)
+
+
+class _Progress:
+    """Watch bookkeeping: last printed state per job, and when the watch is over."""
+
+    def __init__(self, jobs: Mapping[tuple[str, str], WatchedJob], provider: str | None) -> None:
+        self.provider = provider
+        self.states = {k: j.state for k, j in jobs.items() if provider in (None, j.provider)}
+        self.done = asyncio.Event()
+
+    def tally(self) -> tuple[int, int, int]:
+        finished = sum(1 for s in self.states.values() if s.terminal)
+        failed = sum(1 for s in self.states.values() if s in BAD_ENDINGS)
+        return finished, failed, len(self.states)
+
+
+def run_watch(args: argparse.Namespace) -> int:
+    """Keep refreshing; print each state change; exit 0, 1 or 3 (see DESIGN.md)."""
+    config, store = _open(args)
+    try:
+        return asyncio.run(_watch(config, store, args, sys.stdout, sys.stderr))
+    finally:
+        store.close()
+
+
+async def _watch(
+    config: Any, store: Store, args: argparse.Namespace, out: TextIO, err: TextIO
+) -> int:
+    engine = Engine(config, store)
+    await engine.load()
+    progress = _Progress(engine.jobs(), args.provider)
+    live = err.isatty()
+
+    def show() -> None:
+        # The live line is for a person at a terminal; pipes and logs get changes only.
+        if live:
+            finished, failed, total = progress.tally()
+            err.write(f"\r\x1b[K{finished:,} of {total:,} done, {failed:,} failed")
+            err.flush()
+
+    def on_events(batch: Sequence[Event]) -> None:
+        for event in batch:
+            if not isinstance(event, JobChanged):
+                continue
+            key = (event.job.provider, event.job.id)
+            if args.provider not in (None, event.job.provider):
+                continue
+            before = progress.states.get(key)
+            progress.states[key] = event.job.state
+            if before is not None and before == event.job.state:
+                continue
+            if live:
+                err.write("\r\x1b[K")
+            out.write(_change_line(event, before, args.json) + "\n")
+            out.flush()
+        show()
+        if args.until_done and all(s.terminal for s in progress.states.values()):
+            progress.done.set()
+
+    unsubscribe = engine.subscribe(on_events)
+    show()
+    if args.until_done and all(s.terminal for s in progress.states.values()):
+        progress.done.set()
+    runner = asyncio.create_task(engine.run())
+    try:
+        await asyncio.wait_for(progress.done.wait(), timeout=args.timeout)
+    except TimeoutError:
+        return EXIT_TIMEOUT
+    finally:
+        unsubscribe()
+        await engine.aclose()
+        await runner
+        if live:
+            err.write("\n")
+    failed = any(s in BAD_ENDINGS for s in progress.states.values())
+    return EXIT_FAILED if failed else EXIT_OK

@@ -1,0 +1,272 @@
+"""The Engine: the watch list, one poller per provider, the store, and events."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from datetime import timedelta
+
+from jobtui.config_model import Config
+from jobtui.engine.clock import Clock, SystemClock
+from jobtui.engine.events import EventHub, JobChanged, JobRemoved, Subscriber
+from jobtui.engine.poller import ProviderPoller
+from jobtui.engine.watchlist import discover_jobs, load_watch_list
+from jobtui.engine.writer import JobModel, StoreWriter
+from jobtui.errors import ConfigError, FetchCategory, FetchError, JobtuiError
+from jobtui.model import HealthState, ProviderHealth
+from jobtui.providers.base import Provider
+from jobtui.store import PollOutcome, Store, WatchedJob
+
+__all__ = ["Engine"]
+
+log = logging.getLogger(__name__)
+
+
+def _create_providers(config: Config) -> tuple[dict[str, Provider], dict[str, str]]:
+    from jobtui.providers import create_provider
+
+    providers: dict[str, Provider] = {}
+    broken: dict[str, str] = {}
+    for name, provider_config in config.providers.items():
+        try:
+            providers[name] = create_provider(provider_config)
+        except JobtuiError as exc:
+            broken[name] = str(exc)
+    return providers, broken
+
+
+class Engine:
+    """Keeps every watched job fresh within each provider's budget.
+
+    Each provider polls in its own task; results reach the store through one
+    writer and subscribers through coalesced event batches. The engine knows
+    nothing of any user interface.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        *,
+        clock: Clock | None = None,
+        providers: Mapping[str, Provider] | None = None,
+        tick: float = 0.1,
+        rng: random.Random | None = None,
+        discover: bool = True,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.paused = False
+        self.interval_scale = 1.0
+        self._discover = discover
+        self._rng = rng if rng is not None else random.Random()
+        self._jobs: JobModel = {}
+        self._hub = EventHub(tick)
+        self._writer = StoreWriter(store, self._jobs, self._hub)
+        broken: dict[str, str] = {}
+        if providers is None:
+            providers, broken = _create_providers(config)
+        self._providers = dict(providers)
+        self._pollers = {
+            name: ProviderPoller(
+                provider,
+                self._jobs,
+                self._writer,
+                self._hub,
+                self.clock,
+                rng=self._rng,
+                scale=lambda: self.interval_scale,
+                paused=lambda: self.paused,
+            )
+            for name, provider in self._providers.items()
+        }
+        self._broken = {
+            name: ProviderHealth(
+                provider=name,
+                kind=config.providers[name].kind,
+                state=HealthState.AUTH_FAILED,
+                last_error=message,
+                paused=True,
+            )
+            for name, message in broken.items()
+        }
+        self._loaded = False
+        self._load_lock = asyncio.Lock()
+        self._stop = asyncio.Event()
+
+    # -- reading -----------------------------------------------------------
+
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        """Receive coalesced event batches, at most one per tick; returns unsubscribe."""
+        return self._hub.subscribe(callback)
+
+    def jobs(self) -> Mapping[tuple[str, str], WatchedJob]:
+        """The in-memory watch list, in step with the store."""
+        return self._jobs
+
+    def health(self) -> Mapping[str, ProviderHealth]:
+        """Each configured provider's health."""
+        result = dict(self._broken)
+        result.update({name: poller.health for name, poller in self._pollers.items()})
+        return result
+
+    @property
+    def writes(self) -> int:
+        """Store transactions written by polls so far."""
+        return self._writer.transactions
+
+    # -- lifecycle ---------------------------------------------------------
+
+    async def load(self) -> None:
+        """Read the watch list (store + config, then discovery) once."""
+        async with self._load_lock:
+            if self._loaded:
+                return
+            if self._discover:
+                await discover_jobs(self._providers, self.store)
+            loaded = await asyncio.to_thread(load_watch_list, self.config, self.store)
+            self._jobs.update(loaded)
+            for job in loaded.values():
+                self._hub.publish(JobChanged(job, None))
+            self._loaded = True
+
+    async def run(self) -> None:
+        """Poll until ``stop()``; each provider in its own task."""
+        await self.load()
+        self._stop.clear()
+        tasks = [asyncio.create_task(p.run(), name=f"poll:{n}") for n, p in self._pollers.items()]
+        try:
+            await self._stop.wait()
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            self._hub.flush()
+
+    def stop(self) -> None:
+        """Make ``run()`` return."""
+        self._stop.set()
+
+    async def aclose(self) -> None:
+        """Stop and close every provider's HTTP client."""
+        self.stop()
+        self._hub.flush()
+        for provider in self._providers.values():
+            try:
+                await provider.aclose()
+            except Exception:
+                log.exception("closing %s failed", provider.name)
+
+    async def sweep(
+        self, *, all_jobs: bool = False, providers: Collection[str] | None = None
+    ) -> None:
+        """Poll every active job (every job with ``all_jobs``) once, as fast as budgets allow."""
+        await self.load()
+        rounds = []
+        for name, poller in self._pollers.items():
+            if providers is not None and name not in providers:
+                continue
+            ids = [
+                job_id
+                for (owner, job_id), job in self._jobs.items()
+                if owner == name and (all_jobs or not job.state.terminal)
+            ]
+            if ids:
+                rounds.append(poller.poll(ids))
+        await asyncio.gather(*rounds)
+        self._hub.flush()
+
+    # -- control -----------------------------------------------------------
+
+    def refresh(self, keys: Iterable[tuple[str, str]] | None = None) -> None:
+        """Poll these jobs now (None: every job, terminal ones included)."""
+        if keys is None:
+            for poller in self._pollers.values():
+                poller.refresh()
+            return
+        by_provider: dict[str, list[str]] = {}
+        for provider, job_id in keys:
+            by_provider.setdefault(provider, []).append(job_id)
+        for provider, ids in by_provider.items():
+            if provider in self._pollers:
+                self._pollers[provider].refresh(ids)
+
+    def retry_provider(self, name: str) -> None:
+        """Clear an auth failure or back-off and poll the provider again."""
+        if name in self._pollers:
+            self._pollers[name].retry()
+
+    def pause(self) -> None:
+        """Stop sending requests until ``resume()``."""
+        self.paused = True
+
+    def resume(self) -> None:
+        """Start polling again."""
+        self.paused = False
+        for poller in self._pollers.values():
+            poller.wake()
+
+    def scale_intervals(self, factor: float) -> None:
+        """Multiply every poll interval by ``factor`` (bounded to 1/8..8)."""
+        self.interval_scale = min(8.0, max(0.125, self.interval_scale * factor))
+        for poller in self._pollers.values():
+            poller.wake()
+
+    # -- watch list --------------------------------------------------------
+
+    async def add_jobs(self, provider: str, ids: Sequence[str], label: str | None = None) -> int:
+        """Watch ``ids`` at ``provider``; returns how many were new."""
+        provider_config = self.config.providers.get(provider)
+        if provider_config is None:
+            raise ConfigError(f"no provider named {provider!r} in the config")
+        await self.load()
+        entries = [(provider, provider_config.kind, job_id, label) for job_id in ids]
+        added = await asyncio.to_thread(self.store.add_jobs, entries)
+        for job_id in ids:
+            if (provider, job_id) in self._jobs:
+                continue
+            watched = await asyncio.to_thread(self.store.get_job, provider, job_id)
+            if watched is not None:
+                self._jobs[(provider, job_id)] = watched
+                self._hub.publish(JobChanged(watched, None))
+        if provider in self._pollers:
+            self._pollers[provider].wake()
+        return int(added)
+
+    async def remove_jobs(self, keys: Iterable[tuple[str, str]]) -> int:
+        """Stop watching these jobs; returns how many were removed."""
+        by_provider: dict[str, list[str]] = {}
+        for provider, job_id in keys:
+            by_provider.setdefault(provider, []).append(job_id)
+        removed = 0
+        for provider, ids in by_provider.items():
+            removed += await asyncio.to_thread(self.store.remove_jobs, provider, ids)
+            for job_id in ids:
+                if self._jobs.pop((provider, job_id), None) is not None:
+                    self._hub.publish(JobRemoved(provider, job_id))
+                if provider in self._pollers:
+                    self._pollers[provider].forget(job_id)
+        return removed
+
+    # -- cancel ------------------------------------------------------------
+
+    def can_cancel(self, provider: str) -> bool:
+        """Whether jobs of ``provider`` can be canceled from here."""
+        found = self._providers.get(provider)
+        return bool(found is not None and found.supports_cancel)
+
+    async def cancel(self, provider: str, job_id: str) -> None:
+        """Ask the provider to cancel a job, then record its new state."""
+        found = self._providers.get(provider)
+        if found is None or not found.supports_cancel:
+            raise FetchError(FetchCategory.CLIENT, f"{provider} jobs cannot be canceled here")
+        job = await found.cancel(job_id)
+        if job is not None and (provider, job_id) in self._jobs:
+            now = self.clock.now()
+            later = None if job.state.terminal else now + timedelta(seconds=1)
+            await self._writer.save([PollOutcome(provider, job_id, now, later, job=job)])
+        else:
+            self.refresh([(provider, job_id)])

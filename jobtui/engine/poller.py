@@ -1,0 +1,302 @@
+"""One provider's polling loop: due jobs, batches, budget, errors, health."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections import deque
+from collections.abc import Callable, Collection, Sequence
+from datetime import datetime, timedelta
+
+from jobtui.engine.clock import Clock
+from jobtui.engine.events import EventHub, ProviderChanged
+from jobtui.engine.ratelimit import TokenBucket
+from jobtui.engine.schedule import Backoff, IntervalPolicy
+from jobtui.engine.writer import JobModel, StoreWriter
+from jobtui.errors import FetchCategory, FetchError
+from jobtui.model import HealthState, Job, JobState, ProviderHealth
+from jobtui.providers.base import Provider
+from jobtui.store import PollOutcome
+
+__all__ = ["NOT_FOUND_MESSAGE", "ProviderPoller"]
+
+log = logging.getLogger(__name__)
+
+NOT_FOUND_MESSAGE = "not found at provider"
+_TRANSIENT = {FetchCategory.SERVER, FetchCategory.NETWORK, FetchCategory.TIMEOUT}
+_UNREACHABLE = {FetchCategory.NETWORK, FetchCategory.TIMEOUT}
+
+
+def _batch_size(provider: Provider) -> int:
+    configured = getattr(provider.config, "batch_size", None)
+    size = configured if isinstance(configured, int) and configured > 0 else provider.batch_size
+    return max(1, min(size, provider.batch_size)) if provider.batch_size > 1 else 1
+
+
+class ProviderPoller:
+    """Keeps one provider's jobs fresh; runs as its own task so it never delays another."""
+
+    def __init__(
+        self,
+        provider: Provider,
+        jobs: JobModel,
+        writer: StoreWriter,
+        hub: EventHub,
+        clock: Clock,
+        *,
+        rng: random.Random,
+        scale: Callable[[], float] = lambda: 1.0,
+        paused: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self.provider = provider
+        self.name = provider.name
+        config = provider.config
+        self.policy = IntervalPolicy(config.poll_interval, config.max_interval)
+        self.backoff = Backoff(
+            base=min(1.0, config.poll_interval), cap=config.max_interval, rng=rng
+        )
+        self.bucket = TokenBucket(config.rate_limit or provider.default_rate_limit, clock)
+        self.batch_size = _batch_size(provider)
+        self.semaphore = asyncio.Semaphore(config.max_concurrency)
+        self.max_concurrency = config.max_concurrency
+        self._jobs = jobs
+        self._writer = writer
+        self._hub = hub
+        self._clock = clock
+        self._scale = scale
+        self._paused = paused
+        self._intervals: dict[str, float] = {}
+        self._failures: dict[str, int] = {}
+        self._forced: set[str] = set()
+        self._wake = asyncio.Event()
+        self.health = ProviderHealth(provider=self.name, kind=provider.kind)
+
+    # -- control -----------------------------------------------------------
+
+    def wake(self) -> None:
+        """Look for due jobs now (a refresh, new jobs, a resume)."""
+        self._wake.set()
+
+    def refresh(self, ids: Collection[str] | None = None) -> None:
+        """Poll these jobs (None: all of this provider's, terminal included) at once."""
+        if ids is None:
+            ids = [job_id for (name, job_id) in self._jobs if name == self.name]
+        self._forced.update(ids)
+        self.wake()
+
+    def retry(self) -> None:
+        """Forget an auth failure or back-off and poll again."""
+        self.bucket.clear_block()
+        self._failures.clear()
+        self._set_health(state=HealthState.OK, next_retry_at=None, paused=False)
+        self.wake()
+
+    def forget(self, job_id: str) -> None:
+        """Drop per-job scheduling state of a removed job."""
+        self._intervals.pop(job_id, None)
+        self._failures.pop(job_id, None)
+        self._forced.discard(job_id)
+
+    # -- scheduling --------------------------------------------------------
+
+    def due_ids(self, now: datetime) -> list[str]:
+        """Ids to poll now: forced ones, and active jobs whose time has come."""
+        due: list[str] = []
+        for (name, job_id), watched in self._jobs.items():
+            if name != self.name:
+                continue
+            scheduled = watched.next_poll_at is None or watched.next_poll_at <= now
+            if job_id in self._forced or (scheduled and not watched.state.terminal):
+                due.append(job_id)
+        return due
+
+    def next_deadline(self) -> datetime | None:
+        """The earliest scheduled poll among this provider's active jobs."""
+        earliest: datetime | None = None
+        for (name, _), watched in self._jobs.items():
+            if name != self.name or watched.state.terminal or watched.next_poll_at is None:
+                continue
+            if earliest is None or watched.next_poll_at < earliest:
+                earliest = watched.next_poll_at
+        return earliest
+
+    async def run(self) -> None:
+        """Poll due jobs until cancelled."""
+        while True:
+            if self._paused() or self.health.state is HealthState.AUTH_FAILED:
+                await self._wait(None)
+                continue
+            ids = self.due_ids(self._clock.now())
+            if not ids:
+                await self._wait(self.next_deadline())
+                continue
+            try:
+                await self.poll(ids)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # A store failure must not end polling; try again after one interval.
+                log.exception("polling %s failed", self.name)
+                await self._wait(self._clock.now() + timedelta(seconds=self.policy.poll_interval))
+
+    async def _wait(self, deadline: datetime | None) -> None:
+        waits: set[asyncio.Task[object]] = {asyncio.create_task(self._wake.wait())}
+        if deadline is not None:
+            seconds = (deadline - self._clock.now()).total_seconds()
+            waits.add(asyncio.create_task(self._clock.sleep(seconds)))
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in waits:
+                task.cancel()
+            self._wake.clear()
+
+    # -- polling -----------------------------------------------------------
+
+    async def poll(self, ids: Sequence[str]) -> None:
+        """Fetch ``ids`` once, in batches, within the provider's concurrency and budget."""
+        self._forced.difference_update(ids)
+        batches = deque(
+            list(ids[start : start + self.batch_size])
+            for start in range(0, len(ids), self.batch_size)
+        )
+
+        async def work() -> None:
+            while batches:
+                await self._poll_batch(batches.popleft())
+
+        workers = min(self.max_concurrency, len(batches))
+        await asyncio.gather(*(work() for _ in range(workers)))
+
+    async def _poll_batch(self, ids: list[str]) -> None:
+        async with self.semaphore:
+            if self.health.state is not HealthState.AUTH_FAILED:
+                await self.bucket.acquire()
+            if self.health.state is HealthState.AUTH_FAILED:
+                # Known bad credentials: record why without spending a request.
+                reason = self.health.last_error or "authentication failed"
+                now = self._clock.now()
+                await self._writer.save(
+                    [PollOutcome(self.name, i, now, now, error=reason) for i in ids]
+                )
+                return
+            started = time.perf_counter()
+            results = await self._fetch(ids)
+            latency = time.perf_counter() - started
+        now = self._clock.now()
+        outcomes = [self._outcome(i, r, now) for i, r in zip(ids, results, strict=True)]
+        self._update_health(results, latency, now)
+        await self._writer.save(outcomes)
+
+    async def _fetch(self, ids: list[str]) -> list[Job | FetchError]:
+        try:
+            raw = await self.provider.fetch(ids)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            # The contract says fetch never raises; if it does, the jobs carry it.
+            log.exception("%s fetch raised", self.name)
+            raw = [FetchError(FetchCategory.CLIENT, f"provider error: {type(exc).__name__}")]
+        results: list[Job | FetchError] = []
+        for index in range(len(ids)):
+            item = raw[index] if index < len(raw) else None
+            if isinstance(item, Job | FetchError):
+                results.append(item)
+            elif item is None and raw and isinstance(raw[0], FetchError) and len(raw) == 1:
+                results.append(raw[0].for_job(ids[index]))
+            else:
+                results.append(FetchError(FetchCategory.CLIENT, "provider gave no answer"))
+        return results
+
+    def _outcome(self, job_id: str, result: Job | FetchError, now: datetime) -> PollOutcome:
+        key = (self.name, job_id)
+        previous = self._jobs.get(key)
+        scale = self._scale()
+        if isinstance(result, Job):
+            self._failures.pop(job_id, None)
+            old = previous.job if previous is not None else None
+            changed = old is None or (old.state, old.raw_status, old.progress) != (
+                result.state,
+                result.raw_status,
+                result.progress,
+            )
+            interval = self.policy.next_interval(
+                result.state,
+                self._intervals.get(job_id),
+                changed=changed,
+                queue_position=result.queue_position,
+                scale=scale,
+            )
+            if interval is None:
+                self._intervals.pop(job_id, None)
+                return PollOutcome(self.name, job_id, now, None, job=result)
+            self._intervals[job_id] = interval
+            later = now + timedelta(seconds=interval)
+            return PollOutcome(self.name, job_id, now, later, job=result)
+        return self._error_outcome(job_id, result, now, scale)
+
+    def _error_outcome(
+        self, job_id: str, error: FetchError, now: datetime, scale: float
+    ) -> PollOutcome:
+        category = error.category
+        if category is FetchCategory.AUTH:
+            return PollOutcome(self.name, job_id, now, now, error=str(error))
+        if category is FetchCategory.NOT_FOUND:
+            later = now + timedelta(seconds=self.policy.max_interval * scale)
+            return PollOutcome(
+                self.name, job_id, now, later, error=NOT_FOUND_MESSAGE, mark_state=JobState.UNKNOWN
+            )
+        attempt = self._failures.get(job_id, 0)
+        self._failures[job_id] = attempt + 1
+        if error.retry_after is not None:
+            wait = max(0.0, error.retry_after)
+            self.bucket.block_until(now + timedelta(seconds=wait))
+        elif category in _TRANSIENT or category is FetchCategory.RATE_LIMITED:
+            wait = self.backoff.delay(attempt)
+        else:
+            # Bad payload or refused request: keep the snapshot, try again later.
+            wait = min(self.policy.max_interval, self.policy.poll_interval * 2**attempt) * scale
+        return PollOutcome(self.name, job_id, now, now + timedelta(seconds=wait), error=str(error))
+
+    # -- health ------------------------------------------------------------
+
+    def _update_health(
+        self, results: Sequence[Job | FetchError], latency: float, now: datetime
+    ) -> None:
+        errors = [r for r in results if isinstance(r, FetchError)]
+        categories = {e.category for e in errors}
+        request_failed = bool(errors) and len(errors) == len(results) and bool(
+            categories & (_TRANSIENT | {FetchCategory.AUTH, FetchCategory.RATE_LIMITED})
+        )
+        requests = self.health.requests + 1
+        failures = self.health.failures + (1 if request_failed else 0)
+        retry_at = self.bucket.blocked_until
+        if FetchCategory.AUTH in categories:
+            state, paused = HealthState.AUTH_FAILED, True
+        elif retry_at is not None and retry_at > now:
+            state, paused = HealthState.RATE_LIMITED, False
+        elif request_failed and categories <= _UNREACHABLE:
+            state, paused = HealthState.UNREACHABLE, False
+        elif categories & _TRANSIENT:
+            state, paused = HealthState.DEGRADED, False
+        else:
+            state, paused = HealthState.OK, False
+        last_error = str(errors[0]) if errors else self.health.last_error
+        self._set_health(
+            state=state,
+            paused=paused,
+            last_error=last_error,
+            last_latency=latency,
+            next_retry_at=retry_at if state is HealthState.RATE_LIMITED else None,
+            requests=requests,
+            failures=failures,
+        )
+
+    def _set_health(self, **changes: object) -> None:
+        before = self.health
+        self.health = before.model_copy(update=changes)
+        visible = ("state", "last_error", "next_retry_at", "paused")
+        if any(getattr(before, f) != getattr(self.health, f) for f in visible):
+            self._hub.publish(ProviderChanged(self.health))

@@ -1,0 +1,54 @@
+"""The watch list: jobs in the store plus jobs declared in the config."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+
+from jobtui.config_model import Config
+from jobtui.providers.base import Provider
+from jobtui.store import Store, WatchedJob
+
+__all__ = ["discover_jobs", "load_watch_list"]
+
+log = logging.getLogger(__name__)
+
+
+def _config_entries(config: Config) -> list[tuple[str, str, str, str | None]]:
+    entries: list[tuple[str, str, str, str | None]] = []
+    for declared in config.jobs:
+        provider = config.providers.get(declared.provider)
+        if provider is None:
+            log.warning("[[jobs]] %s names no configured provider", declared.provider)
+            continue
+        entries.append((declared.provider, provider.kind, declared.id, declared.label))
+    return entries
+
+
+def load_watch_list(config: Config, store: Store) -> dict[tuple[str, str], WatchedJob]:
+    """Add the config's ``[[jobs]]`` to the store (labels kept) and read every watched job."""
+    entries = _config_entries(config)
+    if entries:
+        store.add_jobs(entries)
+        set_label = getattr(store, "set_label", None)
+        for provider, _, job_id, label in entries:
+            if label is not None and set_label is not None:
+                set_label(provider, job_id, label)
+    return {(j.provider, j.id): j for j in store.list_jobs()}
+
+
+async def discover_jobs(providers: Mapping[str, Provider], store: Store) -> int:
+    """Ask providers that can list their jobs, and watch what they report."""
+    added = 0
+    for name, provider in providers.items():
+        if not (provider.supports_discover and provider.can_discover):
+            continue
+        try:
+            ids = await provider.discover()
+        except Exception as exc:
+            log.warning("discovery at %s failed: %s", name, type(exc).__name__)
+            continue
+        entries = [(name, provider.kind, job_id, None) for job_id in ids]
+        added += await asyncio.to_thread(store.add_jobs, entries)
+    return added
