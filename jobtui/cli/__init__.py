@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--store", metavar="PATH", help="store file (default: $JOBTUI_STORE or the XDG state dir)"
     )
     parser.add_argument("--debug", action="store_true", help="log debug details")
+    parser.add_argument(
+        "--no-mouse", action="store_true", help="dashboard: do not capture the mouse (slow links)"
+    )
     parser.add_argument("--log-file", metavar="PATH", help="write the log to this file")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in COMMAND_MODULES:

@@ -1,0 +1,408 @@
+"""The dashboard application and its factory.
+
+``make_app(config, store, clock, engine)`` is the one way to build the app:
+the command line, ``jobtui demo`` and the tests all use it, so a test can
+freeze time and a snapshot can be deterministic. The app paints from the
+store at once, runs the engine (when given) as one async worker that may
+fail without closing the screen, and turns its events into row updates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Coroutine, Iterable, Sequence
+from datetime import datetime, tzinfo
+from functools import partial
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.css.query import NoMatches
+from textual.filter import LineFilter
+from textual.screen import Screen
+
+from jobtui.config_model import Config
+from jobtui.model import HealthState, ProviderHealth
+from jobtui.store import Store, Transition, WatchedJob
+from jobtui.tui.clipboard import copy_text, driver_writer
+from jobtui.tui.columns import COLUMNS
+from jobtui.tui.enginelink import ClockLike, EngineLike, TickChanges, collect_changes
+from jobtui.tui.keys import KEY_SPECS, check_keymap, resolved_keys
+from jobtui.tui.listmodel import JobKey, JobListModel
+from jobtui.tui.messages import EngineEvents
+from jobtui.tui.prefs import load_prefs, save_prefs
+from jobtui.tui.safe_text import safe
+from jobtui.tui.screens.dashboard import DashboardScreen
+from jobtui.tui.terminal import SystemClock, terminal_is_utf8
+from jobtui.tui.themes import (
+    STATE_DEFAULTS,
+    load_theme_set,
+    readable_line_filters,
+    shipped_themes_dir,
+    user_themes_dir,
+)
+from jobtui.tui.watchlist import WatchList
+
+__all__ = ["JobtuiApp", "make_app"]
+
+_FAILURE_STATES = ("failed", "partial")
+
+
+class JobtuiApp(App[int]):
+    """The jobtui dashboard."""
+
+    CSS_PATH = "jobtui.tcss"
+    TITLE = "jobtui"
+    BINDINGS: ClassVar[list[Any]] = [
+        # Replace Textual's "press ctrl+q to quit" hint: ctrl+c quits, as in any terminal tool.
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="quit_now"),
+    ]
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        *,
+        clock: ClockLike,
+        engine: EngineLike | None,
+        prefs_path: Path | None,
+        ascii_only: bool,
+        tz: tzinfo | None,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.store = store
+        self.clock = clock
+        self.engine = engine
+        self.watchlist = WatchList(config, store, engine)
+        self.prefs_path = prefs_path
+        self.ascii_only = ascii_only
+        self.tz = tz
+        self.prefs, self._prefs_problems = load_prefs(prefs_path)
+        keymap, self._key_problems = check_keymap(config.ui.keys)
+        self._keymap = dict(keymap)
+        self.keys = resolved_keys(keymap)
+        self.health: dict[str, ProviderHealth] = dict(engine.health()) if engine else {}
+        self._paused = engine.paused if engine is not None else False
+        self._interval_scale = engine.interval_scale if engine is not None else 1.0
+        self.model = JobListModel(
+            sort_column=self.prefs.sort_column, sort_reverse=self.prefs.sort_reverse
+        )
+        self.loaded = asyncio.Event()
+        """Set once the store's jobs are on screen (tests and benchmarks wait on it)."""
+        self._pending: TickChanges | None = TickChanges()
+        self._unsubscribe: Callable[[], None] | None = None
+        self._theme_names: list[str] = []
+        self._background: list[Callable[[], Coroutine[Any, Any, None]]] = []
+        self._loop_thread = threading.get_ident()
+        self.terminal_write: Callable[[str], None] = driver_writer(self)
+        """Raw output to the terminal (clipboard sequences); replaceable to observe them."""
+
+    # ------------------------------------------------------------- start-up
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        """``$state-*`` colours for themes that do not define them."""
+        return dict(STATE_DEFAULTS)
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, kept readable under NO_COLOR when an ANSI theme is chosen."""
+        return readable_line_filters(super().get_line_filters(), ansi=self.native_ansi_color)
+
+    def on_mount(self) -> None:
+        self._loop_thread = threading.get_ident()
+        self._install_themes()
+        self.set_keymap(self._keymap)
+        self.push_screen(DashboardScreen(self.model))
+        for problem in [*self._prefs_problems, *self._key_problems, *self.config.warnings]:
+            self.notify(safe(problem), severity="warning", timeout=8, markup=False)
+
+    def dashboard_ready(self) -> None:
+        """The dashboard is mounted: subscribe to the engine, load the store, start ticking."""
+        if self.engine is not None:
+            self._unsubscribe = self.engine.subscribe(self._engine_callback)
+        self.run_worker(self._load(), name="load", group="load", exit_on_error=False)
+        self.set_interval(1.0, self._tick, name="ages")
+        for factory in self._background:
+            self.run_worker(factory(), group="background", exit_on_error=False)
+
+    def run_in_background(self, factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Run ``factory()`` as a worker once the dashboard is up (``jobtui demo`` feeds jobs)."""
+        self._background.append(factory)
+
+    def _install_themes(self) -> None:
+        theme_set = load_theme_set([shipped_themes_dir(), user_themes_dir()])
+        for theme in theme_set.themes:
+            self.register_theme(theme)
+        for error in theme_set.errors:
+            self.notify(safe(str(error)), severity="warning", timeout=8, markup=False)
+        self._theme_names = [theme.name for theme in theme_set.themes]
+        wanted = [self.prefs.theme, self.config.ui.theme, *self._theme_names]
+        for name in wanted:
+            if name and name in self.available_themes:
+                self.theme = name
+                break
+
+    async def _load(self) -> None:
+        """Read every stored job off the loop, then show them in one go."""
+        dashboard = self.dashboard
+        self.model.set_unhealthy(
+            name for name, health in self.health.items() if health.state is not HealthState.OK
+        )
+        fresh = self.model.empty_copy()
+
+        try:
+            await asyncio.to_thread(lambda: fresh.set_jobs(self.watchlist.read_all()))
+        except Exception as exc:  # a broken store file: say so, keep the screen usable
+            self.notify(
+                safe(f"Could not read the store: {exc}"), severity="error", timeout=30,
+                markup=False,
+            )
+        self.model.adopt(fresh)
+        pending, self._pending = self._pending, None
+        if pending:
+            dashboard.apply_changes(pending)
+        dashboard.job_list.sync()
+        dashboard.update_titles()
+        dashboard.sidebar.update_counts(self.model.counts, self.health)
+        dashboard.status_bar.stamp(self.local_now())
+        self.loaded.set()
+        if self.engine is not None:
+            self.run_worker(self._run_engine(), name="engine", group="engine", exit_on_error=False)
+
+    async def _run_engine(self) -> None:
+        assert self.engine is not None
+        try:
+            await self.engine.run()
+        except Exception as exc:  # a poller crash must leave the store view usable
+            self.notify(
+                safe(f"The poller stopped: {exc}"), severity="error", timeout=30, markup=False
+            )
+            raise
+
+    def _engine_callback(self, events: Sequence[object]) -> None:
+        if self._pending is not None:
+            # Still loading: keep the events for when the rows are in.
+            collect_changes(events, self._pending)
+            return
+        try:
+            dashboard = self.dashboard
+        except LookupError:
+            return  # shutting down
+        message = EngineEvents(list(events))
+        if threading.get_ident() == self._loop_thread:
+            dashboard.post_message(message)
+        else:
+            self.call_from_thread(dashboard.post_message, message)
+
+    async def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        if self.engine is not None:
+            self.engine.stop()
+            await self.engine.aclose()
+
+    # ------------------------------------------------------------- services
+
+    @property
+    def dashboard(self) -> DashboardScreen:
+        """The main screen (there is one)."""
+        for screen in self.screen_stack:
+            if isinstance(screen, DashboardScreen):
+                return screen
+        raise LookupError("the dashboard screen is not installed")
+
+    def provider_names(self) -> list[str]:
+        """Configured providers, then any others the store knows."""
+        names = list(self.config.providers)
+        for name in self.model.counts:
+            if name not in names:
+                names.append(name)
+        return names
+
+    def now_timestamp(self) -> float:
+        """Now, in epoch seconds, from the injected clock."""
+        return self.clock.now().timestamp()
+
+    def local_now(self) -> datetime:
+        """Now, in the display time zone."""
+        return self.clock.now().astimezone(self.tz)
+
+    def local_time_text(self, moment: datetime) -> str:
+        """``moment`` as HH:MM:SS in the display time zone."""
+        return moment.astimezone(self.tz).strftime("%H:%M:%S")
+
+    def key_display(self, key: str) -> str:
+        """A key as the user reads it (``question_mark`` → ``?``)."""
+        return self.get_key_display(Binding(key, ""))
+
+    def transitions(self, key: JobKey) -> list[Transition]:
+        """A job's state history from the store."""
+        return self.watchlist.transitions(key)
+
+    def save_prefs(self, **changes: Any) -> None:
+        """Remember a choice (theme, sort, filter, columns) in prefs.toml."""
+        self.prefs = self.prefs.with_(**changes)
+        try:
+            save_prefs(self.prefs_path, self.prefs)
+        except OSError as exc:
+            self.notify(f"Could not save preferences: {exc}", severity="warning", markup=False)
+
+    def copy_text(self, text: str, what: str) -> None:
+        """Put ``text`` on the clipboard (a local tool, or OSC 52, tmux-aware) and say so."""
+        try:
+            result = copy_text(text, self.terminal_write)
+        except OSError as exc:
+            self.notify(f"Could not copy the {what}: {exc}", severity="error", markup=False)
+            return
+        self.notify(f"{what}: {result.message}", timeout=3, markup=False)
+
+    @property
+    def paused(self) -> bool:
+        """Whether polling is paused."""
+        return self._paused
+
+    def set_paused(self, paused: bool) -> None:
+        """Pause or resume polling."""
+        self._paused = paused
+        if self.engine is not None:
+            if paused:
+                self.engine.pause()
+            else:
+                self.engine.resume()
+
+    def scale_intervals(self, factor: float) -> float:
+        """Multiply every poll interval by ``factor``; returns the new overall scale."""
+        if self.engine is not None:
+            self.engine.scale_intervals(factor)
+            self._interval_scale = self.engine.interval_scale
+        else:
+            self._interval_scale *= factor
+        return self._interval_scale
+
+    def cycle_theme(self) -> None:
+        """Switch to the next jobtui theme and remember it."""
+        names = self._theme_names or list(self.available_themes)
+        index = names.index(self.theme) if self.theme in names else -1
+        self.theme = names[(index + 1) % len(names)]
+        self.save_prefs(theme=self.theme)
+        self.notify(f"Theme: {self.theme}", timeout=2, markup=False)
+
+    # ------------------------------------------------------------ job writes
+
+    async def add_jobs(self, provider: str, ids: Sequence[str], label: str | None) -> int:
+        """Watch ``ids`` at ``provider``; returns how many were new."""
+        added, jobs = await self.watchlist.add(provider, ids, label)
+        self._apply_jobs(jobs, ())
+        return added
+
+    async def remove_jobs(self, keys: Iterable[JobKey]) -> int:
+        """Stop watching ``keys``; returns how many were watched."""
+        keys = list(keys)
+        removed = await self.watchlist.remove(keys)
+        self._apply_jobs((), keys)
+        return removed
+
+    def _apply_jobs(self, jobs: Iterable[WatchedJob], removed: Iterable[JobKey]) -> None:
+        changes = TickChanges(
+            jobs={(job.provider, job.id): job for job in jobs}, removed=set(removed)
+        )
+        self.dashboard.apply_changes(changes)
+
+    # --------------------------------------------------------- notifications
+
+    def announce(self, changes: TickChanges) -> None:
+        """Toast (and ring) for jobs that finished, as ``ui.notify`` and ``ui.bell`` say."""
+        mode = self.config.ui.notify
+        if mode == "none":
+            return
+        for job, _previous in changes.finished:
+            failed = job.state.value in _FAILURE_STATES
+            if mode == "failures" and not failed:
+                continue
+            name = job.label or job.id
+            self.notify(
+                safe(f"{job.provider} {name}: {job.state.value}"),
+                title="Job finished",
+                severity="error" if failed else "information",
+                markup=False,
+            )
+            if failed and self.config.ui.bell:
+                self.bell()
+
+    def _tick(self) -> None:
+        """Once a second: ages on screen."""
+        if not self.loaded.is_set():
+            return
+        try:
+            job_list = self.dashboard.job_list
+        except (LookupError, NoMatches):
+            return  # shutting down: the screen is already gone
+        job_list.refresh_ages()
+
+    # -------------------------------------------------------------- palette
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Every dashboard action in the command palette, with its keys."""
+        yield from super().get_system_commands(screen)
+        if not isinstance(screen, DashboardScreen):
+            return
+        for spec in KEY_SPECS:
+            if spec.scope != "screen" or spec.id in ("quit", "quit_now", "help"):
+                continue
+            keys = " ".join(self.key_display(key) for key in self.keys[spec.id].split(","))
+            yield SystemCommand(
+                f"{spec.description}", f"{keys} · {spec.id}", partial(self._run, spec.action)
+            )
+
+        shown = self.dashboard.job_list.columns
+        for column in COLUMNS.values():
+            if column.name == "state":
+                continue
+            verb = "Hide" if column.name in shown else "Show"
+            yield SystemCommand(
+                f"{verb} the {column.title} column",
+                "Job list columns are remembered in prefs.toml",
+                partial(self.toggle_column, column.name),
+            )
+
+    def toggle_column(self, name: str) -> None:
+        """Show or hide a job list column, and remember the choice."""
+        job_list = self.dashboard.job_list
+        shown = set(job_list.columns) ^ {name}
+        job_list.set_columns(shown)
+        self.save_prefs(columns=job_list.columns)
+
+    def _run(self, action: str) -> None:
+        self.call_later(self.dashboard.run_action, action)
+
+
+def make_app(
+    config: Config,
+    store: Store,
+    clock: ClockLike | None = None,
+    engine: EngineLike | None = None,
+    *,
+    prefs_path: Path | None = None,
+    ascii_only: bool | None = None,
+    tz: tzinfo | None = None,
+) -> JobtuiApp:
+    """Build the dashboard.
+
+    ``clock`` defaults to the engine's clock or the wall clock; ``tz`` (the
+    zone "as of" times are shown in) defaults to the local one;
+    ``ascii_only`` defaults to what the terminal's locale can draw.
+    """
+    if clock is None:
+        clock = getattr(engine, "clock", None) or SystemClock()
+    return JobtuiApp(
+        config,
+        store,
+        clock=clock,
+        engine=engine,
+        prefs_path=prefs_path,
+        ascii_only=not terminal_is_utf8() if ascii_only is None else ascii_only,
+        tz=tz,
+    )
+

@@ -1,0 +1,181 @@
+"""The job list's columns: which fit in a width, and how each cell reads.
+
+Pure functions over ``JobRow`` and a time, so they are tested without a
+screen and the widget only arranges their output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.cells import cell_len, set_cell_size
+
+from jobtui.tui.glyphs import glyph
+from jobtui.tui.listmodel import JobRow
+from jobtui.tui.safe_text import safe
+
+__all__ = [
+    "COLUMNS",
+    "DEFAULT_COLUMNS",
+    "Column",
+    "cell_text",
+    "fit",
+    "human_age",
+    "layout_columns",
+    "progress_text",
+    "shorten_middle",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column of the job list."""
+
+    name: str
+    """Its id, used in prefs and as a sort column."""
+    title: str
+    """The header text."""
+    width: int
+    """Preferred width in cells (the summary column takes what is left)."""
+    min_width: int
+    """Below this the column is dropped rather than squeezed."""
+    drop_rank: int
+    """When space runs out, higher ranks go first."""
+
+
+COLUMNS: dict[str, Column] = {
+    column.name: column
+    for column in (
+        Column("state", "state", 11, 11, 0),
+        Column("provider", "provider", 12, 8, 3),
+        Column("id", "id", 12, 9, 1),
+        Column("label", "label", 12, 8, 6),
+        Column("progress", "progress", 10, 10, 5),
+        Column("summary", "summary", 0, 16, 2),
+        Column("age", "age", 4, 4, 4),
+        Column("updated", "updated", 8, 7, 7),
+    )
+}
+"""Every column, in display order."""
+
+DEFAULT_COLUMNS: tuple[str, ...] = tuple(COLUMNS)
+"""Columns shown unless the prefs say otherwise."""
+
+_GAP = 1
+_ROOMY_SUMMARY = 48
+_LABEL_GROWTH = 12
+
+
+def layout_columns(
+    width: int, names: Sequence[str], *, provider_width: int = 12
+) -> list[tuple[Column, int, int]]:
+    """Place ``names`` in ``width`` cells: (column, x, width) for each one shown.
+
+    Fixed columns keep their preferred width; the summary takes the rest.
+    When the summary would fall under its minimum, columns are dropped by
+    rank (label first, then updated, progress, age, provider).
+    """
+    chosen = [COLUMNS[name] for name in COLUMNS if name in names]
+
+    def wanted(column: Column) -> int:
+        if column.name == "provider":
+            return max(column.min_width, min(provider_width, 16))
+        return column.width
+
+    while True:
+        fixed = sum(wanted(c) for c in chosen if c.name != "summary")
+        gaps = _GAP * max(0, len(chosen) - 1)
+        rest = width - fixed - gaps
+        has_summary = any(c.name == "summary" for c in chosen)
+        needed = COLUMNS["summary"].min_width if has_summary else 0
+        if rest >= needed or len(chosen) <= 1:
+            break
+        chosen.remove(max(chosen, key=lambda c: c.drop_rank))
+    # A wide screen gives the label some of the summary's room.
+    label_extra = 0
+    if any(c.name == "label" for c in chosen) and rest > _ROOMY_SUMMARY:
+        label_extra = min(_LABEL_GROWTH, rest - _ROOMY_SUMMARY)
+        rest -= label_extra
+    placed: list[tuple[Column, int, int]] = []
+    x = 0
+    for column in chosen:
+        column_width = max(rest, 0) if column.name == "summary" else wanted(column)
+        if column.name == "label":
+            column_width += label_extra
+        placed.append((column, x, column_width))
+        x += column_width + _GAP
+    return placed
+
+
+def shorten_middle(text: str, width: int, *, ascii_only: bool = False) -> str:
+    """Fit ``text`` in ``width`` cells, eliding the middle (ids keep both ends)."""
+    if cell_len(text) <= width:
+        return text
+    if width <= 1:
+        return text[:width]
+    mark = "~" if ascii_only else "…"
+    tail = (width - 1) // 2
+    head = width - 1 - tail
+    return f"{text[:head]}{mark}{text[len(text) - tail :] if tail else ''}"
+
+
+def fit(text: str, width: int, *, ascii_only: bool = False) -> str:
+    """Fit ``text`` in exactly ``width`` cells, eliding the end when too long."""
+    if cell_len(text) > width and width > 1:
+        text = set_cell_size(text, width - 1) + ("~" if ascii_only else "…")
+    return set_cell_size(text, width)
+
+
+def human_age(seconds: float) -> str:
+    """A short age: ``now``, ``45s``, ``12m``, ``3h``, ``2d``."""
+    if seconds < 5:
+        return "now"
+    if seconds < 60:
+        return f"{int(seconds)}s"
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)}h"
+    return f"{int(seconds // 86400)}d"
+
+
+def progress_text(row: JobRow, width: int, *, ascii_only: bool = False) -> str:
+    """A bar with a percentage, ``queue 3/17`` while waiting, or nothing."""
+    if row.progress is not None and not row.state.terminal:
+        percent = f"{round(row.progress * 100):>3d}%"
+        bar_width = max(0, width - len(percent) - 1)
+        full, empty = ("#", "-") if ascii_only else ("█", "░")
+        filled = round(row.progress * bar_width)
+        return f"{full * filled}{empty * (bar_width - filled)} {percent}"
+    if row.queue_position is not None:
+        if row.queue_length is not None:
+            return f"queue {row.queue_position}/{row.queue_length}"
+        return f"queue {row.queue_position}"
+    return ""
+
+
+def cell_text(column: str, row: JobRow, width: int, now: float, *, ascii_only: bool) -> str:
+    """The text of one cell, safe to draw, not yet padded."""
+    if column == "state":
+        return f"{glyph(row.state, ascii_only=ascii_only)} {row.state.value}"
+    if column == "provider":
+        return safe(row.provider)
+    if column == "id":
+        return shorten_middle(safe(row.id), width, ascii_only=ascii_only)
+    if column == "label":
+        return safe(row.label)
+    if column == "progress":
+        return progress_text(row, width, ascii_only=ascii_only)
+    if column == "summary":
+        if row.poll_error:
+            return safe(f"⚠ {row.poll_error}" if not ascii_only else f"! {row.poll_error}")
+        return safe(row.summary or row.error or row.raw_status)
+    if column == "age":
+        return human_age(max(0.0, now - row.created))
+    if column == "updated":
+        if row.updated is None:
+            return "never"
+        age = human_age(max(0.0, now - row.updated))
+        return age if age == "now" else f"{age} ago"
+    raise KeyError(column)

@@ -1,0 +1,133 @@
+"""One watched job flattened into a row: what the list filters, sorts and draws.
+
+Building a row does the string work once (lower-cased search text,
+timestamps as floats), so filtering 100k rows is a loop over plain fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from jobtui.model import JobState
+from jobtui.store import WatchedJob
+
+__all__ = [
+    "SORT_COLUMNS",
+    "SORT_KEYS",
+    "STATE_SORT_ORDER",
+    "JobKey",
+    "JobRow",
+    "SortKey",
+]
+
+JobKey = tuple[str, str]
+"""(provider name, job id)."""
+
+SORT_COLUMNS: tuple[str, ...] = (
+    "state",
+    "provider",
+    "id",
+    "label",
+    "progress",
+    "summary",
+    "age",
+    "updated",
+)
+"""Columns the list can be sorted by, in the order ``s`` cycles through them."""
+
+STATE_SORT_ORDER: dict[JobState, int] = {
+    state: rank
+    for rank, state in enumerate(
+        (
+            JobState.FAILED,
+            JobState.PARTIAL,
+            JobState.UNKNOWN,
+            JobState.RUNNING,
+            JobState.PAUSED,
+            JobState.QUEUED,
+            JobState.CANCELED,
+            JobState.SUCCEEDED,
+        )
+    )
+}
+"""Sorting by state puts what needs attention first."""
+
+def _timestamp(value: datetime | None) -> float | None:
+    return value.timestamp() if value is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class JobRow:
+    """One watched job flattened for filtering, sorting and drawing."""
+
+    key: JobKey
+    watched: WatchedJob
+    provider: str
+    kind: str
+    id: str
+    label: str
+    state: JobState
+    raw_status: str
+    summary: str
+    error: str
+    poll_error: str
+    progress: float | None
+    queue_position: int | None
+    queue_length: int | None
+    created: float
+    """Creation time at the provider, or when jobtui started watching (epoch seconds)."""
+    updated: float | None
+    """Last change at the provider, or the last poll (epoch seconds)."""
+    haystack: str
+
+    @classmethod
+    def from_watched(cls, watched: WatchedJob) -> JobRow:
+        """Flatten a stored job."""
+        job = watched.job
+        label = watched.label or ""
+        summary = job.summary if job else ""
+        error = (job.error or "") if job else ""
+        raw_status = (job.raw_status or "") if job else ""
+        poll_error = watched.poll_error or ""
+        created = _timestamp(job.created_at if job else None) or watched.added_at.timestamp()
+        updated = _timestamp(job.updated_at if job else None) or _timestamp(watched.polled_at)
+        haystack = "\x00".join(
+            (watched.provider, watched.id, label, summary, raw_status, error, poll_error)
+        ).lower()
+        return cls(
+            key=(watched.provider, watched.id),
+            watched=watched,
+            provider=watched.provider,
+            kind=watched.kind,
+            id=watched.id,
+            label=label,
+            state=watched.state,
+            raw_status=raw_status,
+            summary=summary,
+            error=error,
+            poll_error=poll_error,
+            progress=job.progress if job else None,
+            queue_position=job.queue_position if job else None,
+            queue_length=job.queue_length if job else None,
+            created=created,
+            updated=updated,
+            haystack=haystack,
+        )
+
+
+SortKey = tuple[Any, ...]
+
+SORT_KEYS: dict[str, Callable[[JobRow], tuple[Any, ...]]] = {
+    "state": lambda row: (STATE_SORT_ORDER[row.state],),
+    "provider": lambda row: (row.provider,),
+    "id": lambda row: (row.id,),
+    "label": lambda row: (row.label == "", row.label.lower()),
+    "progress": lambda row: (-1.0 if row.progress is None else row.progress,),
+    "summary": lambda row: (row.summary.lower(),),
+    "age": lambda row: (row.created,),
+    "updated": lambda row: (row.updated is not None, row.updated or 0.0),
+}
+"""Per column, the leading part of a row's sort key."""

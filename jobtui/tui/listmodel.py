@@ -1,0 +1,365 @@
+"""The job list's model: every watched job, filtered and sorted off the widget.
+
+The widget draws whatever window of rows is on screen; this model answers
+"which job is at visible index i" and "where is job k" in O(log n), keeps
+per-provider counts, and absorbs a tick's worth of changes without
+re-sorting 100k rows: each changed job is taken out of the sorted order and
+put back where its new sort key belongs.
+
+The cursor is a job key, not an index, so it stays on the same job across
+refreshes, filters and sorts. When the job the user chose is filtered out
+the cursor rests on its neighbour in sort order and returns to it once the
+job is visible again.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from collections import Counter
+from collections.abc import Collection, Iterable
+
+from jobtui.model import JobState
+from jobtui.store import WatchedJob
+from jobtui.tui.jobrow import SORT_COLUMNS, SORT_KEYS, STATE_SORT_ORDER, JobKey, JobRow, SortKey
+from jobtui.tui.query import Query
+
+__all__ = [
+    "SORT_COLUMNS",
+    "STATE_SORT_ORDER",
+    "JobKey",
+    "JobListModel",
+    "JobRow",
+]
+
+# A bulk change touching more than this share of rows is applied by one full
+# sort rather than row by row (list.insert is O(n) per row).
+_REBUILD_SHARE = 20
+
+
+class JobListModel:
+    """Watched jobs with a filter, a sort order and a cursor."""
+
+    def __init__(self, *, sort_column: str = "age", sort_reverse: bool = True) -> None:
+        if sort_column not in SORT_KEYS:
+            sort_column = "age"
+        self._rows: dict[JobKey, JobRow] = {}
+        self._sort_key_of: dict[JobKey, SortKey] = {}
+        # Every row ascending by sort key: a filter change is one pass over it, no sort.
+        self._all_keys: list[SortKey] = []
+        # The visible rows ascending by sort key, and their keys, side by side.
+        self._order: list[JobKey] = []
+        self._order_keys: list[SortKey] = []
+        self.sort_column = sort_column
+        self.sort_reverse = sort_reverse
+        self.query: Query | None = None
+        self.scope: str | None = None
+        """Only this provider's jobs (None: all)."""
+        self.problems_only = False
+        self.unhealthy: frozenset[str] = frozenset()
+        """Providers whose jobs count as problems (health not ok)."""
+        self.counts: dict[str, Counter[JobState]] = {}
+        """Per provider, how many jobs are in each state (filter ignored)."""
+        self._anchor: JobKey | None = None
+        self._cursor_index = 0
+
+    def empty_copy(self) -> JobListModel:
+        """A model without rows but with this one's filter and sort (to load off the loop)."""
+        other = JobListModel(sort_column=self.sort_column, sort_reverse=self.sort_reverse)
+        other.query = self.query
+        other.scope = self.scope
+        other.problems_only = self.problems_only
+        other.unhealthy = self.unhealthy
+        return other
+
+    def adopt(self, other: JobListModel) -> None:
+        """Take ``other``'s rows (built off the loop), keeping this model's cursor anchor."""
+        self._rows = other._rows
+        self.counts = other.counts
+        same_view = (
+            other.sort_column,
+            other.sort_reverse,
+            other.query,
+            other.scope,
+            other.problems_only,
+            other.unhealthy,
+        ) == (
+            self.sort_column,
+            self.sort_reverse,
+            self.query,
+            self.scope,
+            self.problems_only,
+            self.unhealthy,
+        )
+        if not same_view:
+            self._resort()
+            return
+        self._sort_key_of = other._sort_key_of
+        self._all_keys = other._all_keys
+        self._order_keys = other._order_keys
+        self._order = other._order
+        self._settle_cursor()
+
+    # ----------------------------------------------------------------- queries
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    @property
+    def total(self) -> int:
+        """Every watched job, filtered out or not."""
+        return len(self._rows)
+
+    def row(self, key: JobKey) -> JobRow | None:
+        """The row of ``key``, visible or not."""
+        return self._rows.get(key)
+
+    def row_at(self, index: int) -> JobRow:
+        """The row shown at visible ``index``."""
+        return self._rows[self._key_at(index)]
+
+    def rows(self) -> Iterable[JobRow]:
+        """Every row, visible or not, in no order."""
+        return self._rows.values()
+
+    def visible_keys(self) -> list[JobKey]:
+        """The visible keys in display order."""
+        return list(reversed(self._order)) if self.sort_reverse else list(self._order)
+
+    def index_of(self, key: JobKey) -> int | None:
+        """The visible index of ``key``, or None when it is filtered out or unknown."""
+        sort_key = self._sort_key_of.get(key)
+        if sort_key is None:
+            return None
+        position = bisect_left(self._order_keys, sort_key)
+        if position < len(self._order) and self._order[position] == key:
+            return self._display_index(position)
+        return None
+
+    @property
+    def filtering(self) -> bool:
+        """True when some rows may be hidden."""
+        return bool(self.query) or self.scope is not None or self.problems_only
+
+    # ------------------------------------------------------------------ cursor
+
+    @property
+    def cursor(self) -> int:
+        """The visible index of the cursor (0 when the list is empty)."""
+        return self._cursor_index
+
+    @property
+    def cursor_key(self) -> JobKey | None:
+        """The job under the cursor, or None when nothing is visible."""
+        if not self._order:
+            return None
+        return self._key_at(self._cursor_index)
+
+    def move_cursor_to(self, index: int) -> None:
+        """Put the cursor on visible ``index`` (clamped) and remember that job."""
+        if not self._order:
+            self._cursor_index = 0
+            return
+        self._cursor_index = max(0, min(index, len(self._order) - 1))
+        self._anchor = self._key_at(self._cursor_index)
+
+    def move_cursor_to_key(self, key: JobKey) -> bool:
+        """Put the cursor on ``key`` if it is visible; returns whether it is."""
+        index = self.index_of(key)
+        if index is None:
+            return False
+        self.move_cursor_to(index)
+        return True
+
+    def _settle_cursor(self) -> None:
+        """After a change, find the anchored job again, or its neighbour."""
+        if not self._order:
+            self._cursor_index = 0
+            return
+        anchor = self._anchor
+        if anchor is None:
+            self._cursor_index = min(self._cursor_index, len(self._order) - 1)
+            self._anchor = self._key_at(self._cursor_index)
+            return
+        sort_key = self._sort_key_of.get(anchor)
+        if sort_key is None:
+            # The job is gone for good: stay at the same place on screen.
+            self._cursor_index = min(self._cursor_index, len(self._order) - 1)
+            self._anchor = self._key_at(self._cursor_index)
+            return
+        position = bisect_left(self._order_keys, sort_key)
+        position = min(position, len(self._order) - 1)
+        self._cursor_index = self._display_index(position)
+
+    # ----------------------------------------------------------------- changes
+
+    def set_jobs(self, jobs: Iterable[WatchedJob]) -> None:
+        """Replace every row."""
+        self._rows = {}
+        self.counts = {}
+        for watched in jobs:
+            row = JobRow.from_watched(watched)
+            self._rows[row.key] = row
+            self._count(row, 1)
+        self._resort()
+
+    def upsert(self, jobs: Collection[WatchedJob]) -> bool:
+        """Add or update jobs; returns True when the visible order may have changed."""
+        return self.apply(jobs, ())
+
+    def remove(self, keys: Collection[JobKey]) -> bool:
+        """Forget jobs; returns True when a visible row went away."""
+        return self.apply((), keys)
+
+    def apply(self, jobs: Collection[WatchedJob], removed: Collection[JobKey]) -> bool:
+        """Apply one tick's changes; returns True when the visible order changed.
+
+        False means only the contents of rows already in place changed: the
+        widget can redraw those lines alone.
+        """
+        if len(jobs) + len(removed) > max(64, len(self._rows) // _REBUILD_SHARE):
+            for key in removed:
+                old = self._rows.pop(key, None)
+                if old is not None:
+                    self._count(old, -1)
+            for watched in jobs:
+                row = JobRow.from_watched(watched)
+                old = self._rows.get(row.key)
+                if old is not None:
+                    self._count(old, -1)
+                self._rows[row.key] = row
+                self._count(row, 1)
+            self._resort()
+            return True
+        moved = False
+        for key in removed:
+            old = self._rows.pop(key, None)
+            if old is not None:
+                self._count(old, -1)
+                moved |= self._take_out(key)
+                _remove_sorted(self._all_keys, self._sort_key_of.pop(key))
+        for watched in jobs:
+            row = JobRow.from_watched(watched)
+            old = self._rows.get(row.key)
+            self._rows[row.key] = row
+            if old is not None:
+                self._count(old, -1)
+            self._count(row, 1)
+            new_sort_key = self._sort_key(row)
+            was_visible = old is not None and self.index_of(row.key) is not None
+            visible = self._passes(row)
+            old_sort_key = self._sort_key_of.get(row.key)
+            if was_visible and visible and old_sort_key == new_sort_key:
+                continue  # same place: only the row's contents changed
+            if was_visible:
+                self._take_out(row.key)
+            if old_sort_key != new_sort_key:
+                if old_sort_key is not None:
+                    _remove_sorted(self._all_keys, old_sort_key)
+                insort(self._all_keys, new_sort_key)
+            self._sort_key_of[row.key] = new_sort_key
+            if visible:
+                insort(self._order_keys, new_sort_key)
+                self._order.insert(bisect_left(self._order_keys, new_sort_key), row.key)
+            moved |= was_visible or visible
+        if moved:
+            self._settle_cursor()
+        return moved
+
+    def _take_out(self, key: JobKey) -> bool:
+        sort_key = self._sort_key_of.get(key)
+        if sort_key is None:
+            return False
+        position = bisect_left(self._order_keys, sort_key)
+        if position < len(self._order) and self._order[position] == key:
+            del self._order[position]
+            del self._order_keys[position]
+            return True
+        return False
+
+    # ------------------------------------------------------ filter and sorting
+
+    def set_query(self, query: Query | None) -> None:
+        """Show only rows matching ``query`` (None or empty: all)."""
+        self.query = query if query else None
+        self._refilter()
+
+    def set_scope(self, provider: str | None) -> None:
+        """Show only ``provider``'s jobs (None: every provider)."""
+        self.scope = provider
+        self._refilter()
+
+    def set_problems_only(self, on: bool) -> None:
+        """Show only failed, partial, unknown, poll-failing or unhealthy-provider jobs."""
+        self.problems_only = on
+        self._refilter()
+
+    def set_unhealthy(self, providers: Iterable[str]) -> bool:
+        """Record which providers are unhealthy; returns True when the view changed."""
+        unhealthy = frozenset(providers)
+        if unhealthy == self.unhealthy:
+            return False
+        self.unhealthy = unhealthy
+        if self.problems_only:
+            self._refilter()
+            return True
+        return False
+
+    def set_sort(self, column: str, reverse: bool) -> None:
+        """Sort by ``column`` (one of ``SORT_COLUMNS``), descending with ``reverse``."""
+        if column not in SORT_KEYS:
+            raise ValueError(f"unknown sort column {column!r}")
+        self.sort_column = column
+        self.sort_reverse = reverse
+        self._resort()
+
+    def _passes(self, row: JobRow) -> bool:
+        if self.scope is not None and row.provider != self.scope:
+            return False
+        if self.problems_only and not (
+            row.state.problem or row.poll_error or row.provider in self.unhealthy
+        ):
+            return False
+        return self.query is None or self.query.matches(row)
+
+    def _sort_key(self, row: JobRow) -> SortKey:
+        # The job key last makes every sort key unique, so bisect finds one row.
+        return (*SORT_KEYS[self.sort_column](row), row.key)
+
+    def _resort(self) -> None:
+        self._sort_key_of = {key: self._sort_key(row) for key, row in self._rows.items()}
+        self._all_keys = sorted(self._sort_key_of.values())
+        self._refilter()
+
+    def _refilter(self) -> None:
+        rows = self._rows
+        if self.filtering:
+            passes = self._passes
+            self._order_keys = [key for key in self._all_keys if passes(rows[key[-1]])]
+        else:
+            self._order_keys = list(self._all_keys)
+        self._order = [sort_key[-1] for sort_key in self._order_keys]
+        self._settle_cursor()
+
+    # ----------------------------------------------------------------- helpers
+
+    def _display_index(self, position: int) -> int:
+        return len(self._order) - 1 - position if self.sort_reverse else position
+
+    def _key_at(self, index: int) -> JobKey:
+        position = len(self._order) - 1 - index if self.sort_reverse else index
+        return self._order[position]
+
+    def _count(self, row: JobRow, delta: int) -> None:
+        counter = self.counts.get(row.provider)
+        if counter is None:
+            counter = self.counts[row.provider] = Counter()
+        counter[row.state] += delta
+        if counter[row.state] <= 0:
+            del counter[row.state]
+
+
+def _remove_sorted(keys: list[SortKey], sort_key: SortKey) -> None:
+    """Delete ``sort_key`` from the sorted list ``keys`` (it must be there)."""
+    position = bisect_left(keys, sort_key)
+    if position < len(keys) and keys[position] == sort_key:
+        del keys[position]

@@ -1,0 +1,198 @@
+"""The filter query language of the job list.
+
+A query is a list of terms, all of which must hold::
+
+    state:failed provider:deepo "golden retriever" !label:test
+
+- ``field:value`` matches one field (case-insensitive substring, except
+  ``state`` which names states exactly); ``field:a,b`` matches any of the
+  values.
+- a bare word or a ``"quoted phrase"`` matches the provider, id, label,
+  summary, raw status or error.
+- ``!`` in front of a term negates it.
+
+Unknown fields, unknown states and unclosed quotes raise ``QueryError`` with
+a message fit for the filter bar: a typo must never crash the dashboard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from jobtui.model import JobState
+
+__all__ = [
+    "FIELDS",
+    "STATE_GROUPS",
+    "Query",
+    "QueryError",
+    "SearchableRow",
+    "Term",
+    "parse_query",
+]
+
+
+class QueryError(ValueError):
+    """A query that cannot be understood; ``str()`` explains why, for the user."""
+
+
+class SearchableRow(Protocol):
+    """What a query looks at in a row (``jobtui.tui.listmodel.JobRow`` is one)."""
+
+    @property
+    def provider(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def error(self) -> str: ...
+    @property
+    def state(self) -> JobState: ...
+    @property
+    def haystack(self) -> str:
+        """Every searchable field, lower-cased and joined."""
+        ...
+
+
+STATE_GROUPS: dict[str, frozenset[JobState]] = {
+    "active": frozenset({JobState.QUEUED, JobState.RUNNING, JobState.PAUSED}),
+    "terminal": frozenset(
+        {JobState.SUCCEEDED, JobState.PARTIAL, JobState.FAILED, JobState.CANCELED}
+    ),
+    "problem": frozenset({JobState.FAILED, JobState.PARTIAL, JobState.UNKNOWN}),
+}
+"""Words ``state:`` accepts besides the state names themselves."""
+
+_TEXT_FIELDS: dict[str, Callable[[SearchableRow], str]] = {
+    "provider": lambda row: row.provider,
+    "kind": lambda row: row.kind,
+    "id": lambda row: row.id,
+    "label": lambda row: row.label,
+    "summary": lambda row: row.summary,
+    "error": lambda row: row.error,
+}
+
+FIELDS: tuple[str, ...] = ("state", *_TEXT_FIELDS)
+"""Field names a term may use, in the order the error message lists them."""
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One condition of a query."""
+
+    field: str | None
+    """The field, or None for free text."""
+    values: tuple[str, ...]
+    """Lower-cased values; the term holds when any of them matches."""
+    states: frozenset[JobState] = frozenset()
+    """For ``state:``, the states the values name."""
+    negated: bool = False
+    """True for ``!term``."""
+
+    def matches(self, row: SearchableRow) -> bool:
+        """Whether ``row`` satisfies this term (negation applied)."""
+        if self.field == "state":
+            hit = row.state in self.states
+        elif self.field is None:
+            hit = any(value in row.haystack for value in self.values)
+        else:
+            text = _TEXT_FIELDS[self.field](row).lower()
+            hit = any(value in text for value in self.values)
+        return hit != self.negated
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A parsed query: every term must hold."""
+
+    text: str
+    """The query as typed."""
+    terms: tuple[Term, ...]
+
+    def matches(self, row: SearchableRow) -> bool:
+        """Whether ``row`` satisfies every term."""
+        return all(term.matches(row) for term in self.terms)
+
+    def __bool__(self) -> bool:
+        return bool(self.terms)
+
+
+def _tokens(text: str) -> list[str]:
+    """Split on whitespace outside double quotes; quotes stay in the tokens."""
+    tokens: list[str] = []
+    current: list[str] = []
+    in_quotes = False
+    for char in text:
+        if char == '"':
+            in_quotes = not in_quotes
+            current.append(char)
+        elif char.isspace() and not in_quotes:
+            if current:
+                tokens.append("".join(current))
+                current = []
+        else:
+            current.append(char)
+    if in_quotes:
+        raise QueryError('unclosed quote: add a closing "')
+    if current:
+        tokens.append("".join(current))
+    return tokens
+
+
+def _unquote(value: str) -> str:
+    return value.replace('"', "")
+
+
+def _parse_states(raw_values: list[str]) -> frozenset[JobState]:
+    states: set[JobState] = set()
+    for value in raw_values:
+        if value in STATE_GROUPS:
+            states |= STATE_GROUPS[value]
+            continue
+        try:
+            states.add(JobState(value))
+        except ValueError:
+            known = ", ".join([*(s.value for s in JobState), *STATE_GROUPS])
+            raise QueryError(f"unknown state {value!r} (known: {known})") from None
+    return frozenset(states)
+
+
+def _parse_term(token: str) -> Term:
+    negated = token.startswith("!")
+    body = token[1:] if negated else token
+    if not body:
+        raise QueryError("'!' must be followed by a term")
+    field: str | None = None
+    value = body
+    # A colon inside quotes belongs to the phrase, not to a field.
+    colon = body.find(":")
+    if colon > 0 and '"' not in body[:colon]:
+        field = body[:colon].lower()
+        value = body[colon + 1 :]
+        if field not in FIELDS:
+            raise QueryError(
+                f"unknown field {field!r} (known: {', '.join(FIELDS)}); "
+                'quote the text to search for it: "' + body + '"'
+            )
+    raw_values = [_unquote(part).strip().lower() for part in value.split(",")]
+    raw_values = [part for part in raw_values if part]
+    if not raw_values:
+        raise QueryError(f"{field or 'term'}: a value is missing after {body!r}")
+    if field is None:
+        # Commas in free text are literal: "a,b" is one phrase.
+        raw_values = [_unquote(value).lower()]
+    if field == "state":
+        return Term("state", tuple(raw_values), _parse_states(raw_values), negated)
+    return Term(field, tuple(raw_values), negated=negated)
+
+
+def parse_query(text: str) -> Query:
+    """Parse ``text``; raises ``QueryError`` with a user-facing message."""
+    return Query(text, tuple(_parse_term(token) for token in _tokens(text)))

@@ -1,0 +1,402 @@
+"""The dashboard screen: providers, jobs and the detail pane, and their keys.
+
+Panes are numbered in their titles (1 providers, 2 jobs, 3 detail) and
+reached with 1/2/3 and tab. Under 100 columns the providers pane hides (b
+shows it again); from 160 columns the detail sits beside the list instead
+of under it. Job actions (refresh, add, remove, cancel, copy) live in
+``jobtui.tui.screens.jobactions``; this module arranges and routes.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import ClassVar
+
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Tabs
+
+from jobtui.model import HealthState
+from jobtui.tui.enginelink import TickChanges, collect_changes
+from jobtui.tui.keys import KEY_SPECS, bindings_for
+from jobtui.tui.listmodel import SORT_COLUMNS, JobKey, JobListModel
+from jobtui.tui.messages import (
+    EngineEvents,
+    FilterChanged,
+    FilterClosed,
+    JobHighlighted,
+    JobOpened,
+    MarksChanged,
+    ProviderSelected,
+)
+from jobtui.tui.query import QueryError, parse_query
+from jobtui.tui.safe_text import safe
+from jobtui.tui.screens.filter import FilterBar
+from jobtui.tui.screens.help import HelpScreen
+from jobtui.tui.screens.jobactions import JobActionsScreen
+from jobtui.tui.widgets.detail import DetailPane
+from jobtui.tui.widgets.joblist import JobList
+from jobtui.tui.widgets.sidebar import Sidebar
+from jobtui.tui.widgets.statusbar import StatusBar
+
+__all__ = ["NARROW_WIDTH", "SIDE_BY_SIDE_WIDTH", "DashboardScreen", "Pane"]
+
+NARROW_WIDTH = 100
+"""Below this many columns the providers pane hides."""
+SIDE_BY_SIDE_WIDTH = 160
+"""From this many columns the detail pane sits beside the job list."""
+
+_PANES = ("sidebar", "jobs", "detail")
+_DEBOUNCE_ABOVE = 20_000
+"""Lists at least this long filter after a pause in typing."""
+_FILTER_DEBOUNCE = 0.15
+
+
+class Pane(Vertical):
+    """A bordered, numbered pane that ``f`` can maximize."""
+
+    ALLOW_MAXIMIZE = True
+
+
+class DashboardScreen(JobActionsScreen):
+    """The one main screen."""
+
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for("screen")
+    ALLOW_IN_MAXIMIZED_VIEW: ClassVar[str | None] = "StatusBar"
+
+    def __init__(self, model: JobListModel) -> None:
+        super().__init__(id="dashboard")
+        self.model = model
+        self._sidebar_forced: bool | None = None
+        self._detail_key: JobKey | None = None
+        self._filter_timer: Timer | None = None
+
+    # ---------------------------------------------------------------- layout
+
+    def compose(self) -> ComposeResult:
+        app = self.jobtui
+        with Horizontal(id="main"):
+            sidebar_pane = Pane(id="sidebar-pane", classes="pane")
+            sidebar_pane.border_title = "1 Providers"
+            with sidebar_pane:
+                yield Sidebar(
+                    app.provider_names(),
+                    local_time=app.local_time_text,
+                    ascii_only=app.ascii_only,
+                    id="sidebar",
+                )
+            with Vertical(id="work"):
+                jobs_pane = Pane(id="jobs-pane", classes="pane")
+                jobs_pane.border_title = "2 Jobs"
+                with jobs_pane:
+                    yield JobList(
+                        self.model,
+                        now=app.now_timestamp,
+                        ascii_only=app.ascii_only,
+                        columns=app.prefs.columns,
+                        id="jobs",
+                    )
+                    yield FilterBar(id="filter")
+                detail_pane = Pane(id="detail-pane", classes="pane")
+                detail_pane.border_title = "3 Detail"
+                with detail_pane:
+                    yield DetailPane(
+                        now=app.clock.now, ascii_only=app.ascii_only, id="detail"
+                    )
+        yield StatusBar(id="status")
+
+    def on_mount(self) -> None:
+        self.job_list.focus()
+        if self.jobtui.prefs.filter:
+            self.filter_bar.set_value(self.jobtui.prefs.filter)
+            self._apply_filter(self.jobtui.prefs.filter)
+        self.status_bar.paused = self.jobtui.paused
+        self.refresh_hints()
+        self.update_titles()
+        self.jobtui.dashboard_ready()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._arrange(event.size.width)
+
+    def _arrange(self, width: int) -> None:
+        narrow = width < NARROW_WIDTH
+        show_sidebar = self._sidebar_forced if self._sidebar_forced is not None else not narrow
+        self.query_one("#sidebar-pane").display = show_sidebar
+        self.set_class(width >= SIDE_BY_SIDE_WIDTH, "-side-by-side")
+
+    # ----------------------------------------------------------------- parts
+
+    @property
+    def sidebar(self) -> Sidebar:
+        """The providers pane's content."""
+        return self.query_one(Sidebar)
+
+    @property
+    def detail(self) -> DetailPane:
+        """The detail pane."""
+        return self.query_one(DetailPane)
+
+    @property
+    def filter_bar(self) -> FilterBar:
+        """The filter bar under the job list."""
+        return self.query_one(FilterBar)
+
+    @property
+    def status_bar(self) -> StatusBar:
+        """The bottom line."""
+        return self.query_one(StatusBar)
+
+    def update_titles(self) -> None:
+        """Put counts, filter and mode in the jobs pane's title."""
+        model = self.model
+        shown = f"{len(model):,}"
+        if model.filtering:
+            shown = f"{len(model):,} of {model.total:,}"
+        parts = [shown]
+        if model.scope is not None:
+            parts.append(f"provider {safe(model.scope)}")
+        if model.query is not None:
+            parts.append(f"filter: {model.query.text}")
+        if model.problems_only:
+            parts.append("problems only")
+        marks = len(self.job_list.marks)
+        if marks:
+            parts.append(f"{marks} marked")
+        title = f"2 Jobs ({' · '.join(parts)})"
+        pane = self.query_one("#jobs-pane")
+        if str(pane.border_title) != title:
+            # A Text, so a query or name with brackets is never read as markup.
+            pane.border_title = Text(title)
+
+    def refresh_hints(self) -> None:
+        """Show the key hints that apply now (cancel only where it is supported)."""
+        keys = self.jobtui.keys
+        hints: list[tuple[str, str]] = []
+        for spec in KEY_SPECS:
+            if spec.hint is None or not self.check_action(spec.action, ()):
+                continue
+            first = keys[spec.id].split(",")[0]
+            hints.append((self.jobtui.key_display(first), spec.hint))
+        self.status_bar.set_hints(hints)
+
+    # -------------------------------------------------------------- changes
+
+    def apply_changes(self, changes: TickChanges) -> None:
+        """Apply one tick of changes to the model and redraw what changed."""
+        job_list = self.job_list
+        if changes.health:
+            self.jobtui.health.update(changes.health)
+            if self.model.set_unhealthy(
+                name for name, h in self.jobtui.health.items() if h.state is not HealthState.OK
+            ):
+                job_list.sync(order_changed=True)
+        if changes.jobs or changes.removed:
+            job_list.marks -= changes.removed
+            moved = self.model.apply(list(changes.jobs.values()), changes.removed)
+            job_list.sync(order_changed=moved, changed=changes.jobs.keys())
+            self.update_titles()
+            if self._detail_key is not None and self._detail_key in changes.jobs:
+                self.show_detail(self._detail_key)
+        self.sidebar.update_counts(self.model.counts, changes.health or None)
+        self.status_bar.stamp(self.jobtui.local_now())
+
+    @on(EngineEvents)
+    def _engine_events(self, message: EngineEvents) -> None:
+        changes = collect_changes(message.events)
+        self.apply_changes(changes)
+        self.jobtui.announce(changes)
+
+    def show_detail(self, key: JobKey | None) -> None:
+        """Show ``key``'s job in the detail pane."""
+        self._detail_key = key
+        row = self.model.row(key) if key is not None else None
+        pane = self.query_one("#detail-pane")
+        if row is None:
+            pane.border_title = "3 Detail"
+            self.detail.show(None, [])
+            return
+        title = f"3 Detail · {safe(row.provider)} {safe(row.id)}"
+        if str(pane.border_title) != title:
+            pane.border_title = Text(title)
+        self.detail.show(row.watched, self.jobtui.transitions(row.key))
+
+    @on(JobHighlighted)
+    def _highlighted(self, message: JobHighlighted) -> None:
+        self.show_detail(message.key)
+        self.refresh_hints()
+
+    @on(JobOpened)
+    def _opened(self, message: JobOpened) -> None:
+        self.show_detail(message.key)
+        self.action_focus_pane("detail")
+
+    @on(MarksChanged)
+    def _marks_changed(self) -> None:
+        self.update_titles()
+        self.refresh_hints()
+
+    @on(ProviderSelected)
+    def _provider_selected(self, message: ProviderSelected) -> None:
+        if message.provider != self.model.scope:
+            self.model.set_scope(message.provider)
+            self.job_list.sync()
+            self.update_titles()
+
+    # ---------------------------------------------------------------- filter
+
+    def _apply_filter(self, text: str) -> None:
+        try:
+            query = parse_query(text)
+        except QueryError as exc:
+            self.filter_bar.show_error(str(exc))
+            return
+        self.filter_bar.show_error(None)
+        self.model.set_query(query)
+        self.job_list.sync()
+        self.update_titles()
+
+    @on(FilterChanged)
+    def _filter_changed(self, message: FilterChanged) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+            self._filter_timer = None
+        if self.model.total < _DEBOUNCE_ABOVE:
+            self._apply_filter(message.text)
+            return
+        # A big list is filtered once typing pauses, not on every keystroke.
+        self._filter_timer = self.set_timer(
+            _FILTER_DEBOUNCE, partial(self._apply_filter, message.text)
+        )
+
+    @on(FilterClosed)
+    def _filter_closed(self, message: FilterClosed) -> None:
+        text = self.filter_bar.value
+        if message.cleared or not text:
+            self.filter_bar.set_value("")
+            self.filter_bar.show_error(None)
+        self.jobtui.save_prefs(filter=self.filter_bar.value)
+        self.job_list.focus()
+
+    def action_filter(self) -> None:
+        """Open the filter bar."""
+        self.filter_bar.open()
+
+    def action_back(self) -> None:
+        """Escape: clear the filter first, then leave maximized view, then return to the list."""
+        if self.filter_bar.value or self.model.query is not None:
+            self.filter_bar.set_value("")
+            self.filter_bar.show_error(None)
+            self._apply_filter("")
+            self.jobtui.save_prefs(filter="")
+            self.job_list.focus()
+        elif self.maximized is not None:
+            self.minimize()
+        elif not self.job_list.has_focus:
+            self.job_list.focus()
+        elif self.job_list.marks:
+            self.job_list.clear_marks()
+            self.update_titles()
+        elif self.model.problems_only:
+            self.action_problems()
+
+    def action_problems(self) -> None:
+        """Show only problems, or everything again."""
+        self.model.set_problems_only(not self.model.problems_only)
+        self.job_list.sync()
+        self.update_titles()
+
+    # ------------------------------------------------------------------ sort
+
+    def action_sort(self) -> None:
+        """Sort by the next column."""
+        index = SORT_COLUMNS.index(self.model.sort_column)
+        column = SORT_COLUMNS[(index + 1) % len(SORT_COLUMNS)]
+        self._sort(column, self.model.sort_reverse)
+
+    def action_sort_reverse(self) -> None:
+        """Reverse the sort order."""
+        self._sort(self.model.sort_column, not self.model.sort_reverse)
+
+    def _sort(self, column: str, reverse: bool) -> None:
+        self.model.set_sort(column, reverse)
+        self.job_list.sync()
+        self.job_list.refresh()
+        self.jobtui.save_prefs(sort_column=column, sort_reverse=reverse)
+
+    # ----------------------------------------------------------------- panes
+
+    def _pane_target(self, name: str) -> Widget | None:
+        if name == "sidebar":
+            if not self.query_one("#sidebar-pane").display:
+                return None
+            return self.sidebar.option_list
+        if name == "jobs":
+            return self.job_list
+        if self.detail.focusable:
+            return self.detail
+        # The tab's content rather than the tab strip: that is where the keys are useful.
+        focusable = [w for w in self.detail.query("*") if w.focusable and not isinstance(w, Tabs)]
+        return focusable[0] if focusable else None
+
+    def _current_pane(self) -> str | None:
+        focused = self.focused
+        for name in _PANES:
+            pane = self.query_one(f"#{name}-pane")
+            if focused is not None and (focused is pane or pane in focused.ancestors):
+                return name
+        return None
+
+    def action_focus_pane(self, name: str) -> None:
+        """Focus pane ``name`` (sidebar, jobs, detail)."""
+        if name == "sidebar" and not self.query_one("#sidebar-pane").display:
+            self._sidebar_forced = True
+            self._arrange(self.size.width)
+        target = self._pane_target(name)
+        if target is not None:
+            if self.maximized is not None:
+                self.minimize()
+            target.focus()
+
+    def action_next_pane(self) -> None:
+        """Focus the next visible pane."""
+        current = self._current_pane()
+        start = _PANES.index(current) if current in _PANES else -1
+        for step in range(1, len(_PANES) + 1):
+            name = _PANES[(start + step) % len(_PANES)]
+            target = self._pane_target(name)
+            if target is not None:
+                target.focus()
+                return
+
+    def action_toggle_sidebar(self) -> None:
+        """Show or hide the providers pane."""
+        pane = self.query_one("#sidebar-pane")
+        self._sidebar_forced = not pane.display
+        self._arrange(self.size.width)
+        if not pane.display and self._current_pane() is None:
+            self.job_list.focus()
+
+    def action_maximize(self) -> None:
+        """Maximize the focused pane, or restore it."""
+        if self.maximized is not None:
+            self.minimize()
+            return
+        name = self._current_pane() or "jobs"
+        self.maximized = self.query_one(f"#{name}-pane")
+
+    def action_help(self) -> None:
+        """Show every key."""
+        self.app.push_screen(HelpScreen(self.jobtui.keys, self.jobtui.key_display))
+
+    def action_theme(self) -> None:
+        """Switch to the next theme."""
+        self.jobtui.cycle_theme()
+
+    def action_quit(self) -> None:
+        """Leave the dashboard."""
+        self.app.exit(0)

@@ -1,0 +1,30 @@
+"""What the dashboard asks of its surroundings: the time, and what the terminal can draw."""
+
+from __future__ import annotations
+
+import locale
+import os
+import sys
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+__all__ = ["SystemClock", "terminal_is_utf8"]
+
+
+class SystemClock:
+    """Wall-clock time, for when no clock is injected."""
+
+    def now(self) -> datetime:
+        """Now, aware UTC."""
+        return datetime.now(UTC)
+
+
+def terminal_is_utf8(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the terminal can draw the UTF-8 glyphs (else ASCII ones are used)."""
+    env = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_CTYPE", "LANG"):
+        value = env.get(name)
+        if value:
+            return "utf-8" in value.lower() or "utf8" in value.lower()
+    encoding = getattr(sys.stdout, "encoding", None) or locale.getpreferredencoding(False)
+    return "utf" in encoding.lower()

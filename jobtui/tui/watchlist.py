@@ -1,0 +1,72 @@
+"""Where the dashboard's jobs come from and go to: the engine when it runs, else the store.
+
+Without an engine the dashboard still shows the store and can add and
+remove jobs in it; with one, every change goes through the engine so its
+in-memory model and the store stay in step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+
+from jobtui.config_model import Config
+from jobtui.store import Store, Transition, WatchedJob
+from jobtui.tui.enginelink import EngineLike
+
+__all__ = ["WatchList"]
+
+JobKey = tuple[str, str]
+
+
+class WatchList:
+    """Reads and writes of watched jobs for the dashboard."""
+
+    def __init__(self, config: Config, store: Store, engine: EngineLike | None) -> None:
+        self.config = config
+        self.store = store
+        self.engine = engine
+
+    def read_all(self) -> list[WatchedJob]:
+        """Every watched job (blocking: call it off the event loop)."""
+        engine_jobs = self.engine.jobs() if self.engine is not None else {}
+        if engine_jobs:
+            return list(engine_jobs.values())
+        return self.store.list_jobs()
+
+    def transitions(self, key: JobKey) -> list[Transition]:
+        """A job's state history (empty when the store cannot say)."""
+        try:
+            return self.store.transitions(*key)
+        except Exception:  # the history is a nicety: it must never break the screen
+            return []
+
+    async def add(
+        self, provider: str, ids: Sequence[str], label: str | None
+    ) -> tuple[int, list[WatchedJob]]:
+        """Watch ``ids`` at ``provider``: how many were new, and the jobs as now stored."""
+        keys = [(provider, job_id) for job_id in ids]
+        if self.engine is not None:
+            added = await self.engine.add_jobs(provider, ids, label)
+            known = self.engine.jobs()
+            return added, [known[key] for key in keys if key in known]
+        provider_config = self.config.providers.get(provider)
+        if provider_config is None:
+            raise ValueError(f"no provider named {provider!r} in the config")
+        entries = [(provider, provider_config.kind, job_id, label) for job_id in ids]
+        added = await asyncio.to_thread(self.store.add_jobs, entries)
+        found = await asyncio.to_thread(lambda: [self.store.get_job(*key) for key in keys])
+        return added, [job for job in found if job is not None]
+
+    async def remove(self, keys: Iterable[JobKey]) -> int:
+        """Stop watching ``keys``; returns how many were watched."""
+        keys = list(keys)
+        if self.engine is not None:
+            return await self.engine.remove_jobs(keys)
+        by_provider: dict[str, list[str]] = {}
+        for provider, job_id in keys:
+            by_provider.setdefault(provider, []).append(job_id)
+        removed = 0
+        for provider, ids in by_provider.items():
+            removed += await asyncio.to_thread(self.store.remove_jobs, provider, ids)
+        return removed

@@ -1,0 +1,352 @@
+"""The job list: a virtual line widget over ``JobListModel``.
+
+Only the lines on screen are ever drawn (``render_line``), each from a
+small cache keyed by the row object, so 100k rows cost what 60 do. A tick
+of engine changes redraws the changed lines in place; the screen is never
+laid out again for a row update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import BindingType
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from jobtui.model import JobState
+from jobtui.tui.columns import DEFAULT_COLUMNS, Column, cell_text, fit, layout_columns
+from jobtui.tui.keys import bindings_for
+from jobtui.tui.listmodel import JobKey, JobListModel, JobRow
+from jobtui.tui.messages import JobHighlighted, JobOpened, MarksChanged
+
+__all__ = ["JobList"]
+
+_CACHE_LIMIT = 4000
+_GUTTER = 2
+"""Cells left of the columns: the cursor or mark sign, then a space."""
+
+
+class JobList(ScrollView, can_focus=True):
+    """Watched jobs, one per line, with a header, a cursor and marks."""
+
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for("joblist")
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "joblist--header",
+        "joblist--cursor",
+        "joblist--marked",
+        "joblist--muted",
+        *(f"joblist--state-{state.value}" for state in JobState),
+    }
+
+    DEFAULT_CSS = """
+    JobList {
+        overflow-x: hidden;
+        overflow-y: auto;
+    }
+    """
+
+    def __init__(
+        self,
+        model: JobListModel,
+        *,
+        now: Callable[[], float],
+        ascii_only: bool = False,
+        columns: Collection[str] = DEFAULT_COLUMNS,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.model = model
+        self.marks: set[JobKey] = set()
+        self.columns: tuple[str, ...] = tuple(c for c in DEFAULT_COLUMNS if c in columns)
+        self._now = now
+        self._ascii_only = ascii_only
+        self._cache: dict[tuple[object, ...], Strip] = {}
+        self._layout: list[tuple[Column, int, int]] = []
+        self._layout_width = -1
+        self._last_highlight: JobKey | None = None
+        self._age_texts: dict[int, tuple[str, ...]] = {}
+
+    # ----------------------------------------------------------------- public
+
+    def sync(self, *, order_changed: bool = True, changed: Collection[JobKey] = ()) -> None:
+        """Bring the screen in step with the model after it changed.
+
+        With ``order_changed`` every visible line is redrawn; otherwise only
+        the lines of ``changed`` jobs that are on screen.
+        """
+        height = len(self.model) + 1
+        if self.virtual_size.height != height:
+            self.virtual_size = Size(self.size.width, height)
+        if order_changed:
+            self._scroll_cursor_into_view()
+            self.refresh()
+        else:
+            top = int(self.scroll_y)
+            bottom = top + self.size.height
+            for key in changed:
+                index = self.model.index_of(key)
+                if index is not None and top <= index < bottom:
+                    self.refresh_line(index + 1)
+        self._post_highlight()
+
+    def set_columns(self, columns: Collection[str]) -> None:
+        """Show ``columns`` (names from ``jobtui.tui.columns.COLUMNS``)."""
+        self.columns = tuple(c for c in DEFAULT_COLUMNS if c in columns) or ("state", "id")
+        self._layout_width = -1
+        self._cache.clear()
+        self.refresh()
+
+    def refresh_ages(self) -> None:
+        """Redraw the lines whose age text changed since they were drawn."""
+        now = self._now()
+        top = int(self.scroll_y)
+        for index in range(top, min(len(self.model), top + self.size.height)):
+            row = self.model.row_at(index)
+            texts = self._age_cells(row, now)
+            if self._age_texts.get(index) != texts:
+                self.refresh_line(index + 1)
+
+    def move_cursor(self, index: int) -> None:
+        """Move the cursor to visible ``index`` (clamped) and scroll to it."""
+        before = self.model.cursor
+        self.model.move_cursor_to(index)
+        after = self.model.cursor
+        if before != after:
+            self.refresh_line(before + 1)
+            self.refresh_line(after + 1)
+        self._scroll_cursor_into_view()
+        self._post_highlight()
+
+    def move_cursor_to_key(self, key: JobKey) -> bool:
+        """Move the cursor to ``key`` if it is visible; returns whether it is."""
+        index = self.model.index_of(key)
+        if index is None:
+            return False
+        self.move_cursor(index)
+        return True
+
+    def toggle_mark(self) -> None:
+        """Mark or unmark the job under the cursor, then step down."""
+        key = self.model.cursor_key
+        if key is None:
+            return
+        if key in self.marks:
+            self.marks.discard(key)
+        else:
+            self.marks.add(key)
+        self.post_message(MarksChanged())
+        self.refresh_line(self.model.cursor + 1)
+        self.move_cursor(self.model.cursor + 1)
+
+    def clear_marks(self) -> None:
+        """Unmark every job."""
+        self.marks.clear()
+        self.post_message(MarksChanged())
+        self.refresh()
+
+    # ---------------------------------------------------------------- actions
+
+    @property
+    def _page(self) -> int:
+        return max(1, self.scrollable_content_region.height - 2)
+
+    def action_cursor_down(self) -> None:
+        """Move down one row."""
+        self.move_cursor(self.model.cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        """Move up one row."""
+        self.move_cursor(self.model.cursor - 1)
+
+    def action_cursor_first(self) -> None:
+        """Go to the first row."""
+        self.move_cursor(0)
+
+    def action_cursor_last(self) -> None:
+        """Go to the last row."""
+        self.move_cursor(len(self.model) - 1)
+
+    def action_page_down(self) -> None:
+        """Move down one screen."""
+        self.move_cursor(self.model.cursor + self._page)
+
+    def action_page_up(self) -> None:
+        """Move up one screen."""
+        self.move_cursor(self.model.cursor - self._page)
+
+    def action_open(self) -> None:
+        """Open the job under the cursor."""
+        key = self.model.cursor_key
+        if key is not None:
+            self.post_message(JobOpened(key))
+
+    def action_toggle_mark(self) -> None:
+        """Mark the job under the cursor for a bulk action."""
+        self.toggle_mark()
+
+    # ----------------------------------------------------------------- events
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(event.size.width, len(self.model) + 1)
+        self._cache.clear()
+        self._scroll_cursor_into_view()
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y == 0:
+            return
+        index = int(self.scroll_y) + offset.y - 1
+        if 0 <= index < len(self.model):
+            self.move_cursor(index)
+            if event.chain >= 2:
+                self.action_open()
+
+    def on_focus(self) -> None:
+        self.refresh_line(self.model.cursor + 1)
+
+    def on_blur(self) -> None:
+        self.refresh_line(self.model.cursor + 1)
+
+    # -------------------------------------------------------------- rendering
+
+    def _scroll_cursor_into_view(self) -> None:
+        rows_on_screen = max(1, self.scrollable_content_region.height - 1)
+        cursor = self.model.cursor
+        top = int(self.scroll_y)
+        if cursor < top:
+            self.scroll_to(y=cursor, animate=False, immediate=True)
+        elif cursor >= top + rows_on_screen:
+            self.scroll_to(y=cursor - rows_on_screen + 1, animate=False, immediate=True)
+
+    def _post_highlight(self) -> None:
+        key = self.model.cursor_key
+        if key != self._last_highlight:
+            self._last_highlight = key
+            self.post_message(JobHighlighted(key))
+
+    def _columns_layout(self, width: int) -> list[tuple[Column, int, int]]:
+        if width != self._layout_width:
+            provider_width = max((len(name) for name in self.model.counts), default=8)
+            self._layout = layout_columns(
+                width - _GUTTER, self.columns, provider_width=provider_width
+            )
+            self._layout_width = width
+        return self._layout
+
+    def _age_cells(self, row: JobRow, now: float) -> tuple[str, ...]:
+        return tuple(
+            cell_text(name, row, 8, now, ascii_only=self._ascii_only)
+            for name in ("age", "updated")
+            if name in self.columns
+        )
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        layout = self._columns_layout(width)
+        base = self.rich_style
+        if y == 0:
+            return self._header_strip(layout, width, base)
+        index = int(self.scroll_y) + y - 1
+        if index >= len(self.model):
+            if y == 1 and not len(self.model):
+                return self._empty_strip(width, base)
+            return Strip.blank(width, base)
+        row = self.model.row_at(index)
+        now = self._now()
+        ages = self._age_cells(row, now)
+        self._age_texts[index] = ages
+        is_cursor = index == self.model.cursor
+        marked = row.key in self.marks
+        cache_key = (id(row), width, is_cursor, self.has_focus, marked, ages, self.columns)
+        cached = self._cache.get(cache_key)
+        if cached is not None:
+            return cached
+        strip = self._row_strip(row, layout, width, base, now, is_cursor=is_cursor, marked=marked)
+        if len(self._cache) > _CACHE_LIMIT:
+            self._cache.clear()
+            self._age_texts.clear()
+        self._cache[cache_key] = strip
+        return strip
+
+    def _empty_strip(self, width: int, base: Style) -> Strip:
+        if self.model.total:
+            message = "No job matches: esc clears the filter."
+        else:
+            message = "No jobs watched yet: press a to add some."
+        style = base + self.get_component_rich_style("joblist--muted")
+        return Strip([Segment(fit("  " + message, width), style)], width)
+
+    def _header_strip(
+        self, layout: list[tuple[Column, int, int]], width: int, base: Style
+    ) -> Strip:
+        style = base + self.get_component_rich_style("joblist--header")
+        arrow_up, arrow_down = ("^", "v") if self._ascii_only else ("▲", "▼")
+        segments: list[Segment] = [Segment(" " * _GUTTER, style)]
+        x = 0
+        for column, column_x, column_width in layout:
+            if column_x > x:
+                segments.append(Segment(" " * (column_x - x), style))
+            title = column.title
+            if column.name == self.model.sort_column:
+                # The arrow always shows, even when the title has to be shortened.
+                arrow = arrow_down if self.model.sort_reverse else arrow_up
+                title = fit(title, min(len(title), column_width - 1)).rstrip() + arrow
+            segments.append(Segment(fit(title, column_width), style))
+            x = column_x + column_width
+        if x + _GUTTER < width:
+            segments.append(Segment(" " * (width - x - _GUTTER), style))
+        return Strip(segments, width).crop(0, width)
+
+    def _row_strip(
+        self,
+        row: JobRow,
+        layout: list[tuple[Column, int, int]],
+        width: int,
+        base: Style,
+        now: float,
+        *,
+        is_cursor: bool,
+        marked: bool,
+    ) -> Strip:
+        line_style = base
+        if marked:
+            line_style += self.get_component_rich_style("joblist--marked")
+        if is_cursor:
+            line_style += self.get_component_rich_style("joblist--cursor")
+            if self.app.no_color:
+                # Without colour a background is invisible: reverse the line instead.
+                line_style += Style(reverse=True)
+        state_style = line_style + self.get_component_rich_style(
+            f"joblist--state-{row.state.value}"
+        )
+        muted = line_style + self.get_component_rich_style("joblist--muted")
+        # The gutter shows the cursor and the mark as signs, never by colour alone.
+        if marked:
+            sign = "*" if self._ascii_only else "•"
+        elif is_cursor:
+            sign = ">" if self._ascii_only else "▶"
+        else:
+            sign = " "
+        segments: list[Segment] = [Segment(sign + " ", line_style)]
+        x = 0
+        for column, column_x, column_width in layout:
+            if column_x > x:
+                segments.append(Segment(" " * (column_x - x), line_style))
+            text = cell_text(column.name, row, column_width, now, ascii_only=self._ascii_only)
+            style = state_style if column.name == "state" else line_style
+            if column.name in ("age", "updated", "provider"):
+                style = muted
+            segments.append(Segment(fit(text, column_width, ascii_only=self._ascii_only), style))
+            x = column_x + column_width
+        if x + _GUTTER < width:
+            segments.append(Segment(" " * (width - x - _GUTTER), line_style))
+        return Strip(segments, width).crop(0, width)

@@ -1,0 +1,246 @@
+"""The providers pane: All plus each provider, its counts and its health.
+
+Each entry shows the provider's job count, a count per state (glyph and
+number) and a health badge as a word (never colour alone). The highlighted
+provider's last error and next retry show under the list; hovering an entry
+shows them as a tooltip.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from jobtui.model import HealthState, JobState, ProviderHealth
+from jobtui.tui.glyphs import glyph
+from jobtui.tui.messages import ProviderSelected
+from jobtui.tui.safe_text import safe
+
+__all__ = ["ALL_PROVIDERS", "Sidebar", "health_badge", "health_details"]
+
+ALL_PROVIDERS = "\x00all"
+"""The option id of the "All" entry (no provider name can contain NUL)."""
+
+_BADGES: dict[HealthState, tuple[str, str, str]] = {
+    HealthState.OK: ("●", "o", "ok"),
+    HealthState.DEGRADED: ("◐", "~", "degraded"),
+    HealthState.AUTH_FAILED: ("✗", "x", "auth failed"),
+    HealthState.RATE_LIMITED: ("◔", "%", "rate limited"),
+    HealthState.UNREACHABLE: ("○", "-", "unreachable"),
+}
+
+_STATE_ORDER = (
+    JobState.FAILED,
+    JobState.PARTIAL,
+    JobState.UNKNOWN,
+    JobState.RUNNING,
+    JobState.PAUSED,
+    JobState.QUEUED,
+    JobState.CANCELED,
+    JobState.SUCCEEDED,
+)
+
+
+def health_badge(health: ProviderHealth | None, *, ascii_only: bool = False) -> str:
+    """The badge text: a sign and the health in words (``✗ auth failed``)."""
+    state = health.state if health is not None else HealthState.OK
+    utf8, ascii_sign, word = _BADGES[state]
+    if health is not None and health.paused and state is HealthState.OK:
+        word = "paused"
+    return f"{ascii_sign if ascii_only else utf8} {word}"
+
+
+def health_details(health: ProviderHealth | None, local_time: Callable[[datetime], str]) -> str:
+    """The provider's health in a few lines: state, last error, next retry, counters."""
+    if health is None:
+        return "not polled yet"
+    lines = [f"{safe(health.provider)}: {health.state.value.replace('_', ' ')}"]
+    if health.last_error:
+        lines.append(f"last error: {safe(health.last_error)}")
+    if health.next_retry_at is not None:
+        lines.append(f"next retry: {local_time(health.next_retry_at)}")
+    if health.paused:
+        lines.append("polling stopped until retried")
+    lines.append(f"requests {health.requests}, failures {health.failures}")
+    return "\n".join(lines)
+
+
+class ProviderList(OptionList):
+    """The list of providers; hovering one shows its health as a tooltip."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", show=False),
+        Binding("k", "cursor_up", show=False),
+    ]
+
+    def __init__(self, sidebar: Sidebar, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._sidebar = sidebar
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        option_index = event.style.meta.get("option")
+        if isinstance(option_index, int) and 0 <= option_index < self.option_count:
+            option_id = self.get_option_at_index(option_index).id
+            self.tooltip = self._sidebar.details_for(option_id)
+        else:
+            self.tooltip = None
+
+
+class Sidebar(Vertical):
+    """The providers pane."""
+
+    DEFAULT_CSS = """
+    Sidebar ProviderList { height: 1fr; border: none; padding: 0; }
+    Sidebar #provider-health { height: auto; max-height: 8; color: $text-muted; }
+    """
+
+    def __init__(
+        self,
+        providers: Iterable[str],
+        *,
+        local_time: Callable[[datetime], str],
+        ascii_only: bool = False,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self._providers: list[str] = list(dict.fromkeys(providers))
+        self._counts: Mapping[str, Counter[JobState]] = {}
+        self._health: dict[str, ProviderHealth] = {}
+        self._local_time = local_time
+        self._ascii_only = ascii_only
+        self._prompts: dict[str, Text] = {}
+        self._detail_lines = 0
+
+    def compose(self) -> ComposeResult:
+        yield ProviderList(self, id="provider-list")
+        yield Static("", id="provider-health", markup=False)
+
+    def on_mount(self) -> None:
+        self._rebuild_options()
+        self._show_details()
+
+    @property
+    def option_list(self) -> OptionList:
+        """The list widget itself (it takes the pane's focus)."""
+        return self.query_one(ProviderList)
+
+    @property
+    def selected_provider(self) -> str | None:
+        """The highlighted provider, or None for All."""
+        option = self.option_list.highlighted_option
+        if option is None or option.id == ALL_PROVIDERS:
+            return None
+        return option.id
+
+    def update_counts(
+        self,
+        counts: Mapping[str, Counter[JobState]],
+        health: Mapping[str, ProviderHealth] | None = None,
+    ) -> None:
+        """Show new counts (and health); redraws only the entries whose text changed."""
+        self._counts = counts
+        if health is not None:
+            self._health.update(health)
+        names = list(self._providers)
+        for name in [*counts, *self._health]:
+            if name not in names:
+                names.append(name)
+        if names != self._providers:
+            self._providers = names
+            self._rebuild_options()
+        else:
+            option_list = self.option_list
+            for option_id, prompt in self._all_prompts():
+                if self._prompts.get(option_id) != prompt:
+                    self._prompts[option_id] = prompt
+                    option_list.replace_option_prompt(option_id, prompt)
+        self._show_details()
+
+    def details_for(self, option_id: str | None) -> str:
+        """The health text of an entry (the sum of all for All)."""
+        if option_id is None or option_id == ALL_PROVIDERS:
+            unhealthy = [
+                f"{safe(name)}: {health_badge(h, ascii_only=self._ascii_only)}"
+                for name, h in sorted(self._health.items())
+                if h.state is not HealthState.OK
+            ]
+            if unhealthy:
+                return "\n".join(unhealthy)
+            return "all providers ok" if self._health else "no health reports yet"
+        return health_details(self._health.get(option_id), self._local_time)
+
+    # --------------------------------------------------------------- internals
+
+    def _rebuild_options(self) -> None:
+        option_list = self.option_list
+        highlighted = option_list.highlighted_option
+        keep = highlighted.id if highlighted is not None else ALL_PROVIDERS
+        prompts = list(self._all_prompts())
+        self._prompts = dict(prompts)
+        option_list.set_options(Option(prompt, id=option_id) for option_id, prompt in prompts)
+        ids = [option_id for option_id, _ in prompts]
+        option_list.highlighted = ids.index(keep) if keep in ids else 0
+
+    def _all_prompts(self) -> Iterable[tuple[str, Text]]:
+        total: Counter[JobState] = Counter()
+        for counter in self._counts.values():
+            total.update(counter)
+        worst = [h for h in self._health.values() if h.state is not HealthState.OK]
+        yield ALL_PROVIDERS, self._prompt("All", total, None, warn=len(worst))
+        for name in self._providers:
+            yield name, self._prompt(
+                name, self._counts.get(name, Counter()), self._health.get(name), warn=0
+            )
+
+    def _prompt(
+        self, name: str, counts: Counter[JobState], health: ProviderHealth | None, *, warn: int
+    ) -> Text:
+        total = sum(counts.values())
+        text = Text(no_wrap=True, overflow="ellipsis", end="")
+        text.append(safe(name), style="bold")
+        text.append(f"  {total:,}")
+        per_state = " ".join(
+            f"{glyph(state, ascii_only=self._ascii_only)}{counts[state]}"
+            for state in _STATE_ORDER
+            if counts.get(state)
+        )
+        text.append(f"\n {per_state}")
+        if health is not None:
+            badge = health_badge(health, ascii_only=self._ascii_only)
+            unhealthy = health.state is not HealthState.OK
+            text.append(f"\n  {badge}", style="bold" if unhealthy else "dim")
+        elif warn:
+            text.append(f"\n  {warn} unhealthy", style="bold")
+        return text
+
+    def _show_details(self) -> None:
+        option = self.option_list.highlighted_option
+        details = self.details_for(option.id if option else None)
+        # Lay the pane out again only when the text's height changes.
+        lines = details.count("\n") + 1
+        self.query_one("#provider-health", Static).update(
+            Text(details), layout=lines != self._detail_lines
+        )
+        self._detail_lines = lines
+
+    @on(OptionList.OptionHighlighted)
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        self._show_details()
+        option_id = event.option.id
+        self.post_message(ProviderSelected(None if option_id == ALL_PROVIDERS else option_id))
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
