@@ -24,6 +24,13 @@ ALLOWED_BELOW = {
     "jobtui.providers": {"jobtui.model", "jobtui.config", "jobtui.config_model"},
     "jobtui.store": {"jobtui.model"},
     "jobtui.sim": {"jobtui.model"},
+    "jobtui.engine": {
+        "jobtui.model",
+        "jobtui.config",
+        "jobtui.config_model",
+        "jobtui.providers",
+        "jobtui.store",
+    },
 }
 
 
@@ -55,12 +62,13 @@ def test_core_module_imports_without_textual(module: str) -> None:
 def test_layer_imports_only_below(layer: str) -> None:
     code = (
         "import sys, importlib, pkgutil\n"
-        f"before = set(sys.modules)\n"
+        "before = set(sys.modules)\n"
         f"m = importlib.import_module('{layer}')\n"
         "if hasattr(m, '__path__'):\n"
         "    for info in pkgutil.walk_packages(m.__path__, m.__name__ + '.'):\n"
         "        importlib.import_module(info.name)\n"
-        "print('\\n'.join(sorted(n for n in set(sys.modules) - before if n.startswith('jobtui'))))\n"
+        "new = set(sys.modules) - before\n"
+        "print('\\n'.join(sorted(n for n in new if n.startswith('jobtui'))))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if result.returncode != 0 and "No module named" in result.stderr:
