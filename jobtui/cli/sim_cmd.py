@@ -1,0 +1,112 @@
+"""``jobtui sim``: the provider simulator in the foreground, its config on stdout.
+
+The printed config (all simulated providers with their fake credentials, and
+the seeded jobs as ``[[jobs]]``) works as ``--config`` for every other command
+without edits. Logs go to stderr; ctrl+c (or SIGTERM) stops the server cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from typing import Any
+
+__all__ = ["register", "run"]
+
+DEFAULT_PORT = 8765
+"""Where ``jobtui sim`` listens unless told otherwise (a stable port for scripts)."""
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("must be between 0 and 65535 (0: any free port)")
+    return value
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def _rate(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError("must be between 0 and 1")
+    return value
+
+
+def _speed(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more (0 freezes time)")
+    return value
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``sim`` command."""
+    parser = subparsers.add_parser(
+        "sim",
+        help="run the provider simulator and print a config for it",
+        description=__doc__,
+    )
+    parser.add_argument(
+        "--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any)"
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
+    parser.add_argument("--jobs", type=_count, default=40, help="jobs seeded per provider")
+    parser.add_argument("--seed", type=int, default=0, help="same seed, same world")
+    parser.add_argument(
+        "--faults", type=_rate, default=0.0, help="share of requests that misbehave (0 to 1)"
+    )
+    parser.add_argument(
+        "--speed", type=_speed, default=1.0, help="simulated seconds per real second (0: frozen)"
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until interrupted; returns the exit code."""
+    from jobtui.sim import Simulator
+
+    sim = Simulator(
+        jobs=args.jobs,
+        seed=args.seed,
+        faults=args.faults,
+        speed=args.speed,
+        host=args.host,
+        port=args.port,
+    )
+    try:
+        return asyncio.run(_serve(sim))
+    except OSError as error:
+        print(f"jobtui sim: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        return 2
+
+
+async def _serve(sim: Any) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await sim.start()
+    try:
+        sys.stdout.write(sim.config_toml(store_jobs=True))
+        sys.stdout.flush()
+        print(
+            f"jobtui sim: serving {', '.join(sim.kinds)} at {sim.url} "
+            f"(seed {sim.seed}, speed {sim.speed:g}); ctrl+c stops",
+            file=sys.stderr,
+            flush=True,
+        )
+        await stop.wait()
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        await sim.stop()
+    print("jobtui sim: stopped", file=sys.stderr, flush=True)
+    return 0
