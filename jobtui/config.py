@@ -1,0 +1,349 @@
+"""Loading ``config.toml``: validated, located errors, secrets by reference, XDG paths.
+
+``load_config`` turns the file into a ``jobtui.config_model.Config``. Every
+error names the file, the line and the key (``config.toml:7:
+providers.deepo.poll_interval: expected a number, got "often"``); unknown keys
+only warn, so a config written for a newer jobtui still loads. Secrets are
+recorded as references and read by ``provider_secret`` when a provider
+needs them.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import stat
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import platformdirs
+from pydantic import BaseModel, ValidationError
+
+from jobtui.config_checks import check_provider, interval_problem
+from jobtui.config_lines import KeyLines, KeyPath
+from jobtui.config_model import (
+    PROVIDER_CONFIG_TYPES,
+    Config,
+    DefaultsConfig,
+    ProviderConfig,
+    UiConfig,
+    WatchedJobConfig,
+)
+from jobtui.config_problems import KeyProblem, describe, explain, format_key, quote
+from jobtui.config_secrets import (
+    SECRET_CMD_TIMEOUT,
+    extract_secrets,
+    missing_credentials,
+    provider_secret,
+    resolve_secret,
+)
+from jobtui.errors import ConfigError
+
+__all__ = [
+    "SECRET_CMD_TIMEOUT",
+    "ConfigError",
+    "config_path",
+    "load_config",
+    "missing_credentials",
+    "provider_secret",
+    "resolve_secret",
+    "state_dir",
+    "store_location",
+    "store_path",
+]
+
+APP_NAME = "jobtui"
+_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column \d+\)$|\s*\(at end of document\)$")
+_SECTIONS = ("ui", "defaults", "providers", "jobs")
+_M = TypeVar("_M", bound=BaseModel)
+_MAX_DEPTH = 32
+_TOO_DEEP = f"values nested more than {_MAX_DEPTH} levels deep"
+
+
+# -- paths --------------------------------------------------------------------------
+
+
+def _from_env(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+def config_path(override: str | Path | None = None) -> Path:
+    """The config file: ``override`` > ``$JOBTUI_CONFIG`` > the XDG config dir's ``config.toml``."""
+    chosen = override if override not in (None, "") else _from_env("JOBTUI_CONFIG")
+    if chosen is not None:
+        return Path(chosen).expanduser()
+    return platformdirs.user_config_path(APP_NAME) / "config.toml"
+
+
+def state_dir() -> Path:
+    """The XDG state directory of jobtui (the store, preferences); not created here."""
+    return platformdirs.user_state_path(APP_NAME)
+
+
+def store_location(override: str | Path | None = None) -> Path:
+    """Where the store is (as ``store_path``) without creating anything."""
+    chosen = override if override not in (None, "") else _from_env("JOBTUI_STORE")
+    if chosen is not None:
+        return Path(chosen).expanduser()
+    return state_dir() / "jobs.sqlite"
+
+
+def store_path(override: str | Path | None = None) -> Path:
+    """The store file: ``override`` > ``$JOBTUI_STORE`` > ``state_dir()/jobs.sqlite``.
+
+    Its directory is created (mode 0700 when new); ``ConfigError`` if it cannot be.
+    """
+    path = store_location(override)
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigError(f"cannot create the store directory {path.parent}: {reason}") from None
+    return path
+
+
+# -- loading ------------------------------------------------------------------------
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Load and validate a config file; ``None`` means ``config_path()``.
+
+    A missing file at the default location is an empty config (jobtui runs
+    with no providers); a missing file named explicitly is a ``ConfigError``.
+    """
+    explicit = path is not None
+    file = Path(path) if path is not None else config_path()
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError:
+        if explicit or _from_env("JOBTUI_CONFIG"):
+            raise ConfigError("no such file", file=file) from None
+        return Config()
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror or type(exc).__name__}", file=file) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError("not UTF-8 text", file=file, line=line) from None
+    return _Loader(file, text).load()
+
+
+def _toml_error(exc: tomllib.TOMLDecodeError, file: Path, text: str) -> ConfigError:
+    message = str(exc)
+    found = _TOML_POSITION.search(message)
+    line: int | None = None
+    if found is not None:
+        line = int(found.group(1)) if found.group(1) else text.count("\n") + 1
+        message = message[: found.start()]
+    return ConfigError(f"TOML syntax error: {message}", file=file, line=line)
+
+
+def _check_depth(document: dict[str, Any]) -> None:
+    """Refuse values nested deeper than any config needs, before anything recurses into them."""
+    pending: list[tuple[KeyPath, object]] = [((), document)]
+    while pending:
+        path, value = pending.pop()
+        if len(path) > _MAX_DEPTH:
+            raise KeyProblem(path[:_MAX_DEPTH], _TOO_DEEP)
+        if isinstance(value, dict):
+            pending.extend(((*path, k), v) for k, v in value.items())
+        elif isinstance(value, list):
+            pending.extend(((*path, i), v) for i, v in enumerate(value))
+
+
+def _tuples(value: object) -> object:
+    """TOML arrays as tuples, so strict validation accepts them for tuple fields."""
+    if isinstance(value, list):
+        return tuple(_tuples(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _tuples(v) for k, v in value.items()}
+    return value
+
+
+class _Loader:
+    """One load of one file: the parsed document, its key lines, the warnings so far."""
+
+    def __init__(self, file: Path, text: str) -> None:
+        self.file = file
+        self.text = text
+        self.lines: KeyLines | None = None
+        self.warnings: list[str] = []
+
+    def load(self) -> Config:
+        try:
+            document = tomllib.loads(self.text)
+        except tomllib.TOMLDecodeError as exc:
+            raise _toml_error(exc, self.file, self.text) from None
+        except RecursionError:
+            # tomllib parses nested arrays and inline tables recursively.
+            raise ConfigError(_TOO_DEEP, file=self.file) from None
+        self.lines = KeyLines(self.text)
+        try:
+            _check_depth(document)
+            return self._config(document)
+        except KeyProblem as problem:
+            raise self._error(problem.path, problem.message) from None
+
+    def _error(self, path: KeyPath, message: str) -> ConfigError:
+        line = self.lines.line_of(path) if self.lines is not None else None
+        return ConfigError(message, file=self.file, line=line, key=format_key(path) or None)
+
+    def _warn(self, path: KeyPath, message: str) -> None:
+        self.warnings.append(str(self._error(path, message)))
+
+    def _config(self, document: dict[str, Any]) -> Config:
+        for key in document:
+            if key not in _SECTIONS:
+                self._warn((key,), "unknown key (ignored)")
+        ui = self._model(UiConfig, _table(document, "ui"), ("ui",))
+        defaults_table = _table(document, "defaults")
+        defaults = self._model(DefaultsConfig, defaults_table, ("defaults",))
+        if defaults.max_interval < defaults.poll_interval:
+            message = interval_problem(defaults.poll_interval, defaults.max_interval)
+            raise KeyProblem(("defaults", "max_interval"), message)
+        inherited = {k: v for k, v in defaults_table.items() if k in DefaultsConfig.model_fields}
+        providers: dict[str, ProviderConfig] = {}
+        for name, raw in _table(document, "providers").items():
+            providers[name] = self._provider(name, raw, inherited)
+        jobs = self._jobs(document.get("jobs", ()), providers)
+        self._check_permissions(providers)
+        return Config(
+            path=self.file,
+            ui=ui,
+            defaults=defaults,
+            providers=providers,
+            jobs=jobs,
+            warnings=tuple(self.warnings),
+        )
+
+    def _model(
+        self,
+        model: type[_M],
+        table: Mapping[str, object],
+        prefix: KeyPath,
+        fixed: Mapping[str, object] | None = None,
+        inherited: Mapping[str, object] | None = None,
+    ) -> _M:
+        """Validate ``table`` strictly as ``model``: unknown keys warn, errors are located.
+
+        ``fixed`` holds fields the loader sets itself (a user cannot); ``inherited``
+        holds ``[defaults]`` values the table does not override.
+        """
+        fixed = fixed or {}
+        inherited = inherited or {}
+        known: dict[str, object] = {}
+        for key, value in table.items():
+            if key in fixed:
+                self._warn((*prefix, key), "set by jobtui, not in the config (ignored)")
+            elif key in model.model_fields:
+                known[key] = value
+            else:
+                self._warn((*prefix, key), "unknown key (ignored)")
+        merged = {k: v for k, v in inherited.items() if k in model.model_fields}
+        merged.update(known)
+
+        def where(key: str) -> KeyPath:
+            return (*prefix, key) if key in known or key not in inherited else ("defaults", key)
+
+        for key, value in merged.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                raise KeyProblem(where(key), f"expected a finite number, got {describe(value)}")
+        data = {key: _tuples(value) for key, value in merged.items()}
+        try:
+            return model.model_validate({**data, **fixed}, strict=True)
+        except ValidationError as exc:
+            sub, message = explain(exc.errors(include_url=False), model, merged)
+            path = where(sub[0]) + sub[1:] if sub and isinstance(sub[0], str) else prefix
+            raise KeyProblem(path, message) from None
+
+    def _provider(self, name: str, raw: object, inherited: Mapping[str, object]) -> ProviderConfig:
+        prefix: KeyPath = ("providers", name)
+        if not isinstance(raw, dict):
+            raise KeyProblem(prefix, f"expected a table, got {describe(raw)}")
+        if not name.strip():
+            raise KeyProblem(prefix, "a provider needs a non-empty name")
+        table = dict(raw)
+        kind = table.get("kind")
+        if kind is None:
+            raise KeyProblem((*prefix, "kind"), "missing required key")
+        if not isinstance(kind, str) or kind not in PROVIDER_CONFIG_TYPES:
+            kinds = ", ".join(PROVIDER_CONFIG_TYPES)
+            raise KeyProblem(
+                (*prefix, "kind"),
+                f"unknown provider kind {describe(kind)} (expected one of {kinds})",
+            )
+        secrets, notes = extract_secrets(table, kind, prefix, self.file.absolute().parent)
+        for path, message in notes:
+            self._warn(path, message)
+        model = PROVIDER_CONFIG_TYPES[kind]
+        fixed = {"name": name, "secrets": secrets}
+        cfg = self._model(model, table, prefix, fixed=fixed, inherited=inherited)
+        taken = frozenset(k for k in inherited if k not in table and k in model.model_fields)
+        return check_provider(cfg, prefix, taken, self.file.absolute().parent)
+
+    def _jobs(
+        self, raw: object, providers: Mapping[str, ProviderConfig]
+    ) -> tuple[WatchedJobConfig, ...]:
+        if not isinstance(raw, list | tuple):
+            raise KeyProblem(("jobs",), f"expected an array of tables, got {describe(raw)}")
+        jobs: list[WatchedJobConfig] = []
+        seen: dict[tuple[str, str], int] = {}
+        for index, entry in enumerate(raw):
+            prefix: KeyPath = ("jobs", index)
+            if not isinstance(entry, dict):
+                raise KeyProblem(prefix, f"expected a table, got {describe(entry)}")
+            table = dict(entry)
+            job_id = table.get("id")
+            if isinstance(job_id, int) and not isinstance(job_id, bool):
+                # Deepomatic and Cognite ids are numbers: accept them unquoted.
+                table["id"] = str(job_id)
+            job = self._model(WatchedJobConfig, table, prefix)
+            if job.provider not in providers:
+                configured = ", ".join(quote(n) for n in providers) or "none"
+                raise KeyProblem(
+                    (*prefix, "provider"),
+                    f"no provider named {quote(job.provider)} (configured: {configured})",
+                )
+            if not job.id.strip():
+                raise KeyProblem((*prefix, "id"), "expected a job id, got an empty string")
+            key = (job.provider, job.id)
+            if key in seen:
+                self._warn((*prefix, "id"), f"the same job as jobs[{seen[key]}] (ignored)")
+                continue
+            seen[key] = index
+            jobs.append(job)
+        return tuple(jobs)
+
+    def _check_permissions(self, providers: Mapping[str, ProviderConfig]) -> None:
+        literal = [
+            (name, key)
+            for name, cfg in providers.items()
+            for key, ref in cfg.secrets.items()
+            if ref.source == "literal"
+        ]
+        if not literal or os.name != "posix":
+            return
+        try:
+            mode = self.file.stat().st_mode
+        except OSError:
+            return
+        if not mode & (stat.S_IRGRP | stat.S_IROTH):
+            return
+        for name, key in literal:
+            self._warn(
+                ("providers", name, key),
+                f"a literal secret in a file readable by group or others: run "
+                f"chmod 600 {self.file}, or use {key}_env, {key}_file or {key}_cmd",
+            )
+
+
+def _table(document: Mapping[str, object], key: str) -> dict[str, object]:
+    value = document.get(key, {})
+    if not isinstance(value, dict):
+        raise KeyProblem((key,), f"expected a table, got {describe(value)}")
+    return value
