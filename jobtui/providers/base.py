@@ -110,5 +110,5 @@ class Provider(ABC):
         """List job ids the provider knows for the configured app or feed."""
         raise NotImplementedError(f"{self.kind} cannot list jobs")
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027 - optional hook: not every provider holds a client
         """Close the HTTP client."""

@@ -18,18 +18,14 @@ from urllib.parse import quote
 
 import httpx
 
+from jobtui.config import provider_secret
 from jobtui.config_model import CogniteConfig
 from jobtui.errors import ConfigError, FetchCategory, FetchError, PayloadError
 from jobtui.model import Job
 from jobtui.providers.base import Provider
 from jobtui.providers.cognite_auth import ClientCredentials, read_token_answer
 from jobtui.providers.cognite_parse import JOB_TYPES, KIND, STATES, parse
-from jobtui.providers.fallback_http import (
-    check_secure,
-    make_client,
-    provider_secret,
-    request_json,
-)
+from jobtui.providers.http import check_secure, make_client, request_json
 
 __all__ = [
     "JOB_TYPES",

@@ -14,16 +14,12 @@ from urllib.parse import quote
 
 import httpx
 
+from jobtui.config import provider_secret
 from jobtui.config_model import TensorartConfig
 from jobtui.errors import ConfigError, FetchCategory, FetchError, PayloadError
 from jobtui.model import Job
 from jobtui.providers.base import Provider
-from jobtui.providers.fallback_http import (
-    check_secure,
-    make_client,
-    provider_secret,
-    request_json,
-)
+from jobtui.providers.http import check_secure, make_client, request_json
 from jobtui.providers.tensorart_auth import RequestSigner, SigningKeyError
 from jobtui.providers.tensorart_parse import KIND, NODE_STATES, STATES, expiry_text, parse
 

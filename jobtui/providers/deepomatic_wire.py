@@ -1,0 +1,73 @@
+"""Deepomatic tasks, wire format (``/v0.7/tasks``).
+
+A task is ``{id, status, error, date_created, date_updated, data,
+subtasks}``; ``data`` is whatever the endpoint that made the task returned
+(inference: ``{outputs: [{labels: {predicted, discarded}}]}``), so it is
+read leniently. The batch answer is a Django-REST page ``{count, next,
+previous, results}``. Unknown fields are kept, ``status`` stays plain text.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+
+__all__ = [
+    "Prediction",
+    "Task",
+    "TaskPage",
+]
+
+
+def _id_text(value: object) -> object:
+    """Task ids are strings in the docs and integers in some answers; keep them as text."""
+    if isinstance(value, bool):
+        raise ValueError("an id must be a string or an integer")
+    if isinstance(value, int):
+        return str(value)
+    return value
+
+
+IdText = Annotated[str, BeforeValidator(_id_text)]
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class Prediction(_Wire):
+    """One label of an output: ``{label_id, label_name, score, threshold, roi?}``."""
+
+    label_id: Any = None
+    label_name: str | None = None
+    score: float | None = None
+    threshold: float | None = None
+    roi: Any = None
+    """Detection outputs: ``{bbox: {xmin, ymin, xmax, ymax}}``."""
+
+
+class Task(_Wire):
+    """The task object of ``GET /v0.7/tasks/{id}``."""
+
+    id: IdText
+    status: str | None = None
+    """pending, success or error (kept as text)."""
+    error: Any = None
+    """The error message when ``status`` is error."""
+    date_created: Any = None
+    """ISO 8601 with microseconds and ``Z``."""
+    date_updated: Any = None
+    """When the task left ``pending``."""
+    data: Any = None
+    subtasks: Any = None
+
+
+class TaskPage(_Wire):
+    """One page of ``GET /v0.7/tasks/?task_ids=…``."""
+
+    count: int | None = None
+    next: str | None = None
+    previous: str | None = None
+    results: list[Any]
+    """Task objects, each validated on its own so that one bad task spoils only itself."""

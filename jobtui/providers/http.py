@@ -1,0 +1,355 @@
+"""The HTTP machinery every provider shares.
+
+One ``httpx.AsyncClient`` per provider (``make_client``) and one way to ask
+for JSON (``request_json``) that turns every failure into a ``FetchError``
+with the category the engine acts on. What this module guards against:
+
+- answers too large (the body is streamed and dropped at ``max_bytes``),
+  nested too deep (checked before ``json.loads`` can hit the recursion
+  limit), not UTF-8, not JSON (an HTML error page from a proxy), or empty;
+- redirects: never followed, because the ``Authorization`` or API-key
+  header would travel to whatever origin the ``Location`` names;
+- plain ``http://`` to a host other than loopback (``check_secure``);
+- secrets echoed by a server in its error text (``redact``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import re
+import ssl
+from collections.abc import Callable, Collection, Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from importlib.util import find_spec
+from itertools import accumulate
+from pathlib import Path
+
+import httpx
+
+from jobtui import __version__
+from jobtui.config_model import ProviderConfig
+from jobtui.errors import ConfigError, FetchCategory, FetchError
+
+__all__ = [
+    "HTTP2_AVAILABLE",
+    "MAX_JSON_DEPTH",
+    "Describe",
+    "check_secure",
+    "decode_json",
+    "describe_error",
+    "json_depth_exceeds",
+    "make_client",
+    "request_json",
+    "retry_after_seconds",
+]
+
+Describe = Callable[[object], str | None]
+"""Reads a provider's own error message out of an error body (None when it has none)."""
+
+MAX_JSON_DEPTH = 200
+"""Deeper JSON is refused: no provider nests that deep, and ``json.loads`` would recurse."""
+
+HTTP2_AVAILABLE = find_spec("h2") is not None
+"""HTTP/2 is negotiated when the optional ``h2`` package is installed."""
+
+_USER_AGENT = f"jobtui/{__version__}"
+_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+_THREAD_DECODE_BYTES = 1024 * 1024
+"""Bodies larger than this are parsed in a worker thread, off the event loop."""
+_MESSAGE_LIMIT = 300
+"""Characters of a provider's error message kept in a ``FetchError``."""
+
+
+def check_secure(cfg: ProviderConfig, url: str, key: str) -> None:
+    """Refuse plain ``http://`` to a non-loopback host unless ``allow_insecure`` is set.
+
+    ``key`` names the setting the URL came from, for the ``ConfigError``.
+    """
+    where = f"providers.{cfg.name}.{key}"
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        raise ConfigError("is not a valid URL", key=where) from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ConfigError("must be an http:// or https:// URL", key=where)
+    host = parsed.host
+    loopback = host in _LOOPBACK_HOSTS or host.startswith("127.")
+    if parsed.scheme == "http" and not loopback and not cfg.allow_insecure:
+        raise ConfigError(
+            "plain http:// would send credentials in clear text; use https:// "
+            "or set allow_insecure = true",
+            key=where,
+        )
+
+
+def _verify(cfg: ProviderConfig) -> ssl.SSLContext | bool:
+    """``verify`` as httpx wants it: a CA bundle path becomes a context of its own."""
+    if isinstance(cfg.verify, bool):
+        return cfg.verify
+    path = Path(cfg.verify).expanduser()
+    try:
+        if path.is_dir():
+            return ssl.create_default_context(capath=str(path))
+        return ssl.create_default_context(cafile=str(path))
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(
+            f"cannot load CA bundle {path}: {exc.strerror or type(exc).__name__}",
+            key=f"providers.{cfg.name}.verify",
+        ) from None
+
+
+def make_client(
+    cfg: ProviderConfig,
+    base_url: str,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> httpx.AsyncClient:
+    """The one client of a provider.
+
+    Timeouts on every phase (connecting gets at most 10 s of the budget),
+    keep-alive sized to the provider's concurrency, HTTP/2 when ``h2`` is
+    installed, proxies and CA bundle from the environment (``trust_env``),
+    TLS per ``verify``, and redirects never followed.
+    """
+    timeout = httpx.Timeout(cfg.timeout, connect=min(cfg.timeout, 10.0))
+    limits = httpx.Limits(
+        max_connections=cfg.max_concurrency * 2,
+        max_keepalive_connections=cfg.max_concurrency,
+        keepalive_expiry=30.0,
+    )
+    return httpx.AsyncClient(
+        base_url=base_url.rstrip("/"),
+        timeout=timeout,
+        limits=limits,
+        http2=HTTP2_AVAILABLE,
+        verify=_verify(cfg),
+        trust_env=True,
+        follow_redirects=False,
+        headers={"User-Agent": _USER_AGENT, "Accept": "application/json"},
+        transport=transport,
+    )
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """``Retry-After`` in seconds from ``now`` (delta-seconds or HTTP date); None if unreadable."""
+    if not value or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+_ESCAPES = re.compile(r"\\.", re.DOTALL)
+_BRACKET_STEPS = bytes.maketrans(b"[{]}", b"\x02\x02\x00\x00")
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
+
+
+def json_depth_exceeds(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """True when JSON ``text`` nests arrays/objects deeper than ``limit``.
+
+    Brackets inside strings do not nest: escapes are dropped, then every
+    other ``"``-separated part is string content. What remains is reduced to
+    its brackets in C (``bytes.translate``) before the one Python-level pass,
+    so a 16 MB answer costs a fraction of its ``json.loads``.
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    unescaped = _ESCAPES.sub("", text) if "\\" in text else text
+    outside = "".join(unescaped.split('"')[0::2])
+    steps = outside.encode("utf-8", "replace").translate(_BRACKET_STEPS, _NOT_BRACKETS)
+    if steps.count(2) <= limit:
+        return False
+    return max(accumulate(step - 1 for step in steps)) > limit
+
+
+def decode_json(body: bytes, max_depth: int = MAX_JSON_DEPTH) -> object:
+    """A JSON body as Python values; ``ValueError`` saying why when it is not usable JSON."""
+    if not body.strip():
+        raise ValueError("empty answer")
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError("answer is not UTF-8") from None
+    if text.lstrip()[:1] == "<":
+        raise ValueError("answer is HTML or XML, not JSON")
+    if json_depth_exceeds(text, max_depth):
+        raise ValueError(f"answer nests deeper than {max_depth} levels")
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError(f"answer nests deeper than {max_depth} levels") from None
+    except ValueError:
+        raise ValueError("answer is not JSON") from None
+
+
+def describe_error(body: object) -> str | None:
+    """The usual places providers put their message: ``detail``, ``message``, ``error``.
+
+    ``error`` may be a string or an object with ``message``; the first
+    non-empty text wins.
+    """
+    if not isinstance(body, dict):
+        return None
+    error = body.get("error")
+    candidates = [
+        body.get("detail"),
+        body.get("message"),
+        error.get("message") if isinstance(error, dict) else error,
+        body.get("error_description"),
+    ]
+    for found in candidates:
+        if isinstance(found, str) and found.strip():
+            return found.strip()
+    return None
+
+
+def _text_message(body: bytes) -> str | None:
+    """The first line of a short plain-text error body (Image Intelligence sends those)."""
+    try:
+        text = body.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return None
+    if not text or text.startswith("<") or text[:1] in "{[":
+        return None
+    return text.splitlines()[0]
+
+
+def _clean(message: str, redact: Collection[str]) -> str:
+    """One line, bounded, with every secret the server may have echoed removed."""
+    for secret in redact:
+        if secret:
+            message = message.replace(secret, "***")
+    message = " ".join(message.split())
+    if len(message) > _MESSAGE_LIMIT:
+        message = message[: _MESSAGE_LIMIT - 1] + "…"
+    return message
+
+
+def _category(status: int) -> FetchCategory:
+    if status in (401, 403):
+        return FetchCategory.AUTH
+    if status in (404, 410):
+        return FetchCategory.NOT_FOUND
+    if status == 429:
+        return FetchCategory.RATE_LIMITED
+    if status == 408:
+        return FetchCategory.TIMEOUT
+    if status >= 500:
+        return FetchCategory.SERVER
+    return FetchCategory.CLIENT
+
+
+async def request_json(
+    client: httpx.AsyncClient,
+    method: str,
+    path: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    params: Mapping[str, str | list[str]] | None = None,
+    json_body: object = None,
+    data: Mapping[str, str] | None = None,
+    job_id: str | None = None,
+    describe: Describe | None = None,
+    max_bytes: int = 16 * 1024 * 1024,
+    max_depth: int = MAX_JSON_DEPTH,
+    request_id_header: str = "x-request-id",
+    redact: Collection[str] = (),
+) -> object:
+    """Send one request and return its JSON body (None for 204); failures are ``FetchError``.
+
+    ``describe`` reads the provider's own message from an error body
+    (default ``describe_error``). Every message passes
+    through ``redact``: a server echoing a key must not put it on screen.
+    """
+    request_id: str | None = None
+    try:
+        async with client.stream(
+            method, path, headers=headers, params=params, json=json_body, data=data
+        ) as response:
+            request_id = response.headers.get(request_id_header) or None
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise _too_large(max_bytes, job_id, response.status_code, request_id)
+            body = bytearray()
+            # Decoded chunks: the cap also stops a small gzip that inflates to gigabytes.
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > max_bytes:
+                    raise _too_large(max_bytes, job_id, response.status_code, request_id)
+    except httpx.TimeoutException:
+        raise FetchError(FetchCategory.TIMEOUT, "request timed out", job_id=job_id) from None
+    except httpx.HTTPError as exc:
+        raise FetchError(
+            FetchCategory.NETWORK, f"network error: {type(exc).__name__}", job_id=job_id
+        ) from None
+    status = response.status_code
+    raw = bytes(body)
+    if 200 <= status < 300:
+        if status == 204 or (not raw.strip() and method.upper() != "GET"):
+            return None
+        try:
+            if len(raw) > _THREAD_DECODE_BYTES:
+                # Parsing megabytes takes long enough to stall every other poll and the UI.
+                return await asyncio.to_thread(decode_json, raw, max_depth)
+            return decode_json(raw, max_depth)
+        except ValueError as exc:
+            raise FetchError(
+                FetchCategory.BAD_PAYLOAD,
+                str(exc),
+                job_id=job_id,
+                status_code=status,
+                request_id=request_id,
+            ) from None
+    if 300 <= status < 400:
+        location = httpx.URL(response.headers.get("location", ""))
+        target = f" to {location.copy_with(query=None, fragment=None)}" if location.host else ""
+        raise FetchError(
+            FetchCategory.CLIENT,
+            _clean(f"HTTP {status}: redirected{target}, not followed", redact),
+            job_id=job_id,
+            status_code=status,
+            request_id=request_id,
+        )
+    try:
+        payload: object = decode_json(raw, max_depth)
+    except ValueError:
+        payload = None
+    message = (
+        (describe or describe_error)(payload)
+        or _text_message(raw)
+        or response.reason_phrase
+        or "error"
+    )
+    raise FetchError(
+        _category(status),
+        _clean(f"HTTP {status}: {message}", redact),
+        job_id=job_id,
+        status_code=status,
+        retry_after=retry_after_seconds(response.headers.get("retry-after")),
+        request_id=request_id,
+    )
+
+
+def _too_large(
+    max_bytes: int, job_id: str | None, status: int, request_id: str | None
+) -> FetchError:
+    return FetchError(
+        FetchCategory.BAD_PAYLOAD,
+        f"answer larger than {max_bytes} bytes",
+        job_id=job_id,
+        status_code=status,
+        request_id=request_id,
+    )
