@@ -201,3 +201,15 @@ def test_any_json_renders_without_error(kind: str, raw: Any) -> None:
     job = Job(kind=kind, provider=kind, id="1", state=JobState.UNKNOWN, raw=raw)
     texts = _all_texts(provider_nodes(job, NOW))
     assert "could not read the provider's structures" not in " ".join(texts)
+
+
+def test_superai_output_fetched_by_the_provider_is_shown() -> None:
+    raw = {
+        "id": 7,
+        "state": "COMPLETED",
+        "_jobtui_response": {"response": {"label": "cat-in-hat"}},
+    }
+    job = Job(kind="superai", provider="sa", id="7", state=JobState.SUCCEEDED, raw=raw)
+    texts = " ".join(_all_texts(provider_nodes(job, NOW)))
+    assert "output" in texts and "cat-in-hat" in texts
+    assert "_jobtui_response" not in texts

@@ -13,6 +13,7 @@ from datetime import datetime
 from functools import partial
 
 from jobtui.model import Job, JobState
+from jobtui.providers.superai_parse import RESPONSE_ERROR_KEY, RESPONSE_KEY
 from jobtui.tui.resultdeepomatic import deepomatic_nodes
 from jobtui.tui.resultnodes import (
     ResultNode,
@@ -280,10 +281,17 @@ def _cognite(raw: Mapping[str, object], job: Job, now: datetime) -> Rendered:
 def _superai(raw: Mapping[str, object], job: Job, now: datetime) -> Rendered:
     nodes: list[ResultNode] = []
     covered: set[str] = set()
-    for name in ("response", "output"):
+    # The provider attaches the job's output (fetched once it completed) under its own keys.
+    shown = (
+        (RESPONSE_KEY, "output"),
+        (RESPONSE_ERROR_KEY, "output error"),
+        ("response", "response"),
+        ("output", "output"),
+    )
+    for name, title in shown:
         if name in raw:
             covered.add(name)
-            node = value_node(name, raw[name])
+            node = value_node(title, raw[name])
             nodes.append(ResultNode(node.spans, node.children, expanded=True, key=name))
     body = as_map(raw.get("job")) if isinstance(raw.get("job"), Mapping) else raw
     if "input" in body:
