@@ -1,0 +1,62 @@
+"""How headless commands print watched jobs: the row order and the plain-text table.
+
+``status`` and ``ls`` print the same rows in the same order, so a script can
+switch from one to the other; every cell goes through ``visible`` because
+provider text may carry terminal escapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import TextIO
+
+from jobtui.model import JobState
+from jobtui.store import WatchedJob
+from jobtui.textsafe import visible
+
+__all__ = ["STATE_NAMES", "ago", "print_table", "select_rows"]
+
+STATE_NAMES = [state.value for state in JobState]
+"""The values ``--state`` accepts."""
+_MAX_WIDTH = 60
+
+
+def select_rows(
+    jobs: Iterable[WatchedJob], provider: str | None, state: str | None = None
+) -> list[WatchedJob]:
+    """The jobs of ``provider`` in ``state`` (None: any), by provider, time added, id."""
+    chosen = [
+        j
+        for j in jobs
+        if (provider is None or j.provider == provider) and (state is None or j.state == state)
+    ]
+    return sorted(chosen, key=lambda j: (j.provider, j.added_at, j.id))
+
+
+def ago(moment: datetime | None, now: datetime) -> str:
+    """``12s ago``, ``5m ago``, ``3h ago``, or ``never``."""
+    if moment is None:
+        return "never"
+    seconds = int((now - moment).total_seconds())
+    if seconds < 60:
+        return f"{max(seconds, 0)}s ago"
+    if seconds < 3600:
+        return f"{seconds // 60}m ago"
+    return f"{seconds // 3600}h ago"
+
+
+def print_table(rows: Sequence[WatchedJob], now: datetime, out: TextIO) -> None:
+    """One line per job under a header: provider, id, state, summary, last poll."""
+    headers = ("PROVIDER", "ID", "STATE", "SUMMARY", "POLLED")
+    table: list[tuple[str, ...]] = [headers]
+    for j in rows:
+        summary = j.job.summary if j.job is not None else ""
+        if j.poll_error:
+            summary = f"{summary} [poll error: {j.poll_error}]".strip()
+        cells = (j.provider, j.id, j.state.value, summary, ago(j.polled_at, now))
+        table.append(tuple(visible(cell) for cell in cells))
+    widths = [min(_MAX_WIDTH, max(len(row[i]) for row in table)) for i in range(len(headers))]
+    for row in table:
+        line = "  ".join(cell[:w].ljust(w) for cell, w in zip(row, widths, strict=True))
+        out.write(line.rstrip() + "\n")

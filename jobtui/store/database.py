@@ -1,0 +1,327 @@
+"""The ``Store`` class: one SQLite file, its connection, its transactions."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from jobtui.model import JobState
+from jobtui.store.records import (
+    JOB_COLUMNS,
+    UPDATE_JOB,
+    PollOutcome,
+    PreparedOutcome,
+    StoreError,
+    Transition,
+    WatchedJob,
+    chunks,
+    gc_paused,
+    stamp,
+    state_of,
+    transition_from_row,
+    watched_jobs,
+)
+from jobtui.store.schema import SCHEMA_VERSION, migrate
+
+__all__ = ["BUSY_TIMEOUT_MS", "Store"]
+
+BUSY_TIMEOUT_MS = 10_000
+"""How long a write waits for another process's write to finish before failing."""
+
+
+class Store:
+    """One SQLite file in WAL mode.
+
+    Safe to share between threads (the engine writes through
+    ``asyncio.to_thread``): calls are serialized by a lock. Several processes
+    may open the same file at once. Database failures come out as
+    ``StoreError``.
+    """
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._closed = False
+        # Autocommit mode: every write opens its own BEGIN IMMEDIATE, so a
+        # writer takes the write lock up front and waits for it (the timeout)
+        # instead of failing when it would upgrade a read lock.
+        try:
+            self._conn = sqlite3.connect(
+                self.path,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot open the store: {exc}") from exc
+        try:
+            with self._session() as conn:
+                _configure(conn, self.path)
+            self._upgrade()
+        except BaseException:
+            self.close()
+            raise
+
+    def _upgrade(self) -> None:
+        with self._session() as conn:
+            if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+                return
+        with self._writing() as conn:
+            # Another process may have migrated while this one waited for the lock.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path}: the store was written by a newer jobtui "
+                    f"(schema {version}; this version reads up to {SCHEMA_VERSION})"
+                )
+            if version == 0:
+                tables = conn.execute(
+                    "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"
+                ).fetchone()[0]
+                if tables:
+                    raise StoreError(f"{self.path}: not a jobtui store (it holds other tables)")
+            if version != SCHEMA_VERSION:
+                migrate(conn, version)
+
+    @contextmanager
+    def _session(self) -> Iterator[sqlite3.Connection]:
+        """The connection, under the lock, with database errors made ``StoreError``."""
+        with self._lock:
+            if self._closed:
+                raise StoreError(f"{self.path}: the store is closed")
+            try:
+                yield self._conn
+            except sqlite3.Error as exc:
+                raise StoreError(f"{self.path}: {exc}") from exc
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: committed at the end, rolled back on any exception."""
+        with self._session() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    @property
+    def schema_version(self) -> int:
+        """The file's schema version (``PRAGMA user_version``)."""
+        with self._session() as conn:
+            return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def close(self) -> None:
+        """Close the connection; later calls raise ``StoreError``. Closing twice is harmless."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- watch list ---------------------------------------------------------
+
+    def add_jobs(
+        self,
+        entries: Iterable[tuple[str, str, str, str | None]],
+        *,
+        added_at: datetime | None = None,
+        relabel: bool = False,
+    ) -> int:
+        """Watch (provider, kind, id, label) entries; returns how many were new.
+
+        ``added_at`` defaults to now (pass a clock's time to control it). A job
+        already watched keeps its kind, history and time added, and its label
+        too unless ``relabel`` (then an entry's label, when not None, replaces it).
+        """
+        since = stamp(added_at if added_at is not None else datetime.now(UTC))
+        rows = []
+        for provider, kind, job_id, label in entries:
+            if not provider or not job_id:
+                raise ValueError("a watched job needs a provider name and an id")
+            rows.append((provider, job_id, kind, label, since))
+        if not rows:
+            return 0
+        with self._writing() as conn:
+            cursor = conn.executemany(
+                "INSERT OR IGNORE INTO jobs (provider, id, kind, label, added_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                rows,
+            )
+            added = max(cursor.rowcount, 0)
+            if relabel:
+                conn.executemany(
+                    "UPDATE jobs SET label = ? WHERE provider = ? AND id = ?",
+                    [(label, p, job_id) for p, job_id, _, label, _ in rows if label is not None],
+                )
+            return added
+
+    def set_label(self, provider: str, job_id: str, label: str | None) -> bool:
+        """Set a watched job's label; False when the job is not watched."""
+        with self._writing() as conn:
+            cursor = conn.execute(
+                "UPDATE jobs SET label = ? WHERE provider = ? AND id = ?",
+                (label, provider, job_id),
+            )
+            return cursor.rowcount > 0
+
+    def remove_jobs(self, provider: str, ids: Sequence[str]) -> int:
+        """Stop watching ``ids`` at ``provider`` (history included); returns how many were."""
+        if not ids:
+            return 0
+        with self._writing() as conn:
+            cursor = conn.executemany(
+                "DELETE FROM jobs WHERE provider = ? AND id = ?",
+                [(provider, job_id) for job_id in ids],
+            )
+            # rowcount counts the jobs only, not their cascaded transitions.
+            return max(cursor.rowcount, 0)
+
+    # -- poll results -------------------------------------------------------
+
+    def save_outcomes(self, outcomes: Sequence[PollOutcome]) -> list[Transition]:
+        """Write a batch in one transaction; returns the transitions it recorded.
+
+        Outcomes apply in order. Outcomes of jobs no longer watched (removed
+        while their poll was in flight) are ignored.
+        """
+        if not outcomes:
+            return []
+        # Serialize before taking the lock: JSON and timestamps need no database,
+        # and a bad timestamp fails here, before anything is written.
+        prepared = [PreparedOutcome.of(outcome) for outcome in outcomes]
+        with self._writing() as conn:
+            current = _current_states(conn, outcomes)
+            updates: list[tuple[Any, ...]] = []
+            recorded: list[Transition] = []
+            for item in prepared:
+                outcome = item.outcome
+                key = (outcome.provider, outcome.id)
+                known = current.get(key)
+                if known is None:
+                    continue
+                state, seen = known
+                updates.append(item.update)
+                new_state = item.new_state
+                if new_state is not None and (not seen or new_state != state):
+                    recorded.append(
+                        Transition(
+                            provider=outcome.provider,
+                            id=outcome.id,
+                            at=item.at,
+                            from_state=state if seen else None,
+                            to_state=new_state,
+                            raw_status=outcome.job.raw_status if outcome.job else None,
+                        )
+                    )
+                    current[key] = (new_state, True)
+            conn.executemany(UPDATE_JOB, updates)
+            conn.executemany(
+                "INSERT INTO transitions (provider, id, at, from_state, to_state, raw_status)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        t.provider,
+                        t.id,
+                        stamp(t.at),
+                        None if t.from_state is None else t.from_state.value,
+                        t.to_state.value,
+                        t.raw_status,
+                    )
+                    for t in recorded
+                ],
+            )
+        return recorded
+
+    # -- reading ------------------------------------------------------------
+
+    def list_jobs(
+        self, provider: str | None = None, state: JobState | None = None
+    ) -> list[WatchedJob]:
+        """Watched jobs, optionally of one provider and/or in one state.
+
+        Ordered by provider, then the time they were added, then id.
+        """
+        where: list[str] = []
+        params: list[str] = []
+        if provider is not None:
+            where.append("provider = ?")
+            params.append(provider)
+        if state is not None:
+            where.append("state = ?")
+            params.append(JobState(state).value)
+        sql = f"SELECT {JOB_COLUMNS} FROM jobs"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        # The fetch makes a tuple and strings per row: keep the collector out of it too.
+        with gc_paused():
+            with self._session() as conn:
+                rows = conn.execute(sql, params).fetchall()
+            # Rebuilt outside the lock: parsing snapshots is the slow part of a read.
+            return watched_jobs(rows)
+
+    def get_job(self, provider: str, job_id: str) -> WatchedJob | None:
+        """One watched job, or None when it is not watched."""
+        with self._session() as conn:
+            row = conn.execute(
+                f"SELECT {JOB_COLUMNS} FROM jobs WHERE provider = ? AND id = ?",
+                (provider, job_id),
+            ).fetchone()
+        return None if row is None else watched_jobs([row])[0]
+
+    def transitions(self, provider: str, job_id: str) -> list[Transition]:
+        """A job's state changes, oldest first."""
+        with self._session() as conn:
+            rows = conn.execute(
+                "SELECT provider, id, at, from_state, to_state, raw_status FROM transitions"
+                " WHERE provider = ? AND id = ? ORDER BY at, seq",
+                (provider, job_id),
+            ).fetchall()
+        return [transition_from_row(row) for row in rows]
+
+    def count_jobs(self) -> int:
+        """How many jobs are watched."""
+        with self._session() as conn:
+            return int(conn.execute("SELECT count(*) FROM jobs").fetchone()[0])
+
+
+def _configure(conn: sqlite3.Connection, path: Path) -> None:
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        raise StoreError(f"{path}: cannot put the store in WAL mode (got {mode!r})")
+    # In WAL mode NORMAL loses no committed transaction when the process dies;
+    # a power cut may drop the last few commits, and never corrupts the file.
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+
+
+def _current_states(
+    conn: sqlite3.Connection, outcomes: Sequence[PollOutcome]
+) -> dict[tuple[str, str], tuple[JobState, bool]]:
+    """(state, state seen) of every watched job the outcomes name."""
+    by_provider: dict[str, list[str]] = {}
+    for outcome in outcomes:
+        by_provider.setdefault(outcome.provider, []).append(outcome.id)
+    found: dict[tuple[str, str], tuple[JobState, bool]] = {}
+    for provider, ids in by_provider.items():
+        for chunk in chunks(list(dict.fromkeys(ids))):
+            marks = ",".join("?" * len(chunk))
+            rows = conn.execute(
+                f"SELECT id, state, state_seen FROM jobs WHERE provider = ? AND id IN ({marks})",
+                (provider, *chunk),
+            )
+            for job_id, state, seen in rows:
+                found[(provider, job_id)] = (state_of(state), bool(seen))
+    return found

@@ -1,0 +1,119 @@
+"""The store's SQLite schema and its forward migrations.
+
+The schema version lives in ``PRAGMA user_version``. Each entry of
+``MIGRATIONS`` moves a file from version ``n`` to ``n + 1``; opening a store
+runs the missing steps in one transaction, so a file is always at one
+version or the next, never in between.
+
+History:
+
+- version 1: the first layout — ``jobs(provider, id, label, added_at,
+  job_json, state, next_poll_at, last_error)`` and ``transitions(provider,
+  id, at, from_state, to_state)``, without the provider kind, the poll time
+  or the provider's status words.
+- version 2 (current): ``jobs`` gains ``kind``, ``raw_status``, ``polled_at``
+  and ``state_seen``; ``job_json`` becomes ``snapshot`` and ``last_error``
+  becomes ``poll_error``; ``transitions`` gains ``raw_status``, a sequence
+  number for a stable order, and a foreign key to its job.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "create_schema", "migrate"]
+
+_JOBS_V2 = """
+CREATE TABLE jobs (
+    provider     TEXT NOT NULL,
+    id           TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    label        TEXT,
+    added_at     TEXT NOT NULL,
+    state        TEXT NOT NULL DEFAULT 'unknown',
+    -- 0 until a state has been recorded: the first transition has no "from".
+    state_seen   INTEGER NOT NULL DEFAULT 0,
+    raw_status   TEXT,
+    snapshot     TEXT,
+    next_poll_at TEXT,
+    poll_error   TEXT,
+    polled_at    TEXT,
+    PRIMARY KEY (provider, id)
+)
+"""
+
+_TRANSITIONS_V2 = """
+CREATE TABLE transitions (
+    seq        INTEGER PRIMARY KEY,
+    provider   TEXT NOT NULL,
+    id         TEXT NOT NULL,
+    at         TEXT NOT NULL,
+    from_state TEXT,
+    to_state   TEXT NOT NULL,
+    raw_status TEXT,
+    FOREIGN KEY (provider, id) REFERENCES jobs (provider, id) ON DELETE CASCADE
+)
+"""
+
+_INDEXES_V2 = (
+    "CREATE INDEX jobs_by_state ON jobs (state, provider)",
+    "CREATE INDEX transitions_by_job ON transitions (provider, id, at, seq)",
+)
+
+
+def create_schema(conn: sqlite3.Connection) -> None:
+    """Create the current schema in an empty database (inside the caller's transaction)."""
+    conn.execute(_JOBS_V2)
+    conn.execute(_TRANSITIONS_V2)
+    for statement in _INDEXES_V2:
+        conn.execute(statement)
+
+
+def _v1_to_v2(conn: sqlite3.Connection) -> None:
+    # New constraints (the foreign key, the primary key) need new tables: copy, then swap.
+    conn.execute("ALTER TABLE jobs RENAME TO jobs_v1")
+    conn.execute("ALTER TABLE transitions RENAME TO transitions_v1")
+    create_schema(conn)
+    conn.execute(
+        """
+        INSERT OR IGNORE INTO jobs (provider, id, kind, label, added_at, state, state_seen,
+                                    raw_status, snapshot, next_poll_at, poll_error, polled_at)
+        SELECT provider, id,
+               COALESCE(json_extract(job_json, '$.kind'), provider),
+               label, added_at, COALESCE(state, 'unknown'),
+               EXISTS (SELECT 1 FROM transitions_v1 t
+                       WHERE t.provider = j.provider AND t.id = j.id),
+               json_extract(job_json, '$.raw_status'),
+               job_json, next_poll_at, last_error, NULL
+        FROM jobs_v1 j
+        """
+    )
+    conn.execute(
+        """
+        INSERT INTO transitions (provider, id, at, from_state, to_state, raw_status)
+        SELECT t.provider, t.id, t.at, t.from_state, t.to_state, NULL
+        FROM transitions_v1 t JOIN jobs j ON j.provider = t.provider AND j.id = t.id
+        ORDER BY t.rowid
+        """
+    )
+    conn.execute("DROP TABLE transitions_v1")
+    conn.execute("DROP TABLE jobs_v1")
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2}
+"""Step from version ``n`` (the key) to ``n + 1``."""
+
+SCHEMA_VERSION = 2
+"""The version this code writes."""
+
+
+def migrate(conn: sqlite3.Connection, version: int) -> None:
+    """Bring a database at ``version`` to ``SCHEMA_VERSION`` (inside the caller's transaction)."""
+    if version == 0:
+        create_schema(conn)
+    else:
+        for step in range(version, SCHEMA_VERSION):
+            MIGRATIONS[step](conn)
+    # PRAGMA takes no parameters; the value is our own integer constant.
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
