@@ -17,8 +17,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from jobtui.engine import Engine, Event, JobChanged
-from jobtui.model import Job, JobState
+from jobtui.engine import Engine, Event, JobChanged, ProviderChanged
+from jobtui.errors import ConfigError
+from jobtui.model import HealthState, Job, JobState
 from jobtui.store import Store, WatchedJob
 from jobtui.textsafe import visible
 
@@ -29,6 +30,10 @@ EXIT_FAILED = 1
 EXIT_TIMEOUT = 3
 BAD_ENDINGS = frozenset({JobState.FAILED, JobState.PARTIAL, JobState.CANCELED})
 STATE_NAMES = [state.value for state in JobState]
+STATUS_RETRIES = 3
+"""How many times ``status`` tries again a job hit by a passing failure."""
+STATUS_MAX_WAIT = 5.0
+"""The longest ``Retry-After`` (or back-off) ``status`` waits for, in seconds."""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -71,6 +76,9 @@ def _open(args: argparse.Namespace) -> tuple[Any, Store]:
     from jobtui.config import load_config, store_path
 
     config = load_config(Path(args.config) if args.config else None)
+    provider = getattr(args, "provider", None)
+    if provider is not None and provider not in config.providers:
+        raise ConfigError(f"no provider named {provider!r} in the config")
     path = store_path(args.store)
     path.parent.mkdir(parents=True, exist_ok=True)
     return config, Store(path)
@@ -135,7 +143,11 @@ async def _status(config: Any, store: Store, args: argparse.Namespace) -> dict[A
     engine = Engine(config, store)
     try:
         providers = [args.provider] if args.provider else None
-        await engine.sweep(all_jobs=args.all, providers=providers)
+        # A passing 429 or 5xx gets a second chance within the command (waits of a few
+        # seconds at most): a one-shot answer should not show a job unknown for bad luck.
+        await engine.sweep(
+            all_jobs=args.all, providers=providers, retries=STATUS_RETRIES, max_wait=STATUS_MAX_WAIT
+        )
         return dict(engine.jobs())
     finally:
         await engine.aclose()
@@ -174,6 +186,26 @@ class _Progress:
         return finished, failed, len(self.states)
 
 
+_TROUBLE = frozenset({HealthState.AUTH_FAILED, HealthState.UNREACHABLE})
+
+
+def _report_trouble(
+    event: ProviderChanged, troubles: dict[str, HealthState], live: bool, err: TextIO
+) -> None:
+    """Say once on stderr when a provider stops answering: its jobs will not move meanwhile."""
+    health = event.health
+    if health.state not in _TROUBLE:
+        troubles.pop(health.provider, None)
+        return
+    if troubles.get(health.provider) is health.state:
+        return
+    troubles[health.provider] = health.state
+    clear = "\r\x1b[K" if live else ""
+    reason = visible(health.last_error or health.state.value)
+    err.write(f"{clear}jobtui: {health.provider}: {health.state.value}: {reason}\n")
+    err.flush()
+
+
 def run_watch(args: argparse.Namespace) -> int:
     """Keep refreshing; print each state change; exit 0, 1 or 3 (see DESIGN.md)."""
     config, store = _open(args)
@@ -186,20 +218,30 @@ def run_watch(args: argparse.Namespace) -> int:
 async def _watch(
     config: Any, store: Store, args: argparse.Namespace, out: TextIO, err: TextIO
 ) -> int:
+    if args.provider:
+        # Only the chosen provider is polled: the others' budgets are not spent for nothing.
+        chosen = {args.provider: config.providers[args.provider]}
+        config = config.model_copy(update={"providers": chosen})
     engine = Engine(config, store)
     await engine.load()
     progress = _Progress(engine.jobs(), args.provider)
-    live = err.isatty()
+    # The live line is for a person at a terminal: never in JSON output, pipes or logs.
+    live = not args.json and out.isatty() and err.isatty()
 
     def show() -> None:
-        # The live line is for a person at a terminal; pipes and logs get changes only.
         if live:
             finished, failed, total = progress.tally()
             err.write(f"\r\x1b[K{finished:,} of {total:,} done, {failed:,} failed")
             err.flush()
 
+    troubles: dict[str, HealthState] = {}
+
     def on_events(batch: Sequence[Event]) -> None:
         for event in batch:
+            if isinstance(event, ProviderChanged):
+                if args.provider in (None, event.health.provider):
+                    _report_trouble(event, troubles, live, err)
+                continue
             if not isinstance(event, JobChanged):
                 continue
             key = (event.job.provider, event.job.id)

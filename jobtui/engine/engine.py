@@ -11,11 +11,11 @@ from datetime import timedelta
 from jobtui.config_model import Config
 from jobtui.engine.clock import Clock, SystemClock
 from jobtui.engine.events import EventHub, JobChanged, JobRemoved, Subscriber
-from jobtui.engine.poller import ProviderPoller
+from jobtui.engine.poller import RETRYABLE, ProviderPoller
 from jobtui.engine.watchlist import discover_jobs, load_watch_list
 from jobtui.engine.writer import JobModel, StoreWriter
 from jobtui.errors import ConfigError, FetchCategory, FetchError, JobtuiError
-from jobtui.model import HealthState, ProviderHealth
+from jobtui.model import HealthState, Job, ProviderHealth
 from jobtui.providers.base import Provider
 from jobtui.store import PollOutcome, Store, WatchedJob
 
@@ -94,6 +94,7 @@ class Engine:
             for name, message in broken.items()
         }
         self._loaded = False
+        self._loading = False
         self._load_lock = asyncio.Lock()
         self._stop = asyncio.Event()
 
@@ -114,6 +115,12 @@ class Engine:
         return result
 
     @property
+    def busy(self) -> int:
+        """Requests in flight plus pending store writes: 0 when only time can bring news."""
+        in_flight = sum(p.in_flight for p in self._pollers.values())
+        return in_flight + int(self._writer.busy) + int(self._loading)
+
+    @property
     def writes(self) -> int:
         """Store transactions written by polls so far."""
         return self._writer.transactions
@@ -125,25 +132,39 @@ class Engine:
         async with self._load_lock:
             if self._loaded:
                 return
-            if self._discover:
-                await discover_jobs(self._providers, self.store)
-            loaded = await asyncio.to_thread(load_watch_list, self.config, self.store)
-            self._jobs.update(loaded)
-            for job in loaded.values():
-                self._hub.publish(JobChanged(job, None))
-            self._loaded = True
+            self._loading = True
+            try:
+                await self._load()
+            finally:
+                self._loading = False
+
+    async def _load(self) -> None:
+        if self._discover:
+            await discover_jobs(self._providers, self.store)
+        loaded = await asyncio.to_thread(load_watch_list, self.config, self.store)
+        self._jobs.update(loaded)
+        for job in loaded.values():
+            self._hub.publish(JobChanged(job, None))
+        self._loaded = True
 
     async def run(self) -> None:
         """Poll until ``stop()``; each provider in its own task."""
-        await self.load()
-        self._stop.clear()
-        tasks = [asyncio.create_task(p.run(), name=f"poll:{n}") for n, p in self._pollers.items()]
+        # The stop flag is cleared when a run ends, never when one begins: a stop()
+        # issued while run() was still loading (or not yet scheduled) must not be lost.
+        tasks: list[asyncio.Task[None]] = []
         try:
+            await self.load()
+            if self._stop.is_set():
+                return
+            tasks = [
+                asyncio.create_task(p.run(), name=f"poll:{n}") for n, p in self._pollers.items()
+            ]
             await self._stop.wait()
         finally:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            self._stop.clear()
             self._hub.flush()
 
     def stop(self) -> None:
@@ -161,9 +182,21 @@ class Engine:
                 log.exception("closing %s failed", provider.name)
 
     async def sweep(
-        self, *, all_jobs: bool = False, providers: Collection[str] | None = None
+        self,
+        *,
+        all_jobs: bool = False,
+        providers: Collection[str] | None = None,
+        retries: int = 0,
+        max_wait: float = 5.0,
     ) -> None:
-        """Poll every active job (every job with ``all_jobs``) once, as fast as budgets allow."""
+        """Poll every active job (every job with ``all_jobs``) once, as fast as budgets allow.
+
+        With ``retries``, a job hit by a passing failure (429, 5xx, a cut-off
+        answer) is tried again up to that many times, after the wait the
+        provider asked for (``Retry-After``) or the back-off, when that wait is
+        at most ``max_wait`` seconds: a one-shot ``status`` should not leave a
+        job unknown because of one unlucky request.
+        """
         await self.load()
         rounds = []
         for name, poller in self._pollers.items():
@@ -175,9 +208,28 @@ class Engine:
                 if owner == name and (all_jobs or not job.state.terminal)
             ]
             if ids:
-                rounds.append(poller.poll(ids))
-        await asyncio.gather(*rounds)
+                rounds.append(_sweep_provider(poller, ids, self.clock, retries, max_wait))
+        await asyncio.gather(*rounds, self._mark_broken(all_jobs, providers))
         self._hub.flush()
+
+    async def _mark_broken(self, all_jobs: bool, providers: Collection[str] | None) -> None:
+        """Give jobs no poller can reach the reason as ``poll_error``.
+
+        Their provider could not be built (a secret missing, say) or is no
+        longer in the config: without this their rows would show no error at all.
+        """
+        now = self.clock.now()
+        outcomes = []
+        for (owner, job_id), job in self._jobs.items():
+            if owner in self._pollers or (providers is not None and owner not in providers):
+                continue
+            if job.state.terminal and not all_jobs:
+                continue
+            broken = self._broken.get(owner)
+            reason = broken.last_error if broken is not None else None
+            reason = reason or f"no provider named {owner!r} in the config"
+            outcomes.append(PollOutcome(owner, job_id, now, job.next_poll_at, error=reason))
+        await self._writer.save(outcomes)
 
     # -- control -----------------------------------------------------------
 
@@ -224,7 +276,7 @@ class Engine:
             raise ConfigError(f"no provider named {provider!r} in the config")
         await self.load()
         entries = [(provider, provider_config.kind, job_id, label) for job_id in ids]
-        added = await asyncio.to_thread(self.store.add_jobs, entries)
+        added = await asyncio.to_thread(self.store.add_jobs, entries, added_at=self.clock.now())
         for job_id in ids:
             if (provider, job_id) in self._jobs:
                 continue
@@ -270,3 +322,29 @@ class Engine:
             await self._writer.save([PollOutcome(provider, job_id, now, later, job=job)])
         else:
             self.refresh([(provider, job_id)])
+
+
+async def _sweep_provider(
+    poller: ProviderPoller, ids: list[str], clock: Clock, retries: int, max_wait: float
+) -> None:
+    """One provider's part of a sweep: one poll, then bounded retries of passing failures."""
+    found = await poller.poll(ids)
+    for _ in range(retries):
+        if _provider_down(found.values()):
+            return  # retrying each job of a provider that is down only delays the answer
+        waits: dict[str, float] = {}
+        for job_id, result in found.items():
+            if isinstance(result, FetchError) and result.category in RETRYABLE:
+                wait = poller.retry_wait(job_id)
+                if wait is not None and wait <= max_wait:
+                    waits[job_id] = wait
+        if not waits:
+            return
+        await clock.sleep(max(waits.values()))
+        found = await poller.poll(list(waits))
+
+
+def _provider_down(results: Iterable[Job | FetchError]) -> bool:
+    """Whether a poll got nothing through: every request refused, unreachable or timed out."""
+    down = {FetchCategory.AUTH, FetchCategory.NETWORK, FetchCategory.TIMEOUT}
+    return all(isinstance(r, FetchError) and r.category in down for r in results)

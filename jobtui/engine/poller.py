@@ -20,13 +20,25 @@ from jobtui.model import HealthState, Job, JobState, ProviderHealth
 from jobtui.providers.base import Provider
 from jobtui.store import PollOutcome
 
-__all__ = ["NOT_FOUND_MESSAGE", "ProviderPoller"]
+__all__ = ["NOT_FOUND_MESSAGE", "RETRYABLE", "PollResult", "ProviderPoller"]
 
 log = logging.getLogger(__name__)
 
 NOT_FOUND_MESSAGE = "not found at provider"
 _TRANSIENT = {FetchCategory.SERVER, FetchCategory.NETWORK, FetchCategory.TIMEOUT}
 _UNREACHABLE = {FetchCategory.NETWORK, FetchCategory.TIMEOUT}
+RETRYABLE = frozenset(
+    {
+        FetchCategory.RATE_LIMITED,
+        FetchCategory.SERVER,
+        FetchCategory.NETWORK,
+        FetchCategory.BAD_PAYLOAD,
+    }
+)
+"""Failures worth a quick second try within one sweep (a 429, a 5xx, a cut-off answer)."""
+
+PollResult = dict[str, Job | FetchError]
+"""What one ``poll`` found: each polled id's job, or why it could not be fetched."""
 
 
 def _batch_size(provider: Provider) -> int:
@@ -71,6 +83,8 @@ class ProviderPoller:
         self._failures: dict[str, int] = {}
         self._forced: set[str] = set()
         self._wake = asyncio.Event()
+        self.in_flight = 0
+        """Requests sent and not yet answered (a test or a status line reads it)."""
         self.health = ProviderHealth(provider=self.name, kind=provider.kind)
 
     # -- control -----------------------------------------------------------
@@ -155,22 +169,33 @@ class ProviderPoller:
 
     # -- polling -----------------------------------------------------------
 
-    async def poll(self, ids: Sequence[str]) -> None:
+    async def poll(self, ids: Sequence[str]) -> PollResult:
         """Fetch ``ids`` once, in batches, within the provider's concurrency and budget."""
         self._forced.difference_update(ids)
         batches = deque(
             list(ids[start : start + self.batch_size])
             for start in range(0, len(ids), self.batch_size)
         )
+        found: PollResult = {}
 
         async def work() -> None:
             while batches:
-                await self._poll_batch(batches.popleft())
+                found.update(await self._poll_batch(batches.popleft()))
 
         workers = min(self.max_concurrency, len(batches))
         await asyncio.gather(*(work() for _ in range(workers)))
+        return found
 
-    async def _poll_batch(self, ids: list[str]) -> None:
+    def retry_wait(self, job_id: str) -> float | None:
+        """Seconds until a failed job's next try is due (None: it has no failure pending)."""
+        if job_id not in self._failures:
+            return None
+        watched = self._jobs.get((self.name, job_id))
+        if watched is None or watched.next_poll_at is None:
+            return None
+        return max(0.0, (watched.next_poll_at - self._clock.now()).total_seconds())
+
+    async def _poll_batch(self, ids: list[str]) -> PollResult:
         async with self.semaphore:
             if self.health.state is not HealthState.AUTH_FAILED:
                 await self.bucket.acquire()
@@ -181,14 +206,20 @@ class ProviderPoller:
                 await self._writer.save(
                     [PollOutcome(self.name, i, now, now, error=reason) for i in ids]
                 )
-                return
+                failure = FetchError(FetchCategory.AUTH, reason)
+                return {i: failure for i in ids}
             started = time.perf_counter()
-            results = await self._fetch(ids)
+            self.in_flight += 1
+            try:
+                results = await self._fetch(ids)
+            finally:
+                self.in_flight -= 1
             latency = time.perf_counter() - started
         now = self._clock.now()
         outcomes = [self._outcome(i, r, now) for i, r in zip(ids, results, strict=True)]
         self._update_health(results, latency, now)
         await self._writer.save(outcomes)
+        return dict(zip(ids, results, strict=True))
 
     async def _fetch(self, ids: list[str]) -> list[Job | FetchError]:
         try:
@@ -267,8 +298,10 @@ class ProviderPoller:
     ) -> None:
         errors = [r for r in results if isinstance(r, FetchError)]
         categories = {e.category for e in errors}
-        request_failed = bool(errors) and len(errors) == len(results) and bool(
-            categories & (_TRANSIENT | {FetchCategory.AUTH, FetchCategory.RATE_LIMITED})
+        request_failed = (
+            bool(errors)
+            and len(errors) == len(results)
+            and bool(categories & (_TRANSIENT | {FetchCategory.AUTH, FetchCategory.RATE_LIMITED}))
         )
         requests = self.health.requests + 1
         failures = self.health.failures + (1 if request_failed else 0)

@@ -39,16 +39,30 @@ def load_watch_list(config: Config, store: Store) -> dict[tuple[str, str], Watch
 
 
 async def discover_jobs(providers: Mapping[str, Provider], store: Store) -> int:
-    """Ask providers that can list their jobs, and watch what they report."""
+    """Ask providers that can list their jobs, and watch what they report.
+
+    Providers are asked at once, each bounded by its own request timeout, so a
+    hung provider delays the first polls by its timeout at most, not by the sum.
+    """
+    askable = {
+        name: provider
+        for name, provider in providers.items()
+        if provider.supports_discover and provider.can_discover
+    }
+    found = await asyncio.gather(*(_discover_one(p) for p in askable.values()))
     added = 0
-    for name, provider in providers.items():
-        if not (provider.supports_discover and provider.can_discover):
-            continue
-        try:
-            ids = await provider.discover()
-        except Exception as exc:
-            log.warning("discovery at %s failed: %s", name, type(exc).__name__)
-            continue
+    for (name, provider), ids in zip(askable.items(), found, strict=True):
         entries = [(name, provider.kind, job_id, None) for job_id in ids]
-        added += await asyncio.to_thread(store.add_jobs, entries)
+        if entries:
+            added += await asyncio.to_thread(store.add_jobs, entries)
     return added
+
+
+async def _discover_one(provider: Provider) -> list[str]:
+    try:
+        # Discovery may page through several requests: allow a few timeouts' worth.
+        async with asyncio.timeout(3 * provider.config.timeout):
+            return list(await provider.discover())
+    except Exception as exc:
+        log.warning("discovery at %s failed: %s", provider.name, type(exc).__name__)
+        return []

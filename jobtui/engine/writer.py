@@ -51,6 +51,11 @@ class StoreWriter:
         self._task: asyncio.Task[None] | None = None
         self.transactions = 0
 
+    @property
+    def busy(self) -> bool:
+        """Whether a write is waiting or running."""
+        return bool(self._pending) or (self._task is not None and not self._task.done())
+
     async def save(self, outcomes: list[PollOutcome]) -> None:
         """Write ``outcomes`` (with whatever else is waiting) and update the model."""
         if not outcomes:

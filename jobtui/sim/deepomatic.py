@@ -151,8 +151,10 @@ class DeepomaticSim(ProviderSim):
         """Stats name: the batch and single-task endpoints counted apart."""
         parts = request.path.strip("/").split("/")
         if parts[:2] == ["v0.7", "tasks"]:
-            return f"{request.method} /v0.7/tasks/" if len(parts) == 2 else (
-                f"{request.method} /v0.7/tasks/{{id}}"
+            return (
+                f"{request.method} /v0.7/tasks/"
+                if len(parts) == 2
+                else (f"{request.method} /v0.7/tasks/{{id}}")
             )
         return super().endpoint(request)
 

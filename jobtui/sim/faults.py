@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import random
+import threading
+from collections import deque
 from dataclasses import dataclass
 
 __all__ = ["BAD_GATEWAY_HTML", "FAULT_KINDS", "Fault", "FaultPlan"]
@@ -41,9 +43,24 @@ class FaultPlan:
         self.rate = rate
         self._seed = seed
         self._generators: dict[str, random.Random] = {}
+        # Faults a test asked for, served before any drawn one; filled from other threads.
+        self._forced: dict[str, deque[Fault]] = {}
+        self._forced_lock = threading.Lock()
+
+    def force(self, kind: str, fault: Fault, count: int = 1) -> None:
+        """Make the next ``count`` requests to ``kind`` misbehave as ``fault`` (tests, demos)."""
+        if fault.kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault {fault.kind!r} (one of {', '.join(FAULT_KINDS)})")
+        with self._forced_lock:
+            self._forced.setdefault(kind, deque()).extend([fault] * count)
 
     def next(self, kind: str) -> Fault | None:
         """The fault for the next request to ``kind``, or None for a normal answer."""
+        with self._forced_lock:
+            forced = self._forced.get(kind)
+            if forced:
+                # Forced faults draw nothing: the seeded sequence stays as it was.
+                return forced.popleft()
         if self.rate <= 0.0:
             return None
         generator = self._generators.get(kind)

@@ -46,6 +46,7 @@ SCOPE = (
 """Space-delimited scopes, in the style of the service's token example."""
 _FIELD_LIMITS = {"customId": 64, "feedId": 64, "webhookUrl": 512}
 
+
 class ImageIntelligenceSim(ProviderSim):
     """The simulated Image Intelligence API."""
 

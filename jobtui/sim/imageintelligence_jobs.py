@@ -163,7 +163,6 @@ def make_job(
     )
 
 
-
 def job_json(job: IiJob, world: World) -> dict[str, Any]:
     """The job as ``GET /v2/<type>/{id}`` answers it at the world's current time."""
     now = world.now()
@@ -231,5 +230,3 @@ def _str(mapping: dict[str, Any], key: str) -> str | None:
     """``mapping[key]`` when it is a non-empty string, else None."""
     value = mapping.get(key)
     return value if isinstance(value, str) and value else None
-
-

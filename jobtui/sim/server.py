@@ -64,7 +64,7 @@ class SimServer:
         self._sims = dict(sims)
         self._clock = clock
         self._lock = lock
-        self._faults = FaultPlan(faults, seed)
+        self.faults = FaultPlan(faults, seed)
         self._slow_delay = slow_delay
         self._host = host
         self._port = port
@@ -134,7 +134,7 @@ class SimServer:
             request.method, slash + tail, request.query, request.headers, request.body
         )
         endpoint = sim.endpoint(inner)
-        fault = self._faults.next(kind)
+        fault = self.faults.next(kind)
         answer: _Answer
         if fault is not None and fault.kind not in ("slow", "truncated"):
             self.stats.record_fault(kind, fault.kind)

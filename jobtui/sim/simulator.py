@@ -15,6 +15,7 @@ from typing import Any
 
 from jobtui.sim.api import ProviderSim, World
 from jobtui.sim.clock import SimClock
+from jobtui.sim.faults import Fault
 from jobtui.sim.server import SimServer
 
 __all__ = ["SIM_MODULES", "Simulator", "available_sims"]
@@ -213,6 +214,16 @@ class Simulator:
         """Create a job of ``kind`` starting now (thread-safe); returns its id."""
         with self._lock:
             return self._sims[kind].create_job(body)
+
+    def inject_fault(self, kind: str, fault: str, *, retry_after: int = 1, count: int = 1) -> None:
+        """Make the next ``count`` requests to ``kind`` fail with ``fault`` (thread-safe).
+
+        ``fault`` is one of ``FAULT_KINDS`` (``"429"``, ``"503"``, ``"500"``, ``"502"``,
+        ``"slow"``, ``"truncated"``); 429 and 503 carry ``Retry-After: retry_after``.
+        """
+        if kind not in self._sims:
+            raise KeyError(kind)
+        self._server.faults.force(kind, Fault(fault, retry_after), count)
 
     def stats(self) -> dict[str, Any]:
         """Request counts (the same data as ``GET /_sim/stats``)."""
