@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from jobtui.cli import main
-from jobtui.cli.status_cmd import job_row
+from jobtui.cli.output import job_row
 from jobtui.model import Job, JobState
 from jobtui.store import PollOutcome, Store
 

@@ -15,8 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from jobtui.cli.output import STATE_NAMES, print_table, select_rows
-from jobtui.cli.status_cmd import job_row
+from jobtui.cli.output import STATE_NAMES, job_row, print_table, select_rows
 from jobtui.errors import ConfigError, JobtuiError
 from jobtui.model import JobState
 from jobtui.store import Store

@@ -9,17 +9,30 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import TextIO
+from typing import Any, TextIO
 
-from jobtui.model import JobState
+from jobtui.model import Job, JobState
 from jobtui.store import WatchedJob
 from jobtui.textsafe import visible
 
-__all__ = ["STATE_NAMES", "ago", "print_table", "select_rows"]
+__all__ = ["STATE_NAMES", "ago", "job_row", "print_table", "select_rows"]
 
 STATE_NAMES = [state.value for state in JobState]
 """The values ``--state`` accepts."""
 _MAX_WIDTH = 60
+
+
+def job_row(watched: WatchedJob) -> dict[str, Any]:
+    """One job as ``status --json`` prints it: Job fields without ``raw``, plus poll fields."""
+    job = watched.job or Job(
+        kind=watched.kind, provider=watched.provider, id=watched.id, state=watched.state
+    )
+    row: dict[str, Any] = job.model_dump(mode="json", exclude={"raw"})
+    # A 404 marks the row unknown while the last good snapshot is kept.
+    row["state"] = watched.state.value
+    row["poll_error"] = watched.poll_error
+    row["polled_at"] = watched.polled_at.isoformat() if watched.polled_at else None
+    return row
 
 
 def select_rows(

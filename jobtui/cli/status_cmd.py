@@ -12,24 +12,23 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from jobtui.cli.output import STATE_NAMES, job_row, print_table, select_rows
 from jobtui.engine import Engine, Event, JobChanged, ProviderChanged
 from jobtui.errors import ConfigError
-from jobtui.model import HealthState, Job, JobState
+from jobtui.model import HealthState, JobState
 from jobtui.store import Store, WatchedJob
 from jobtui.textsafe import visible
 
-__all__ = ["job_row", "register", "run_status", "run_watch"]
+__all__ = ["register", "run_status", "run_watch"]
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_TIMEOUT = 3
 BAD_ENDINGS = frozenset({JobState.FAILED, JobState.PARTIAL, JobState.CANCELED})
-STATE_NAMES = [state.value for state in JobState]
 STATUS_RETRIES = 3
 """How many times ``status`` tries again a job hit by a passing failure."""
 STATUS_MAX_WAIT = 5.0
@@ -59,19 +58,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     watch.set_defaults(handler=run_watch)
 
 
-def job_row(watched: WatchedJob) -> dict[str, Any]:
-    """One job as ``status --json`` prints it: Job fields without ``raw``, plus poll fields."""
-    job = watched.job or Job(
-        kind=watched.kind, provider=watched.provider, id=watched.id, state=watched.state
-    )
-    row: dict[str, Any] = job.model_dump(mode="json", exclude={"raw"})
-    # A 404 marks the row unknown while the last good snapshot is kept.
-    row["state"] = watched.state.value
-    row["poll_error"] = watched.poll_error
-    row["polled_at"] = watched.polled_at.isoformat() if watched.polled_at else None
-    return row
-
-
 def _open(args: argparse.Namespace) -> tuple[Any, Store]:
     from jobtui.config import load_config, store_path
 
@@ -84,43 +70,6 @@ def _open(args: argparse.Namespace) -> tuple[Any, Store]:
     return config, Store(path)
 
 
-def _selected(
-    jobs: Iterable[WatchedJob], provider: str | None, state: str | None = None
-) -> list[WatchedJob]:
-    chosen = [
-        j
-        for j in jobs
-        if (provider is None or j.provider == provider) and (state is None or j.state == state)
-    ]
-    return sorted(chosen, key=lambda j: (j.provider, j.added_at, j.id))
-
-
-def _ago(moment: datetime | None, now: datetime) -> str:
-    if moment is None:
-        return "never"
-    seconds = int((now - moment).total_seconds())
-    if seconds < 60:
-        return f"{max(seconds, 0)}s ago"
-    if seconds < 3600:
-        return f"{seconds // 60}m ago"
-    return f"{seconds // 3600}h ago"
-
-
-def _print_table(rows: Sequence[WatchedJob], now: datetime, out: TextIO) -> None:
-    headers = ("PROVIDER", "ID", "STATE", "SUMMARY", "POLLED")
-    table: list[tuple[str, ...]] = [headers]
-    for j in rows:
-        summary = j.job.summary if j.job is not None else ""
-        if j.poll_error:
-            summary = f"{summary} [poll error: {j.poll_error}]".strip()
-        cells = (j.provider, j.id, j.state.value, summary, _ago(j.polled_at, now))
-        table.append(tuple(visible(cell) for cell in cells))
-    widths = [min(60, max(len(row[i]) for row in table)) for i in range(len(headers))]
-    for row in table:
-        line = "  ".join(cell[:w].ljust(w) for cell, w in zip(row, widths, strict=True))
-        out.write(line.rstrip() + "\n")
-
-
 def run_status(args: argparse.Namespace) -> int:
     """Refresh once, then print a table or a JSON array."""
     config, store = _open(args)
@@ -128,14 +77,14 @@ def run_status(args: argparse.Namespace) -> int:
         jobs = asyncio.run(_status(config, store, args))
     finally:
         store.close()
-    rows = _selected(jobs.values(), args.provider, args.state)
+    rows = select_rows(jobs.values(), args.provider, args.state)
     if args.json:
         json.dump([job_row(j) for j in rows], sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         from jobtui.engine import SystemClock
 
-        _print_table(rows, SystemClock().now(), sys.stdout)
+        print_table(rows, SystemClock().now(), sys.stdout)
     return EXIT_OK
 
 
