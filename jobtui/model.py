@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 __all__ = [
     "TERMINAL_STATES",
@@ -51,12 +51,6 @@ TERMINAL_STATES: frozenset[JobState] = frozenset(
 )
 
 
-def _require_utc(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise ValueError("timestamps must be timezone-aware")
-    return value
-
-
 class JobItem(BaseModel):
     """One unit of work inside a job: an image, a file, a subtask, an output."""
 
@@ -94,13 +88,13 @@ class Job(BaseModel):
     """The normalized state."""
     raw_status: str | None = None
     """The provider's own status word, kept verbatim."""
-    created_at: datetime | None = None
+    created_at: AwareDatetime | None = None
     """When the job was created (UTC)."""
-    started_at: datetime | None = None
+    started_at: AwareDatetime | None = None
     """When the job started running (UTC)."""
-    updated_at: datetime | None = None
+    updated_at: AwareDatetime | None = None
     """When the provider last changed the job (UTC)."""
-    finished_at: datetime | None = None
+    finished_at: AwareDatetime | None = None
     """When the job reached a terminal state (UTC)."""
     progress: float | None = Field(default=None, ge=0.0, le=1.0)
     """Fraction done, 0.0 to 1.0, when the provider reports it."""
@@ -116,10 +110,6 @@ class Job(BaseModel):
     """The job's items, each with its own state."""
     raw: Any = None
     """The payload as received."""
-
-    _check_created = field_validator(
-        "created_at", "started_at", "updated_at", "finished_at"
-    )(_require_utc)
 
     @property
     def key(self) -> tuple[str, str]:
