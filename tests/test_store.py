@@ -394,3 +394,17 @@ def test_closed_store_says_so(tmp_path: Path) -> None:
     store.close()
     with pytest.raises(StoreError, match="closed"):
         store.list_jobs()
+
+
+def test_listing_without_raw_keeps_every_other_field(store: Store, tmp_path: Path) -> None:
+    watch(store, "1", "2", "3")
+    store.save_outcomes([ok(job("1")), ok(job("2")), ok(job("3"))])
+    raw = sqlite3.connect(tmp_path / "jobs.sqlite")
+    raw.execute("UPDATE jobs SET snapshot = 'not json' WHERE id = '3'")
+    raw.commit()
+    raw.close()
+    light = {j.id: j for j in store.list_jobs(include_raw=False)}
+    assert light["1"].job == job("1").model_copy(update={"raw": None})
+    assert light["3"].job is None  # unreadable: hidden alone, the listing still works
+    whole = store.get_job("deepo", "1")
+    assert whole is not None and whole.job == job("1")  # the payload is still stored

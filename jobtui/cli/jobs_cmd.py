@@ -128,7 +128,7 @@ def run_ls(args: argparse.Namespace) -> int:
     """Print the stored jobs as a table, or as the JSON array ``status --json`` prints."""
     state = JobState(args.state) if args.state else None
     with _open_store(args) as store:
-        jobs = store.list_jobs(provider=args.provider, state=state)
+        jobs = store.list_jobs(provider=args.provider, state=state, include_raw=False)
     rows = select_rows(jobs, args.provider, args.state)
     if args.json:
         json.dump([job_row(j) for j in rows], sys.stdout, indent=2)

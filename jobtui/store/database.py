@@ -13,6 +13,7 @@ from typing import Any
 from jobtui.model import JobState
 from jobtui.store.records import (
     JOB_COLUMNS,
+    JOB_COLUMNS_WITHOUT_RAW,
     UPDATE_JOB,
     PollOutcome,
     PreparedOutcome,
@@ -248,11 +249,18 @@ class Store:
     # -- reading ------------------------------------------------------------
 
     def list_jobs(
-        self, provider: str | None = None, state: JobState | None = None
+        self,
+        provider: str | None = None,
+        state: JobState | None = None,
+        *,
+        include_raw: bool = True,
     ) -> list[WatchedJob]:
         """Watched jobs, optionally of one provider and/or in one state.
 
-        Ordered by provider, then the time they were added, then id.
+        Ordered by provider, then the time they were added, then id. With
+        ``include_raw=False`` each snapshot's ``raw`` payload is left out (None):
+        a list screen needs the normalized fields only, and the payloads are most
+        of the bytes; ``get_job`` gives one job whole.
         """
         where: list[str] = []
         params: list[str] = []
@@ -262,7 +270,8 @@ class Store:
         if state is not None:
             where.append("state = ?")
             params.append(JobState(state).value)
-        sql = f"SELECT {JOB_COLUMNS} FROM jobs"
+        columns = JOB_COLUMNS if include_raw else JOB_COLUMNS_WITHOUT_RAW
+        sql = f"SELECT {columns} FROM jobs"
         if where:
             sql += " WHERE " + " AND ".join(where)
         # The fetch makes a tuple and strings per row: keep the collector out of it too.

@@ -44,6 +44,14 @@ JOB_COLUMNS = (
 )
 """The columns ``watched_jobs`` expects, in order."""
 
+JOB_COLUMNS_WITHOUT_RAW = JOB_COLUMNS.replace(
+    "snapshot",
+    # SQLite drops the payload in C, far faster than parsing it into Python and
+    # throwing it away; a malformed snapshot is passed on for the usual warning.
+    "CASE WHEN json_valid(snapshot) THEN json_remove(snapshot, '$.raw') ELSE snapshot END",
+)
+"""``JOB_COLUMNS`` with each snapshot's ``raw`` payload left out (it reads as None)."""
+
 
 class StoreError(JobtuiError):
     """The store file cannot be used: not a jobtui store, or written by a newer jobtui."""
