@@ -51,6 +51,9 @@ def test_first_sighting_of_a_finished_job_is_not_news() -> None:
     assert changes.finished == []
     again = collect_changes([Changed(watched("cdf", "9", JobState.FAILED), JobState.FAILED)])
     assert again.finished == []
+    # The first poll of a stored, never fetched job: it was UNKNOWN only to us.
+    first_poll = collect_changes([Changed(watched("cdf", "9", JobState.FAILED), JobState.UNKNOWN)])
+    assert first_poll.finished == []
 
 
 def test_health_events_are_kept_per_provider() -> None:

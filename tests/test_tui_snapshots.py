@@ -83,3 +83,37 @@ def test_no_color(
 ) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     assert snap_compare(dashboard(store), terminal_size=(120, 36), run_before=after("j"))
+
+
+def test_help_80x24(snap_compare: SnapCompare, store: Store) -> None:
+    assert snap_compare(dashboard(store), terminal_size=(80, 24), run_before=after("f1"))
+
+
+def test_filter_typing_80x24(snap_compare: SnapCompare, store: Store) -> None:
+    keys = ("slash", *"!state:succeeded ask")
+    assert snap_compare(dashboard(store), terminal_size=(80, 24), run_before=after(*keys))
+
+
+def test_detail_maximized_80x24(snap_compare: SnapCompare, store: Store) -> None:
+    keys = ("j", "enter", "f")
+    assert snap_compare(dashboard(store), terminal_size=(80, 24), run_before=after(*keys))
+
+
+def test_sidebar_shown_at_80x24(snap_compare: SnapCompare, store: Store) -> None:
+    assert snap_compare(dashboard(store), terminal_size=(80, 24), run_before=after("1"))
+
+
+def test_ascii_terminal_80x24(snap_compare: SnapCompare, store: Store) -> None:
+    app = make_app(shell_config(), store, FrozenClock(), None, ascii_only=True, tz=UTC)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=after("space"))
+
+
+def test_delete_confirm_120x36(snap_compare: SnapCompare, store: Store) -> None:
+    assert snap_compare(dashboard(store), terminal_size=(120, 36), run_before=after("delete"))
+
+
+def test_no_color_sidebar_80x24(
+    snap_compare: SnapCompare, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert snap_compare(dashboard(store), terminal_size=(80, 24), run_before=after("1", "j"))

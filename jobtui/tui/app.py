@@ -12,8 +12,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Coroutine, Iterable, Sequence
-from datetime import datetime, tzinfo
-from functools import partial
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -27,11 +26,12 @@ from jobtui.config_model import Config
 from jobtui.model import HealthState, ProviderHealth
 from jobtui.store import Store, Transition, WatchedJob
 from jobtui.tui.clipboard import copy_text, driver_writer
-from jobtui.tui.columns import COLUMNS
 from jobtui.tui.enginelink import ClockLike, EngineLike, TickChanges, collect_changes
-from jobtui.tui.keys import KEY_SPECS, check_keymap, resolved_keys
+from jobtui.tui.keys import check_keymap, resolved_keys
 from jobtui.tui.listmodel import JobKey, JobListModel
 from jobtui.tui.messages import EngineEvents
+from jobtui.tui.notices import FinishNotices
+from jobtui.tui.palette import dashboard_commands
 from jobtui.tui.prefs import load_prefs, save_prefs
 from jobtui.tui.safe_text import safe
 from jobtui.tui.screens.dashboard import DashboardScreen
@@ -47,7 +47,6 @@ from jobtui.tui.watchlist import WatchList
 
 __all__ = ["JobtuiApp", "make_app"]
 
-_FAILURE_STATES = ("failed", "partial")
 
 
 class JobtuiApp(App[int]):
@@ -93,6 +92,7 @@ class JobtuiApp(App[int]):
         self.loaded = asyncio.Event()
         """Set once the store's jobs are on screen (tests and benchmarks wait on it)."""
         self._pending: TickChanges | None = TickChanges()
+        self._notices = FinishNotices(config.ui.notify)
         self._unsubscribe: Callable[[], None] | None = None
         self._theme_names: list[str] = []
         self._background: list[Callable[[], Coroutine[Any, Any, None]]] = []
@@ -112,6 +112,7 @@ class JobtuiApp(App[int]):
 
     def on_mount(self) -> None:
         self._loop_thread = threading.get_ident()
+        self.set_class(self.ascii_only, "-ascii")
         self._install_themes()
         self.set_keymap(self._keymap)
         self.push_screen(DashboardScreen(self.model))
@@ -165,8 +166,8 @@ class JobtuiApp(App[int]):
             dashboard.apply_changes(pending)
         dashboard.job_list.sync()
         dashboard.update_titles()
-        dashboard.sidebar.update_counts(self.model.counts, self.health)
-        dashboard.status_bar.stamp(self.local_now())
+        dashboard.sidebar.update_counts(self.model.counts, self.health, self.model.fresh_at)
+        dashboard.stamp_as_of()
         self.loaded.set()
         if self.engine is not None:
             self.run_worker(self._run_engine(), name="engine", group="engine", exit_on_error=False)
@@ -229,8 +230,10 @@ class JobtuiApp(App[int]):
         """Now, in the display time zone."""
         return self.clock.now().astimezone(self.tz)
 
-    def local_time_text(self, moment: datetime) -> str:
-        """``moment`` as HH:MM:SS in the display time zone."""
+    def local_time_text(self, moment: datetime | float) -> str:
+        """``moment`` (aware, or epoch seconds) as HH:MM:SS in the display time zone."""
+        if isinstance(moment, float | int):
+            moment = datetime.fromtimestamp(moment, UTC)
         return moment.astimezone(self.tz).strftime("%H:%M:%S")
 
     def key_display(self, key: str) -> str:
@@ -313,69 +316,59 @@ class JobtuiApp(App[int]):
     # --------------------------------------------------------- notifications
 
     def announce(self, changes: TickChanges) -> None:
-        """Toast (and ring) for jobs that finished, as ``ui.notify`` and ``ui.bell`` say."""
-        mode = self.config.ui.notify
-        if mode == "none":
+        """Toast (and ring) for jobs that finished, as ``ui.notify`` and ``ui.bell`` say.
+
+        At most one round per second of the injected clock; later finishes
+        join the round of the next tick (``jobtui.tui.notices``).
+        """
+        self._notices.add(job for job, _previous in changes.finished)
+        self._toast_finished()
+
+    def _toast_finished(self) -> None:
+        round_ = self._notices.take(self.now_timestamp())
+        if round_ is None:
             return
-        for job, _previous in changes.finished:
-            failed = job.state.value in _FAILURE_STATES
-            if mode == "failures" and not failed:
-                continue
-            name = job.label or job.id
-            self.notify(
-                safe(f"{job.provider} {name}: {job.state.value}"),
-                title="Job finished",
-                severity="error" if failed else "information",
-                markup=False,
-            )
-            if failed and self.config.ui.bell:
-                self.bell()
+        for toast in round_.toasts:
+            self.notify(toast.message, title=toast.title, severity=toast.severity, markup=False)
+        if round_.failures and self.config.ui.bell:
+            self.bell()
 
     def _tick(self) -> None:
-        """Once a second: ages on screen."""
+        """Once a second: held-back toasts, the providers' counters, ages on screen."""
+        self._toast_finished()
         if not self.loaded.is_set():
             return
         try:
-            job_list = self.dashboard.job_list
+            dashboard = self.dashboard
+            job_list = dashboard.job_list
         except (LookupError, NoMatches):
             return  # shutting down: the screen is already gone
+        if self.engine is not None:
+            # Request counters change without a health event: show them as they are.
+            changed = {
+                name: health
+                for name, health in self.engine.health().items()
+                if self.health.get(name) != health
+            }
+            if changed:
+                dashboard.apply_changes(TickChanges(health=changed))
         job_list.refresh_ages()
 
     # -------------------------------------------------------------- palette
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """Every dashboard action in the command palette, with its keys."""
+        """Textual's commands, then every dashboard action with its keys."""
         yield from super().get_system_commands(screen)
-        if not isinstance(screen, DashboardScreen):
-            return
-        for spec in KEY_SPECS:
-            if spec.scope != "screen" or spec.id in ("quit", "quit_now", "help"):
-                continue
-            keys = " ".join(self.key_display(key) for key in self.keys[spec.id].split(","))
-            yield SystemCommand(
-                f"{spec.description}", f"{keys} · {spec.id}", partial(self._run, spec.action)
-            )
-
-        shown = self.dashboard.job_list.columns
-        for column in COLUMNS.values():
-            if column.name == "state":
-                continue
-            verb = "Hide" if column.name in shown else "Show"
-            yield SystemCommand(
-                f"{verb} the {column.title} column",
-                "Job list columns are remembered in prefs.toml",
-                partial(self.toggle_column, column.name),
-            )
+        if isinstance(screen, DashboardScreen):
+            yield from dashboard_commands(self, screen)
 
     def toggle_column(self, name: str) -> None:
         """Show or hide a job list column, and remember the choice."""
         job_list = self.dashboard.job_list
         shown = set(job_list.columns) ^ {name}
         job_list.set_columns(shown)
+        self.dashboard.update_titles()
         self.save_prefs(columns=job_list.columns)
-
-    def _run(self, action: str) -> None:
-        self.call_later(self.dashboard.run_action, action)
 
 
 def make_app(

@@ -61,7 +61,7 @@ class TickChanges:
     removed: set[JobKey] = field(default_factory=set)
     health: dict[str, ProviderHealth] = field(default_factory=dict)
     finished: list[tuple[WatchedJob, JobState | None]] = field(default_factory=list)
-    """Jobs that reached a terminal state this tick, with the state before."""
+    """Jobs seen moving from an active state to a terminal one this tick, with the state before."""
 
     def __bool__(self) -> bool:
         return bool(self.jobs or self.removed or self.health)
@@ -82,7 +82,14 @@ def collect_changes(events: Collection[object], into: TickChanges | None = None)
             changes.jobs[key] = job
             changes.removed.discard(key)
             previous = getattr(event, "previous_state", None)
-            if job.state.terminal and previous is not None and not previous.terminal:
+            # From "never seen" (None) or "never fetched" (UNKNOWN) it is a first sighting:
+            # the job may have finished long ago, so it is not news.
+            if (
+                job.state.terminal
+                and previous is not None
+                and previous is not JobState.UNKNOWN
+                and not previous.terminal
+            ):
                 changes.finished.append((job, previous))
         elif isinstance(health, ProviderHealth):
             changes.health[health.provider] = health

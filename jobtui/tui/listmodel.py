@@ -59,6 +59,8 @@ class JobListModel:
         """Providers whose jobs count as problems (health not ok)."""
         self.counts: dict[str, Counter[JobState]] = {}
         """Per provider, how many jobs are in each state (filter ignored)."""
+        self.fresh_at: dict[str, float] = {}
+        """Per provider, its newest successful poll (epoch seconds): how old its data is."""
         self._anchor: JobKey | None = None
         self._cursor_index = 0
 
@@ -75,6 +77,7 @@ class JobListModel:
         """Take ``other``'s rows (built off the loop), keeping this model's cursor anchor."""
         self._rows = other._rows
         self.counts = other.counts
+        self.fresh_at = other.fresh_at
         same_view = (
             other.sort_column,
             other.sort_reverse,
@@ -196,10 +199,12 @@ class JobListModel:
         """Replace every row."""
         self._rows = {}
         self.counts = {}
+        self.fresh_at = {}
         for watched in jobs:
             row = JobRow.from_watched(watched)
             self._rows[row.key] = row
             self._count(row, 1)
+            self._note_fresh(row)
         self._resort()
 
     def upsert(self, jobs: Collection[WatchedJob]) -> bool:
@@ -228,6 +233,7 @@ class JobListModel:
                     self._count(old, -1)
                 self._rows[row.key] = row
                 self._count(row, 1)
+                self._note_fresh(row)
             self._resort()
             return True
         moved = False
@@ -244,6 +250,7 @@ class JobListModel:
             if old is not None:
                 self._count(old, -1)
             self._count(row, 1)
+            self._note_fresh(row)
             new_sort_key = self._sort_key(row)
             was_visible = old is not None and self.index_of(row.key) is not None
             visible = self._passes(row)
@@ -348,6 +355,19 @@ class JobListModel:
     def _key_at(self, index: int) -> JobKey:
         position = len(self._order) - 1 - index if self.sort_reverse else index
         return self._order[position]
+
+    @property
+    def newest_data(self) -> float | None:
+        """The newest successful poll of any job (epoch seconds), None when never polled."""
+        return max(self.fresh_at.values(), default=None)
+
+    def _note_fresh(self, row: JobRow) -> None:
+        polled_at = row.watched.polled_at
+        if polled_at is None or row.poll_error or row.watched.job is None:
+            return  # a failed poll leaves the data as old as it was
+        stamp = polled_at.timestamp()
+        if stamp > self.fresh_at.get(row.provider, float("-inf")):
+            self.fresh_at[row.provider] = stamp
 
     def _count(self, row: JobRow, delta: int) -> None:
         counter = self.counts.get(row.provider)

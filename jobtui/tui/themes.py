@@ -178,11 +178,16 @@ def load_theme_file(path: Path) -> Theme:
         is_flag = key in _BOOL_KEYS
         if is_flag and isinstance(value, bool):
             options[key] = value
-        elif not is_flag and isinstance(value, int | float) and not isinstance(value, bool):
+        elif (
+            not is_flag
+            and isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and 0.0 <= value <= 1.0  # refuses nan too; huge values overflow Textual's colour maths
+        ):
             options[key] = float(value)
         else:
             raise ConfigError(
-                f"expected {'true or false' if is_flag else 'a number'}, got {value!r}",
+                f"expected {'true or false' if is_flag else 'a number from 0 to 1'}, got {value!r}",
                 file=path,
                 line=_line_of(source, None, key),
                 key=key,

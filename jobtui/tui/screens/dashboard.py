@@ -1,10 +1,9 @@
 """The dashboard screen: providers, jobs and the detail pane, and their keys.
 
-Panes are numbered in their titles (1 providers, 2 jobs, 3 detail) and
-reached with 1/2/3 and tab. Under 100 columns the providers pane hides (b
-shows it again); from 160 columns the detail sits beside the list instead
-of under it. Job actions (refresh, add, remove, cancel, copy) live in
-``jobtui.tui.screens.jobactions``; this module arranges and routes.
+Panes are numbered in their titles (1 providers, 2 jobs, 3 detail); how
+they are arranged by width and moved between lives in
+``jobtui.tui.screens.panes``, job actions (refresh, add, remove, cancel,
+copy) in ``jobtui.tui.screens.jobactions``; this module composes and routes.
 """
 
 from __future__ import annotations
@@ -18,8 +17,6 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
-from textual.widget import Widget
-from textual.widgets import Tabs
 
 from jobtui.model import HealthState
 from jobtui.tui.enginelink import TickChanges, collect_changes
@@ -38,7 +35,7 @@ from jobtui.tui.query import QueryError, parse_query
 from jobtui.tui.safe_text import safe
 from jobtui.tui.screens.filter import FilterBar
 from jobtui.tui.screens.help import HelpScreen
-from jobtui.tui.screens.jobactions import JobActionsScreen
+from jobtui.tui.screens.panes import NARROW_WIDTH, SIDE_BY_SIDE_WIDTH, Pane, PaneScreen
 from jobtui.tui.widgets.detail import DetailPane
 from jobtui.tui.widgets.joblist import JobList
 from jobtui.tui.widgets.sidebar import Sidebar
@@ -46,24 +43,12 @@ from jobtui.tui.widgets.statusbar import StatusBar
 
 __all__ = ["NARROW_WIDTH", "SIDE_BY_SIDE_WIDTH", "DashboardScreen", "Pane"]
 
-NARROW_WIDTH = 100
-"""Below this many columns the providers pane hides."""
-SIDE_BY_SIDE_WIDTH = 160
-"""From this many columns the detail pane sits beside the job list."""
-
-_PANES = ("sidebar", "jobs", "detail")
 _DEBOUNCE_ABOVE = 20_000
 """Lists at least this long filter after a pause in typing."""
 _FILTER_DEBOUNCE = 0.15
 
 
-class Pane(Vertical):
-    """A bordered, numbered pane that ``f`` can maximize."""
-
-    ALLOW_MAXIMIZE = True
-
-
-class DashboardScreen(JobActionsScreen):
+class DashboardScreen(PaneScreen):
     """The one main screen."""
 
     BINDINGS: ClassVar[list[BindingType]] = bindings_for("screen")
@@ -72,7 +57,6 @@ class DashboardScreen(JobActionsScreen):
     def __init__(self, model: JobListModel) -> None:
         super().__init__(id="dashboard")
         self.model = model
-        self._sidebar_forced: bool | None = None
         self._detail_key: JobKey | None = None
         self._filter_timer: Timer | None = None
 
@@ -120,26 +104,7 @@ class DashboardScreen(JobActionsScreen):
         self.update_titles()
         self.jobtui.dashboard_ready()
 
-    def on_resize(self, event: events.Resize) -> None:
-        self._arrange(event.size.width)
-
-    def _arrange(self, width: int) -> None:
-        narrow = width < NARROW_WIDTH
-        show_sidebar = self._sidebar_forced if self._sidebar_forced is not None else not narrow
-        self.query_one("#sidebar-pane").display = show_sidebar
-        self.set_class(width >= SIDE_BY_SIDE_WIDTH, "-side-by-side")
-
     # ----------------------------------------------------------------- parts
-
-    @property
-    def sidebar(self) -> Sidebar:
-        """The providers pane's content."""
-        return self.query_one(Sidebar)
-
-    @property
-    def detail(self) -> DetailPane:
-        """The detail pane."""
-        return self.query_one(DetailPane)
 
     @property
     def filter_bar(self) -> FilterBar:
@@ -167,11 +132,20 @@ class DashboardScreen(JobActionsScreen):
         marks = len(self.job_list.marks)
         if marks:
             parts.append(f"{marks} marked")
+        if self.job_list.size.width and model.sort_column not in self.job_list.shown_columns():
+            # The header's arrow is off screen: say what the order is.
+            arrow = self._sort_arrow(model.sort_reverse)
+            parts.append(f"sorted by {model.sort_column} {arrow}")
         title = f"2 Jobs ({' · '.join(parts)})"
         pane = self.query_one("#jobs-pane")
         if str(pane.border_title) != title:
             # A Text, so a query or name with brackets is never read as markup.
             pane.border_title = Text(title)
+
+    def _sort_arrow(self, reverse: bool) -> str:
+        if self.jobtui.ascii_only:
+            return "v" if reverse else "^"
+        return "▼" if reverse else "▲"
 
     def refresh_hints(self) -> None:
         """Show the key hints that apply now (cancel only where it is supported)."""
@@ -202,8 +176,14 @@ class DashboardScreen(JobActionsScreen):
             self.update_titles()
             if self._detail_key is not None and self._detail_key in changes.jobs:
                 self.show_detail(self._detail_key)
-        self.sidebar.update_counts(self.model.counts, changes.health or None)
-        self.status_bar.stamp(self.jobtui.local_now())
+            self.refresh_hints()  # e.g. cancel goes once the selected job has finished
+        self.sidebar.update_counts(self.model.counts, changes.health or None, self.model.fresh_at)
+        self.stamp_as_of()
+
+    def stamp_as_of(self) -> None:
+        """Show how fresh the data is: the newest successful poll, as "as of HH:MM:SS"."""
+        newest = self.model.newest_data
+        self.status_bar.as_of = "" if newest is None else self.jobtui.local_time_text(newest)
 
     @on(EngineEvents)
     def _engine_events(self, message: EngineEvents) -> None:
@@ -227,13 +207,24 @@ class DashboardScreen(JobActionsScreen):
 
     @on(JobHighlighted)
     def _highlighted(self, message: JobHighlighted) -> None:
-        self.show_detail(message.key)
         self.refresh_hints()
+        # The list is drawn first and the detail follows, for the job still under the
+        # cursor: with a key held down, the jobs passed over are never built.
+        self.call_after_refresh(self._follow_cursor, message.key)
+
+    def _follow_cursor(self, key: JobKey | None) -> None:
+        if key == self.model.cursor_key:
+            self.show_detail(key)
 
     @on(JobOpened)
     def _opened(self, message: JobOpened) -> None:
         self.show_detail(message.key)
         self.action_focus_pane("detail")
+
+    @on(events.DescendantFocus)
+    def _focus_moved(self) -> None:
+        # Which keys apply depends on the focus ("/" is a character inside a text field).
+        self.refresh_hints()
 
     @on(MarksChanged)
     def _marks_changed(self) -> None:
@@ -326,68 +317,8 @@ class DashboardScreen(JobActionsScreen):
         self.model.set_sort(column, reverse)
         self.job_list.sync()
         self.job_list.refresh()
+        self.update_titles()
         self.jobtui.save_prefs(sort_column=column, sort_reverse=reverse)
-
-    # ----------------------------------------------------------------- panes
-
-    def _pane_target(self, name: str) -> Widget | None:
-        if name == "sidebar":
-            if not self.query_one("#sidebar-pane").display:
-                return None
-            return self.sidebar.option_list
-        if name == "jobs":
-            return self.job_list
-        if self.detail.focusable:
-            return self.detail
-        # The tab's content rather than the tab strip: that is where the keys are useful.
-        focusable = [w for w in self.detail.query("*") if w.focusable and not isinstance(w, Tabs)]
-        return focusable[0] if focusable else None
-
-    def _current_pane(self) -> str | None:
-        focused = self.focused
-        for name in _PANES:
-            pane = self.query_one(f"#{name}-pane")
-            if focused is not None and (focused is pane or pane in focused.ancestors):
-                return name
-        return None
-
-    def action_focus_pane(self, name: str) -> None:
-        """Focus pane ``name`` (sidebar, jobs, detail)."""
-        if name == "sidebar" and not self.query_one("#sidebar-pane").display:
-            self._sidebar_forced = True
-            self._arrange(self.size.width)
-        target = self._pane_target(name)
-        if target is not None:
-            if self.maximized is not None:
-                self.minimize()
-            target.focus()
-
-    def action_next_pane(self) -> None:
-        """Focus the next visible pane."""
-        current = self._current_pane()
-        start = _PANES.index(current) if current in _PANES else -1
-        for step in range(1, len(_PANES) + 1):
-            name = _PANES[(start + step) % len(_PANES)]
-            target = self._pane_target(name)
-            if target is not None:
-                target.focus()
-                return
-
-    def action_toggle_sidebar(self) -> None:
-        """Show or hide the providers pane."""
-        pane = self.query_one("#sidebar-pane")
-        self._sidebar_forced = not pane.display
-        self._arrange(self.size.width)
-        if not pane.display and self._current_pane() is None:
-            self.job_list.focus()
-
-    def action_maximize(self) -> None:
-        """Maximize the focused pane, or restore it."""
-        if self.maximized is not None:
-            self.minimize()
-            return
-        name = self._current_pane() or "jobs"
-        self.maximized = self.query_one(f"#{name}-pane")
 
     def action_help(self) -> None:
         """Show every key."""

@@ -8,12 +8,8 @@ first, in a modal whose default answer is no.
 from __future__ import annotations
 
 import json
-import os
 import shlex
-import subprocess
-import tempfile
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -27,6 +23,7 @@ from jobtui.tui.listmodel import JobKey, JobListModel, JobRow
 from jobtui.tui.safe_text import safe
 from jobtui.tui.screens.add_jobs import AddJobsRequest, AddJobsScreen
 from jobtui.tui.screens.confirm import ConfirmScreen
+from jobtui.tui.viewer import open_in_viewer, viewer_command
 from jobtui.tui.widgets.detail import DetailPane
 from jobtui.tui.widgets.joblist import JobList
 from jobtui.tui.widgets.sidebar import Sidebar
@@ -94,9 +91,11 @@ class JobActionsScreen(Screen[None]):
         if action == "cancel":
             engine = self.jobtui.engine
             keys = self.selected_keys()
-            return bool(
-                engine is not None and keys and all(engine.can_cancel(p) for p, _ in keys)
-            )
+            if engine is None or not keys or not all(engine.can_cancel(p) for p, _ in keys):
+                return False
+            # A finished job cannot be canceled: offer it only while one is still going.
+            rows = (self.model.row(key) for key in keys)
+            return any(row is not None and not row.state.terminal for row in rows)
         if action in ("refresh", "remove", "copy_id", "copy_json", "open_json"):
             return True if self.model.cursor_key is not None or self.job_list.marks else None
         return True
@@ -253,25 +252,23 @@ class JobActionsScreen(Screen[None]):
         row = self._cursor_row()
         if row is None:
             return
-        command = os.environ.get("PAGER") or os.environ.get("EDITOR") or "less"
-        handle, name = tempfile.mkstemp(prefix="jobtui-", suffix=".json")
-        path = Path(name)
         try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                file.write(job_json(row) + "\n")
-            try:
-                with self.app.suspend():
-                    subprocess.run([*shlex.split(command), str(path)], check=False)
-            except SuspendNotSupported:
-                self.notify(
-                    "This terminal cannot hand the screen to a pager.",
-                    severity="error",
-                    markup=False,
-                )
-            except (OSError, ValueError) as exc:
-                self.notify(f"Could not run {command!r}: {exc}", severity="error", markup=False)
-        finally:
-            path.unlink(missing_ok=True)
+            command = viewer_command()
+            with self.app.suspend():
+                code = open_in_viewer(job_json(row), command)
+        except SuspendNotSupported:
+            self.notify(
+                "This terminal cannot hand the screen to a pager.", severity="error", markup=False
+            )
+            return
+        except (OSError, ValueError) as exc:
+            self.notify(f"Could not open the JSON: {exc}", severity="error", markup=False)
+            return
+        if code != 0:
+            self.notify(
+                f"{shlex.join(command)} exited with status {code}", severity="warning",
+                markup=False,
+            )
 
     # ---------------------------------------------------------------- helpers
 

@@ -69,7 +69,9 @@ class JobList(ScrollView, can_focus=True):
         self.columns: tuple[str, ...] = tuple(c for c in DEFAULT_COLUMNS if c in columns)
         self._now = now
         self._ascii_only = ascii_only
-        self._cache: dict[tuple[object, ...], Strip] = {}
+        # Drawn lines by job and look; each entry keeps its row, so a hit is only taken
+        # for that very row object (a newer poll of the job is a new row, drawn anew).
+        self._cache: dict[tuple[object, ...], tuple[JobRow, Strip]] = {}
         self._layout: list[tuple[Column, int, int]] = []
         self._layout_width = -1
         self._last_highlight: JobKey | None = None
@@ -104,6 +106,11 @@ class JobList(ScrollView, can_focus=True):
         self._layout_width = -1
         self._cache.clear()
         self.refresh()
+
+    def shown_columns(self) -> tuple[str, ...]:
+        """The columns that fit the list's current width, left to right."""
+        width = self.scrollable_content_region.width
+        return tuple(column.name for column, _, _ in self._columns_layout(width))
 
     def refresh_ages(self) -> None:
         """Redraw the lines whose age text changed since they were drawn."""
@@ -210,6 +217,11 @@ class JobList(ScrollView, can_focus=True):
             if event.chain >= 2:
                 self.action_open()
 
+    def notify_style_update(self) -> None:
+        """Styles changed (a new theme, NO_COLOR): every cached line has old colours."""
+        self._cache.clear()
+        super().notify_style_update()
+
     def on_focus(self) -> None:
         self.refresh_line(self.model.cursor + 1)
 
@@ -266,15 +278,15 @@ class JobList(ScrollView, can_focus=True):
         self._age_texts[index] = ages
         is_cursor = index == self.model.cursor
         marked = row.key in self.marks
-        cache_key = (id(row), width, is_cursor, self.has_focus, marked, ages, self.columns)
+        cache_key = (row.key, width, is_cursor, self.has_focus, marked, ages, self.columns)
         cached = self._cache.get(cache_key)
-        if cached is not None:
-            return cached
+        if cached is not None and cached[0] is row:
+            return cached[1]
         strip = self._row_strip(row, layout, width, base, now, is_cursor=is_cursor, marked=marked)
         if len(self._cache) > _CACHE_LIMIT:
             self._cache.clear()
             self._age_texts.clear()
-        self._cache[cache_key] = strip
+        self._cache[cache_key] = (row, strip)
         return strip
 
     def _empty_strip(self, width: int, base: Style) -> Strip:

@@ -13,11 +13,13 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.strip import Strip
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -60,8 +62,12 @@ def health_badge(health: ProviderHealth | None, *, ascii_only: bool = False) -> 
     return f"{ascii_sign if ascii_only else utf8} {word}"
 
 
-def health_details(health: ProviderHealth | None, local_time: Callable[[datetime], str]) -> str:
-    """The provider's health in a few lines: state, last error, next retry, counters."""
+def health_details(
+    health: ProviderHealth | None,
+    local_time: Callable[[datetime | float], str],
+    fresh_at: float | None = None,
+) -> str:
+    """The provider's health in a few lines: state, last error, next retry, data age, counters."""
     if health is None:
         return "not polled yet"
     lines = [f"{safe(health.provider)}: {health.state.value.replace('_', ' ')}"]
@@ -71,6 +77,11 @@ def health_details(health: ProviderHealth | None, local_time: Callable[[datetime
         lines.append(f"next retry: {local_time(health.next_retry_at)}")
     if health.paused:
         lines.append("polling stopped until retried")
+    if health.state is not HealthState.OK:
+        # What is on screen for this provider is what the store last got: say how old.
+        lines.append(
+            "showing stored data" if fresh_at is None else f"data as of {local_time(fresh_at)}"
+        )
     lines.append(f"requests {health.requests}, failures {health.failures}")
     return "\n".join(lines)
 
@@ -87,6 +98,19 @@ class ProviderList(OptionList):
         super().__init__(id=id)
         self._sidebar = sidebar
 
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        if not self.app.no_color:
+            return strip
+        try:
+            option_index, _ = self._lines[self.scroll_offset.y + y]
+        except IndexError:
+            return strip
+        if option_index != self.highlighted:
+            return strip
+        # Without colour a highlight background is invisible: reverse the entry instead.
+        return strip.apply_style(Style(reverse=True))
+
     def on_mouse_move(self, event: events.MouseMove) -> None:
         option_index = event.style.meta.get("option")
         if isinstance(option_index, int) and 0 <= option_index < self.option_count:
@@ -100,7 +124,7 @@ class Sidebar(Vertical):
     """The providers pane."""
 
     DEFAULT_CSS = """
-    Sidebar ProviderList { height: 1fr; border: none; padding: 0; }
+    Sidebar ProviderList, Sidebar ProviderList:focus { height: 1fr; border: none; padding: 0; }
     Sidebar #provider-health { height: auto; max-height: 8; color: $text-muted; }
     """
 
@@ -108,7 +132,7 @@ class Sidebar(Vertical):
         self,
         providers: Iterable[str],
         *,
-        local_time: Callable[[datetime], str],
+        local_time: Callable[[datetime | float], str],
         ascii_only: bool = False,
         id: str | None = None,
         classes: str | None = None,
@@ -117,10 +141,12 @@ class Sidebar(Vertical):
         self._providers: list[str] = list(dict.fromkeys(providers))
         self._counts: Mapping[str, Counter[JobState]] = {}
         self._health: dict[str, ProviderHealth] = {}
+        self._fresh_at: Mapping[str, float] = {}
         self._local_time = local_time
         self._ascii_only = ascii_only
         self._prompts: dict[str, Text] = {}
         self._detail_lines = 0
+        self._details: str | None = None
 
     def compose(self) -> ComposeResult:
         yield ProviderList(self, id="provider-list")
@@ -147,9 +173,12 @@ class Sidebar(Vertical):
         self,
         counts: Mapping[str, Counter[JobState]],
         health: Mapping[str, ProviderHealth] | None = None,
+        fresh_at: Mapping[str, float] | None = None,
     ) -> None:
-        """Show new counts (and health); redraws only the entries whose text changed."""
+        """Show new counts (health, data age); redraws only the entries whose text changed."""
         self._counts = counts
+        if fresh_at is not None:
+            self._fresh_at = fresh_at
         if health is not None:
             self._health.update(health)
         names = list(self._providers)
@@ -178,7 +207,9 @@ class Sidebar(Vertical):
             if unhealthy:
                 return "\n".join(unhealthy)
             return "all providers ok" if self._health else "no health reports yet"
-        return health_details(self._health.get(option_id), self._local_time)
+        return health_details(
+            self._health.get(option_id), self._local_time, self._fresh_at.get(option_id)
+        )
 
     # --------------------------------------------------------------- internals
 
@@ -227,6 +258,9 @@ class Sidebar(Vertical):
     def _show_details(self) -> None:
         option = self.option_list.highlighted_option
         details = self.details_for(option.id if option else None)
+        if details == self._details:
+            return  # an unchanged text costs nothing, not even a repaint
+        self._details = details
         # Lay the pane out again only when the text's height changes.
         lines = details.count("\n") + 1
         self.query_one("#provider-health", Static).update(

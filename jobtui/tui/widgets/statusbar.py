@@ -7,7 +7,6 @@ screen out again.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -43,7 +42,7 @@ class StatusBar(Widget):
     interval_scale: reactive[float] = reactive(1.0)
     """The poll-interval multiplier set with + and -."""
     as_of: reactive[str] = reactive("")
-    """When the data shown was last refreshed, as text (HH:MM:SS)."""
+    """When the newest data shown was polled, as text (HH:MM:SS; empty: never)."""
     note: reactive[str] = reactive("")
     """A short status note (marks, engine state)."""
 
@@ -58,12 +57,10 @@ class StatusBar(Widget):
 
     def set_hints(self, hints: Sequence[tuple[str, str]]) -> None:
         """Show ``hints``: (key as displayed, what it does) pairs."""
-        self._hints = list(hints)
-        self.refresh()
-
-    def stamp(self, moment: datetime) -> None:
-        """Record that the data shown is as fresh as ``moment`` (local time)."""
-        self.as_of = moment.strftime("%H:%M:%S")
+        hints = list(hints)
+        if hints != self._hints:
+            self._hints = hints
+            self.refresh()
 
     def render(self) -> Text:
         key_style = self.get_component_rich_style("statusbar--key")

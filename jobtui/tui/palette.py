@@ -1,0 +1,54 @@
+"""The dashboard's entries in the command palette (ctrl+p): every key's action, and columns.
+
+Each action shows its keys as the user has them (after ``[ui.keys]``) and
+its action id; actions that do not apply right now (cancel where it is not
+supported) are left out, as they are from the key hints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.app import SystemCommand
+
+from jobtui.tui.columns import COLUMNS
+from jobtui.tui.keys import KEY_SPECS
+
+if TYPE_CHECKING:
+    from jobtui.tui.app import JobtuiApp
+    from jobtui.tui.screens.dashboard import DashboardScreen
+
+__all__ = ["dashboard_commands"]
+
+_LISTED_BY_TEXTUAL = ("quit", "quit_now")
+"""Textual lists its own "Quit"; ctrl+c is only a second key for it."""
+
+
+def dashboard_commands(app: JobtuiApp, screen: DashboardScreen) -> Iterator[SystemCommand]:
+    """The palette entries for the dashboard ``screen``."""
+    for spec in KEY_SPECS:
+        if spec.id in _LISTED_BY_TEXTUAL:
+            continue
+        action_name = spec.action.split("(", 1)[0]
+        if spec.scope == "screen" and not screen.check_action(action_name, ()):
+            continue
+        keys = " ".join(app.key_display(key) for key in app.keys[spec.id].split(","))
+        target = screen.job_list if spec.scope == "joblist" else screen
+        yield SystemCommand(
+            spec.description,
+            f"{keys} · {spec.id}",
+            # After the palette has closed, so the action sees the dashboard's focus.
+            partial(app.call_later, target.run_action, spec.action),
+        )
+    shown = screen.job_list.columns
+    for column in COLUMNS.values():
+        if column.name == "state":
+            continue
+        verb = "Hide" if column.name in shown else "Show"
+        yield SystemCommand(
+            f"{verb} the {column.title} column",
+            "Job list columns are remembered in prefs.toml",
+            partial(app.toggle_column, column.name),
+        )
