@@ -66,7 +66,8 @@ _MESSAGE_LIMIT = 300
 def check_secure(cfg: ProviderConfig, url: str, key: str) -> None:
     """Refuse plain ``http://`` to a non-loopback host unless ``allow_insecure`` is set.
 
-    ``key`` names the setting the URL came from, for the ``ConfigError``.
+    For ``https://`` the ``verify`` CA bundle must load. ``key`` names the setting
+    the URL came from, for the ``ConfigError``.
     """
     where = f"providers.{cfg.name}.{key}"
     try:
@@ -83,6 +84,10 @@ def check_secure(cfg: ProviderConfig, url: str, key: str) -> None:
             "or set allow_insecure = true",
             key=where,
         )
+    if parsed.scheme == "https":
+        # Load the CA bundle now: a bad ``verify`` path is a config error at start-up,
+        # not an exception out of the first fetch.
+        _verify(cfg)
 
 
 def _verify(cfg: ProviderConfig) -> ssl.SSLContext | bool:
@@ -274,6 +279,9 @@ async def request_json(
     (default ``describe_error``). Every message passes
     through ``redact``: a server echoing a key must not put it on screen.
     """
+    # Whatever credential this request carries is redacted too: a server echoing its
+    # Authorization header (Cognite, Tensor.Art tokens) must not put it in a job's error.
+    redact = (*redact, *_sent_credentials(headers, data))
     request_id: str | None = None
     try:
         async with client.stream(
@@ -341,6 +349,26 @@ async def request_json(
         retry_after=retry_after_seconds(response.headers.get("retry-after")),
         request_id=request_id,
     )
+
+
+_CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key", "api-key"})
+
+
+def _sent_credentials(
+    headers: Mapping[str, str] | None, data: Mapping[str, str] | None
+) -> list[str]:
+    """The credential values a request sends: auth headers (and their token part), secrets."""
+    found: list[str] = []
+    for name, value in (headers or {}).items():
+        if name.lower() in _CREDENTIAL_HEADERS and value:
+            found.append(value)
+            scheme, _, credential = value.partition(" ")
+            if credential and scheme.lower() in ("bearer", "basic", "token"):
+                found.append(credential)
+    for name, value in (data or {}).items():
+        if "secret" in name.lower() or "password" in name.lower():
+            found.append(value)
+    return found
 
 
 def _too_large(
