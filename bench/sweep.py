@@ -1,32 +1,42 @@
-"""How fast one `status --all` sweep is, against a sequential one-GET-per-job client.
+"""How fast one `status --all` sweep is, against a sequential client and the simulator's ceiling.
 
-    .venv/bin/python bench/sweep.py [--per-provider 2000] [--rounds 3] [--rate 1000]
+    .venv/bin/python -m bench.sweep [--per-provider 2000] [--rounds 3] [--rate 1000]
 
-Starts the simulator (speed 0: jobs hold still, so both sides fetch the same
-thing), watches N jobs per provider in a throwaway store, then alternates
-rounds of:
+Starts ``jobtui sim`` in a child process pinned to CPU 0 (speed 0: jobs hold
+still, so every side fetches the same thing) and runs the clients on CPU 1.
+It watches N jobs per provider in a throwaway store, then alternates, round
+after round:
 
-- engine: ``Engine.sweep(all_jobs=True)`` — batching, concurrency, one
-  store writer;
-- sequential: the same providers' keep-alive httpx clients, one
-  ``fetch([id])`` (one GET, parse included) per job, one after another.
+- engine: ``Engine.sweep(all_jobs=True)`` (what ``jobtui status --all``
+  does) — batching, concurrency, one store writer;
+- (a) sequential: the same providers' keep-alive httpx clients, one
+  ``fetch([id])`` (one GET, parse included) per job, one after another —
+  what a provider SDK's waiter does;
+- (b) ceiling: ``bench.rawhttp`` replaying one prepared raw GET per job
+  over 16 connections, no parsing — the most the simulator can answer.
 
-It prints jobs/s for both, their ratio, and the Deepomatic request count of
-an engine sweep read from ``/_sim/stats`` (expected ⌈N/100⌉).
+It reports jobs/s for each, the engine's ratio to (a), its fraction of (b)
+(above 1 where batching beats one GET per job: Deepomatic takes 100 ids a
+request), and the requests per provider of an engine sweep read from
+``/_sim/stats`` (Deepomatic: ⌈N/100⌉).
+
+Loopback answers in well under a millisecond, so there the sweep measures
+client CPU per request, not waiting. A second, smaller comparison runs the
+engine and (a) through ``bench.latency_proxy``, which adds 20 ms to every
+answer, as a provider API in a nearby region would.
 
 Rate limit: Tensor.Art documents 5 requests/s and jobtui uses that when the
 config sets none, so 2,000 Tensor.Art jobs alone would take 400 s. The
-simulator does not enforce 5 QPS unless told to, so this bench sets
-``rate_limit`` (``--rate``) on every provider explicitly. Against the real
-service, keep the documented budget. The numbers are for people; tests never
-assert them.
+simulator does not enforce it, so this bench sets ``rate_limit``
+(``--rate``) on every provider explicitly. Against the real service, keep
+the documented budget. The numbers are for people; tests never assert them.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
+import math
 import tempfile
 import time
 import tomllib
@@ -34,36 +44,38 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
-from jobtui.config import load_config
 
-from jobtui.engine import Engine
-from jobtui.providers import create_provider
-from jobtui.sim import Simulator
-from jobtui.store import Store
+from bench.common import MODES, Figure, LatencyProxy, Mode, SimProcess, median, pin, unpin
+from bench.rawhttp import Target, get, replay
+from bench.simrequests import job_requests
+
+__all__ = ["measure", "run"]
+
+SECTION = "sweep"
+CEILING_CONNECTIONS = 16
+FAR_DELAY = 0.02
+"""Seconds the latency proxy adds to every answer: a provider API in a nearby region."""
 
 
-def _config_text(sim: Simulator, rate: float, concurrency: int) -> str:
-    data: dict[str, Any] = tomllib.loads(sim.config_toml(store_jobs=True))
+def config_text(sim_config: str, rate: float, concurrency: int) -> str:
+    """The simulator's config with an explicit budget on every provider."""
+    data: dict[str, Any] = tomllib.loads(sim_config)
     for table in data.get("providers", {}).values():
         table["rate_limit"] = rate
         table["max_concurrency"] = concurrency
     return tomli_w.dumps(data)
 
 
-def _deepomatic_requests(stats: dict[str, Any]) -> int:
-    """Requests the simulator served for deepomatic (tolerates a nested or flat layout)."""
-    for key in ("deepomatic", "requests"):
-        value = stats.get(key)
-        if isinstance(value, dict):
-            inner = value.get("requests", value.get("deepomatic"))
-            if isinstance(inner, int):
-                return inner
-            if isinstance(inner, dict):
-                return int(sum(v for v in inner.values() if isinstance(v, int)))
-    return -1
+async def _requests_by_kind(target: Target) -> dict[str, int]:
+    stats = await target.call_json(get(target.netloc, "/_sim/stats"))
+    assert isinstance(stats, dict)
+    return {str(kind): int(n) for kind, n in stats.get("requests", {}).items()}
 
 
 async def _engine_round(config: Any, store_file: Path) -> tuple[float, int]:
+    from jobtui.engine import Engine
+    from jobtui.store import Store
+
     store = Store(store_file)
     engine = Engine(config, store, discover=False)
     try:
@@ -78,6 +90,8 @@ async def _engine_round(config: Any, store_file: Path) -> tuple[float, int]:
 
 
 async def _sequential_round(config: Any, ids: dict[str, list[str]]) -> tuple[float, int]:
+    from jobtui.providers import create_provider
+
     providers = {name: create_provider(cfg) for name, cfg in config.providers.items()}
     try:
         count = 0
@@ -92,47 +106,156 @@ async def _sequential_round(config: Any, ids: dict[str, list[str]]) -> tuple[flo
             await provider.aclose()
 
 
+async def measure(
+    sim: SimProcess, workdir: Path, rounds: int, rate: float, concurrency: int
+) -> list[Figure]:
+    """Alternate engine, sequential and ceiling rounds against a running simulator."""
+    from jobtui.config import load_config
+
+    target = Target(sim.url)
+    config_file = workdir / "config.toml"
+    config_file.write_text(config_text(sim.config_text(), rate, concurrency))
+    config = load_config(config_file)
+    store_file = workdir / "store.sqlite"
+    ids: dict[str, list[str]] = {}
+    for job in config.jobs:
+        ids.setdefault(job.provider, []).append(job.id)
+    raw = await job_requests(target, ids)
+    raw_requests = [request for kind in raw for request in raw[kind]]
+    total = sum(len(v) for v in ids.values())
+
+    engine_rates: list[float] = []
+    sequential_rates: list[float] = []
+    ceiling_rates: list[float] = []
+    engine_requests: dict[str, int] = {}
+    ceiling_bad = 0
+    for _ in range(rounds):
+        before = await _requests_by_kind(target)
+        seconds, count = await _engine_round(config, store_file)
+        after = await _requests_by_kind(target)
+        engine_requests = {kind: after.get(kind, 0) - before.get(kind, 0) for kind in after}
+        engine_rates.append(count / seconds)
+        seconds, count = await _sequential_round(config, ids)
+        sequential_rates.append(count / seconds)
+        seconds, statuses = await replay(target, raw_requests, CEILING_CONNECTIONS)
+        ceiling_bad = sum(n for status, n in statuses.items() if status != 200)
+        ceiling_rates.append(len(raw_requests) / seconds)
+
+    engine = median(engine_rates)
+    sequential = median(sequential_rates)
+    ceiling = median(ceiling_rates)
+    ratio = engine / sequential
+    context = {"jobs": total, "per_provider": {k: len(v) for k, v in ids.items()},
+               "rounds": rounds, "rate_limit": rate, "max_concurrency": concurrency}
+    figures = [
+        Figure(SECTION, "engine sweep (status --all)", engine, "jobs/s",
+               detail={"rounds": engine_rates, **context}),
+        Figure(SECTION, "(a) sequential httpx, 1 GET/job", sequential, "jobs/s",
+               detail={"rounds": sequential_rates}),
+        Figure(SECTION, "(b) simulator ceiling, raw GETs", ceiling, "jobs/s",
+               detail={"rounds": ceiling_rates, "connections": CEILING_CONNECTIONS,
+                       "non_200": ceiling_bad, "kinds": sorted(raw)}),
+        Figure(SECTION, "engine / (a) sequential", ratio, "x", ">= 3x (aim 10x)", ratio >= 3.0,
+               {"per_round": [e / s for e, s in zip(engine_rates, sequential_rates, strict=True)]}),
+        Figure(SECTION, "engine / (b) ceiling", engine / ceiling, "fraction",
+               detail={"per_round": [e / c for e, c in zip(engine_rates, ceiling_rates,
+                                                            strict=True)]}),
+    ]
+    for kind in sorted(engine_requests):
+        if kind.startswith("_"):
+            continue
+        jobs = len(ids.get(kind, []))
+        expected = math.ceil(jobs / 100) if kind == "deepomatic" else None
+        figures.append(
+            Figure(
+                SECTION,
+                f"requests per sweep: {kind}",
+                float(engine_requests[kind]),
+                "requests",
+                None if expected is None else f"= ceil(N/100) = {expected}",
+                None if expected is None else engine_requests[kind] == expected,
+                {"jobs": jobs},
+            )
+        )
+    return figures
+
+
+async def measure_far(
+    sim: SimProcess, proxy_url: str, workdir: Path, rounds: int, rate: float, concurrency: int
+) -> list[Figure]:
+    """Engine against sequential through the latency proxy (the provider 20 ms away)."""
+    from jobtui.config import load_config
+
+    config_file = workdir / "config-far.toml"
+    text = config_text(sim.config_text(), rate, concurrency).replace(sim.url, proxy_url)
+    config_file.write_text(text)
+    config = load_config(config_file)
+    ids: dict[str, list[str]] = {}
+    for job in config.jobs:
+        ids.setdefault(job.provider, []).append(job.id)
+    engine_rates: list[float] = []
+    sequential_rates: list[float] = []
+    for _ in range(rounds):
+        seconds, count = await _engine_round(config, workdir / "store-far.sqlite")
+        engine_rates.append(count / seconds)
+        seconds, count = await _sequential_round(config, ids)
+        sequential_rates.append(count / seconds)
+    engine = median(engine_rates)
+    sequential = median(sequential_rates)
+    ratio = engine / sequential
+    label = f"{FAR_DELAY * 1000:.0f} ms away"
+    jobs = sum(len(v) for v in ids.values())
+    return [
+        Figure(SECTION, f"engine sweep, provider {label}", engine, "jobs/s",
+               detail={"rounds": engine_rates, "jobs": jobs, "delay_s": FAR_DELAY}),
+        Figure(SECTION, f"(a) sequential httpx, provider {label}", sequential, "jobs/s",
+               detail={"rounds": sequential_rates}),
+        Figure(SECTION, f"engine / (a) sequential, provider {label}", ratio, "x",
+               ">= 3x (aim 10x)", ratio >= 3.0,
+               {"per_round": [e / s for e, s in zip(engine_rates, sequential_rates,
+                                                    strict=True)]}),
+    ]
+
+
+def run(mode: Mode, rate: float = 1000.0, concurrency: int = 16) -> list[Figure]:
+    """The section as ``python -m bench`` runs it."""
+    figures: list[Figure] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        with SimProcess(workdir, jobs=mode.sweep_per_provider, cpu=0) as sim:
+            pin(1)
+            try:
+                figures += asyncio.run(measure(sim, workdir, mode.rounds, rate, concurrency))
+            finally:
+                unpin()
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        with (
+            SimProcess(workdir, jobs=mode.far_per_provider, cpu=0) as sim,
+            LatencyProxy(sim.url, FAR_DELAY, cpu=0) as proxy,
+        ):
+            pin(1)
+            try:
+                figures += asyncio.run(
+                    measure_far(sim, proxy.url, workdir, mode.rounds, rate, concurrency)
+                )
+            finally:
+                unpin()
+    return figures
+
+
 def main() -> None:
     """Run the alternating rounds and print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--per-provider", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--rate", type=float, default=1000.0)
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
-
-    sim = Simulator(jobs=args.per_provider, seed=1, faults=0.0, speed=0.0)
-    sim.start_in_thread()
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            config_file = Path(tmp) / "config.toml"
-            config_file.write_text(_config_text(sim, args.rate, args.concurrency))
-            config = load_config(config_file)
-            store_file = Path(tmp) / "store.db"
-            ids: dict[str, list[str]] = {}
-            for job in config.jobs:
-                ids.setdefault(job.provider, []).append(job.id)
-            engine_rates: list[float] = []
-            sequential_rates: list[float] = []
-            deepo_requests = -1
-            for _ in range(args.rounds):
-                before = _deepomatic_requests(sim.stats())
-                seconds, count = asyncio.run(_engine_round(config, store_file))
-                deepo_requests = _deepomatic_requests(sim.stats()) - before
-                engine_rates.append(count / seconds)
-                seconds, count = asyncio.run(_sequential_round(config, ids))
-                sequential_rates.append(count / seconds)
-            total = sum(len(v) for v in ids.values())
-            engine_rate = statistics.median(engine_rates)
-            sequential_rate = statistics.median(sequential_rates)
-            print(f"jobs: {total:,} ({args.per_provider:,} per provider), rounds: {args.rounds}")
-            print(f"engine sweep:      {engine_rate:10,.0f} jobs/s  {engine_rates}")
-            print(f"sequential client: {sequential_rate:10,.0f} jobs/s  {sequential_rates}")
-            print(f"ratio: {engine_rate / sequential_rate:.1f}x")
-            deepo = len(ids.get("deepomatic", []))
-            print(f"deepomatic requests per sweep: {deepo_requests} (jobs {deepo})")
-    finally:
-        sim.stop_in_thread()
+    mode = Mode(**{**MODES["full"].__dict__, "sweep_per_provider": args.per_provider,
+                   "rounds": args.rounds})
+    for figure in run(mode, args.rate, args.concurrency):
+        print(f"  {figure.name:40s} {figure.value:12,.2f} {figure.unit}")
 
 
 if __name__ == "__main__":
