@@ -3,9 +3,11 @@
 Provider payloads, job labels and error messages are data. Written to a
 terminal as-is, an ESC starts an escape sequence (colours, cursor moves,
 OSC 52 clipboard writes), and a bidi override reorders what follows it so a
-line reads differently from what it contains. ``visible`` replaces every such
-character with a printable escape (``\\x1b``, ``\\u202e``) so the user sees
-exactly what the provider sent and the terminal interprets none of it.
+line reads differently from what it contains; bidi marks and zero-width
+characters are invisible, so two strings that look alike can differ.
+``visible`` replaces every such character with a printable escape (``\\x1b``,
+``\\u202e``) so the user sees exactly what the provider sent and the terminal
+interprets none of it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ UNSAFE_CODEPOINTS: frozenset[int] = frozenset(
         *range(0x80, 0xA0),  # C1 controls (0x9b is a one-byte CSI on some terminals)
         *range(0x202A, 0x202F),  # bidi embeddings and overrides
         *range(0x2066, 0x206A),  # bidi isolates
+        0x200E,  # left-to-right mark: invisible, yet reorders neighbouring text
+        0x200F,  # right-to-left mark
+        0x061C,  # Arabic letter mark (a bidi mark too)
+        *range(0x200B, 0x200E),  # zero-width space, non-joiner, joiner: hide differences
+        0xFEFF,  # zero-width no-break space (byte order mark)
         0x2028,  # line separator: some terminals break the line on it
         0x2029,  # paragraph separator
     ]

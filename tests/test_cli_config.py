@@ -205,3 +205,13 @@ def test_config_without_an_action_is_a_usage_error() -> None:
     done = run_process("config")
     assert done.returncode == EXIT_CONFIG
     assert "init" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_log_file_that_cannot_be_opened_is_a_usage_error(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = home / "absent" / "jobtui.log"
+    code, out, err = run(capsys, "--log-file", str(missing), "config", "check")
+    assert code == EXIT_CONFIG and out == ""
+    assert f"cannot open the log file {missing}" in err
+    assert "Traceback" not in err

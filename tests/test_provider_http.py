@@ -169,6 +169,40 @@ async def test_an_echoed_secret_is_redacted(
     assert "key *** is not valid" in str(error)
 
 
+async def test_secrets_from_six_characters_are_masked_in_place(
+    server: ScriptedServer, client: httpx.AsyncClient
+) -> None:
+    server.script("GET", "/x", Reply(400, {"message": "see [link] abcdef for help"}))
+    error = await failure(client, redact=("abcdef", "xyz12"))
+    assert str(error) == "HTTP 400: see [link] *** for help"
+
+
+async def test_a_message_echoing_a_short_secret_is_hidden_whole(
+    server: ScriptedServer, client: httpx.AsyncClient
+) -> None:
+    server.script("GET", "/x", Reply(401, {"message": "key k is not valid, see [link]"}))
+    error = await failure(client, redact=("k",))
+    assert str(error) == "HTTP 401: (provider message hidden: it may contain a credential)"
+    assert "[lin" not in repr(error)
+
+
+async def test_a_short_token_sent_in_a_header_is_never_shown(
+    server: ScriptedServer, client: httpx.AsyncClient
+) -> None:
+    server.script("GET", "/x", Reply(401, {"message": "token tok5 rejected"}))
+    error = await failure(client, headers={"Authorization": "Bearer tok5"})
+    assert "tok5" not in str(error) and "tok5" not in repr(error)
+    assert "message hidden" in str(error)
+
+
+async def test_a_long_secret_is_masked_even_beside_a_short_one(
+    server: ScriptedServer, client: httpx.AsyncClient
+) -> None:
+    server.script("GET", "/x", Reply(401, {"message": f"key {SECRET} is not valid"}))
+    error = await failure(client, redact=(SECRET, "zq"))
+    assert str(error) == "HTTP 401: key *** is not valid"
+
+
 async def test_a_long_message_is_cut_to_one_line(
     server: ScriptedServer, client: httpx.AsyncClient
 ) -> None:

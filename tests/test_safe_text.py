@@ -19,6 +19,14 @@ def test_escape_sequences_and_bidi_overrides_become_visible() -> None:
     assert visible("line\nnext\t") == "line\\x0anext\\x09"
 
 
+def test_bidi_marks_and_zero_width_characters_become_visible() -> None:
+    assert visible("a\u200eb\u200fc\u061cd") == "a\\u200eb\\u200fc\\u061cd"
+    assert visible("\u2066\u2067\u2068\u2069") == "\\u2066\\u2067\\u2068\\u2069"
+    assert visible("\ufeffid") == "\\ufeffid"
+    assert visible("x\u200by\u200cz\u200d") == "x\\u200by\\u200cz\\u200d"
+    assert safe("ok\u200f") == "ok\\u200f"
+
+
 def test_printable_text_is_unchanged() -> None:
     for text in ("golden retriever 0.95", "مرحبا", "日本語", "🐕 dog", "[bold]x[/]", "ü"):
         assert visible(text) == text

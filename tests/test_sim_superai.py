@@ -100,6 +100,25 @@ async def test_cancel_only_while_scheduled_running_or_suspended(start_sim: Any) 
     assert wrong_method.status_code == 405
 
 
+async def test_a_job_canceled_while_scheduled_answers_canceled_ever_after(
+    start_sim: Any,
+) -> None:
+    sim = start_sim(jobs=40, speed=0)
+    async with client_for(sim) as client:
+        jobs = await states_of(client, sim.job_ids("superai"))
+        scheduled = [job for job, body in jobs.items() if body["status"] == "SCHEDULED"]
+        for job in scheduled:
+            assert (await client.post(f"/v1/jobs/{job}/cancel")).status_code == 200
+        seen: list[dict[str, Any]] = []
+        for step in (0.0, 0.5, 3000.0, 24 * 3600.0):
+            sim.clock.advance(step)
+            seen += (await states_of(client, scheduled)).values()
+    assert scheduled
+    assert {body["status"] for body in seen} == {"CANCELED"}
+    completed = {body["id"]: body["completed"] for body in seen[: len(scheduled)]}
+    assert all(body["completed"] == completed[body["id"]] for body in seen)
+
+
 async def test_app_job_list_pages_filters_and_sorts(start_sim: Any) -> None:
     sim = start_sim(jobs=23, speed=0)
     app = sim.sim("superai").app_id
@@ -107,7 +126,12 @@ async def test_app_job_list_pages_filters_and_sorts(start_sim: Any) -> None:
         pages: list[dict[str, Any]] = []
         page = 0
         while True:
-            params = {"page": page, "size": 10, "sortBy": "id", "orderBy": "desc"}
+            params: dict[str, str | int] = {
+                "page": page,
+                "size": 10,
+                "sortBy": "id",
+                "orderBy": "desc",
+            }
             body = (await client.get(f"/v1/apps/{app}/jobs", params=params)).json()
             pages.append(body)
             page += 1

@@ -7,6 +7,7 @@ import base64
 import json
 import time
 import tomllib
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -24,6 +25,7 @@ from jobtui.sim import Simulator
 from jobtui.sim.api import World
 from jobtui.sim.tensorart import APP_ID, TOKEN, TensorartSim
 from jobtui.sim.tensorart_auth import app_private_key_pem
+from jobtui.sim.tensorart_jobs import job_json, plan_job
 
 (JOB_EXAMPLE, ERROR_EXAMPLE) = seed_examples("tensorart")
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
@@ -373,6 +375,41 @@ async def test_cancel_ends_a_live_job_and_refuses_a_finished_one(start_sim: Any)
     assert refused.status_code == 400 and refused.json()["code"] == 9
     assert after["status"] == "CANCELED"
     assert not {"runningInfo", "successInfo", "failedInfo"} & set(after)
+
+
+async def test_a_job_canceled_while_queued_answers_canceled_ever_after(start_sim: Any) -> None:
+    sim = start_sim(jobs=10, speed=0)
+    async with client_for(sim) as client:
+        jobs = await fetch_all(client, sim.job_ids("tensorart"))
+        queued = {job["status"]: i for i, job in jobs.items() if job["status"] in ORDER[:3]}
+        assert set(queued) == set(ORDER[:3])
+        for job_id in queued.values():
+            assert (await client.delete(f"/v1/jobs/{job_id}")).status_code == 200
+        answers: list[httpx.Response] = []
+        for step in (0.0, 0.5, 30.0, 7200.0):
+            sim.clock.advance(step)
+            for job_id in queued.values():
+                answers.append(await client.get(f"/v1/jobs/{job_id}"))
+    for answer in answers:
+        assert answer.status_code == 200, answer.text
+        job = answer.json()["job"]
+        assert job["status"] == "CANCELED"
+        check_job_shape(job)
+
+
+def test_every_cut_of_every_plan_gives_a_canceled_body_from_then_on() -> None:
+    world = World(seed=7)
+    for index in range(60):
+        job = plan_job(str(index), world.rng("tensorart", str(index)), 0.0)
+        ends = [step.at for step in job.plan.steps]
+        for cut_at in (0.0, *ends, *(at + 0.25 for at in ends)):
+            if job.plan.is_final(cut_at):
+                continue
+            cut = replace(job, plan=job.plan.cut(cut_at, "CANCELED"))
+            for later in (cut_at, cut_at + 1.0, cut_at + 86400.0):
+                body = job_json(cut, later, 1_700_000_000.0)
+                assert body["status"] == "CANCELED"
+                check_job_shape(body)
 
 
 async def test_injected_faults_speak_the_grpc_error_shape(start_sim: Any) -> None:

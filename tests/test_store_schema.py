@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -79,6 +82,45 @@ def test_new_store_is_wal_at_the_current_version(tmp_path: Path) -> None:
     assert pragma(path, "journal_mode") == "wal"
     assert pragma(path, "user_version") == SCHEMA_VERSION
     assert pragma(path, "integrity_check") == "ok"
+
+
+@pytest.fixture
+def open_umask() -> Iterator[None]:
+    """The common umask 022, under which a file created by default is readable by others."""
+    previous = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.usefixtures("open_umask")
+def test_a_new_store_and_its_wal_files_are_private(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.sqlite"
+    with Store(path) as store:
+        store.add_jobs([("deepo", "deepomatic", "j1", "secret project")])
+        side_files = [Path(f"{path}-wal"), Path(f"{path}-shm")]
+        assert all(side.exists() for side in side_files)
+        assert [mode(side) for side in side_files] == [0o600, 0o600]
+    assert mode(path) == 0o600
+
+
+@pytest.mark.usefixtures("open_umask")
+def test_an_existing_store_keeps_its_mode(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.sqlite"
+    Store(path).close()
+    path.chmod(0o640)
+    Store(path).close()
+    assert mode(path) == 0o640
+
+
+def test_a_store_in_a_missing_directory_is_a_store_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="cannot open the store"):
+        Store(tmp_path / "absent" / "jobs.sqlite")
 
 
 def test_indexes_serve_listing_by_state_and_history(tmp_path: Path) -> None:

@@ -13,11 +13,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
 from jobtui import __version__
 from jobtui.errors import ConfigError, JobtuiError
+from jobtui.textsafe import visible
 
 __all__ = ["EXIT_CONFIG", "EXIT_FAILED", "EXIT_OK", "EXIT_TIMEOUT", "main"]
 
@@ -67,11 +69,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _SafeFormatter(logging.Formatter):
+    """Log lines with control and bidi characters from provider text shown as escapes.
+
+    A provider message is data: in a log file read with ``less -R`` or ``cat`` an
+    ESC would drive the terminal. Line breaks stay (tracebacks need them); provider
+    messages reach the log as one line already (``providers.http`` joins them).
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The formatted record, its tracebacks keeping their line breaks."""
+        return visible(super().format(record), keep="\n")
+
+
+def _open_log_file(path: str) -> logging.Handler:
+    """A handler appending to ``path``, created with mode 0600 when new (never world-readable)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+    os.close(descriptor)
+    return logging.FileHandler(path, encoding="utf-8")
+
+
 def _configure_logging(debug: bool, log_file: str | None) -> None:
-    level = logging.DEBUG if debug else logging.WARNING
+    """Send the ``jobtui`` logger tree to ``log_file`` (or stderr).
+
+    A log file records INFO and up (provider health changes, auth failures,
+    retries); ``--debug`` adds DEBUG. Without a file, stderr only gets warnings:
+    INFO lines there would scroll over command output.
+    """
+    level = logging.DEBUG if debug else logging.INFO if log_file else logging.WARNING
     handler: logging.Handler
-    handler = logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler = _open_log_file(log_file) if log_file else logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger("jobtui")
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -81,7 +109,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    _configure_logging(args.debug, args.log_file)
+    try:
+        _configure_logging(args.debug, args.log_file)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        print(f"jobtui: cannot open the log file {args.log_file}: {reason}", file=sys.stderr)
+        return EXIT_CONFIG
     handler = getattr(args, "handler", None)
     if handler is None:
         # No command: the dashboard, when it has landed.

@@ -232,12 +232,27 @@ def _text_message(body: bytes) -> str | None:
     return text.splitlines()[0]
 
 
-def _clean(message: str, redact: Collection[str]) -> str:
-    """One line, bounded, with every secret the server may have echoed removed."""
-    for secret in redact:
-        if secret:
+_MIN_REDACTED = 6
+"""Shorter secrets are not masked in place: "k" would turn "[link" into "[lin***"."""
+_HIDDEN = "(provider message hidden: it may contain a credential)"
+
+
+def _clean(prefix: str, message: str, redact: Collection[str]) -> str:
+    """``prefix`` (our own words) and the provider's ``message``: one line, bounded, with
+    every secret the server may have echoed removed.
+
+    Secrets of ``_MIN_REDACTED`` characters or more are masked where they occur. A
+    shorter one cannot be masked without mangling ordinary words, yet must never be
+    shown either, so a message containing one is dropped whole.
+    """
+    # Longest first: a header value ("Bearer tok…") goes before the token inside it.
+    for secret in sorted({s for s in redact if s}, key=len, reverse=True):
+        if len(secret) >= _MIN_REDACTED:
             message = message.replace(secret, "***")
-    message = " ".join(message.split())
+        elif secret in message:
+            message = _HIDDEN
+            break
+    message = " ".join(f"{prefix}{message}".split())
     if len(message) > _MESSAGE_LIMIT:
         message = message[: _MESSAGE_LIMIT - 1] + "…"
     return message
@@ -326,7 +341,7 @@ async def request_json(
         target = f" to {location.copy_with(query=None, fragment=None)}" if location.host else ""
         raise FetchError(
             FetchCategory.CLIENT,
-            _clean(f"HTTP {status}: redirected{target}, not followed", redact),
+            _clean(f"HTTP {status}: ", f"redirected{target}, not followed", redact),
             job_id=job_id,
             status_code=status,
             request_id=request_id,
@@ -343,7 +358,7 @@ async def request_json(
     )
     raise FetchError(
         _category(status),
-        _clean(f"HTTP {status}: {message}", redact),
+        _clean(f"HTTP {status}: ", message, redact),
         job_id=job_id,
         status_code=status,
         retry_after=retry_after_seconds(response.headers.get("retry-after")),

@@ -254,13 +254,22 @@ def _workflow_json(
     }
 
 
+def _running_start(plan: Plan) -> float:
+    """Virtual time RUNNING begins; a plan cut short before it (canceled while queued) has
+    no RUNNING step, and only RUNNING and SUCCESS bodies use this instant."""
+    running = STATES.index("RUNNING")
+    if running < len(plan.steps) and plan.steps[running].state == "RUNNING":
+        return plan.started(running)
+    return plan.finished_at()
+
+
 def job_json(job: TensorartJob, now: float, epoch: float) -> dict[str, Any]:
     """The ``job`` object at virtual time ``now`` (``epoch``: Unix time of virtual 0)."""
     plan = job.plan
     index = plan.index_at(now)
     state = plan.steps[index].state
     body: dict[str, Any] = {"id": job.id, "status": state, "credits": job.credits}
-    running_start = plan.started(STATES.index("RUNNING"))
+    running_start = _running_start(plan)
     if state == "WAITING":
         waited = now - plan.started(index)
         length = plan.steps[index + 1].at - plan.steps[index].at

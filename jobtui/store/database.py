@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -48,6 +49,7 @@ class Store:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._closed = False
+        _create_private(self.path)
         # Autocommit mode: every write opens its own BEGIN IMMEDIATE, so a
         # writer takes the write lock up front and waits for it (the timeout)
         # instead of failing when it would upgrade a read lock.
@@ -304,6 +306,22 @@ class Store:
         """How many jobs are watched."""
         with self._session() as conn:
             return int(conn.execute("SELECT count(*) FROM jobs").fetchone()[0])
+
+
+def _create_private(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 if it does not exist yet.
+
+    The store holds job payloads and labels, so other users must not read it.
+    SQLite would create the file with the umask's mode (often 0644); an empty
+    file is a valid empty database, and SQLite gives its -wal and -shm files the
+    main file's mode. An existing file keeps the mode its owner chose.
+    """
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise StoreError(f"{path}: cannot open the store: {reason}") from None
+    os.close(descriptor)
 
 
 def _configure(conn: sqlite3.Connection, path: Path) -> None:
