@@ -1,0 +1,46 @@
+"""The dashboard leaves when its terminal goes away instead of spinning on it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pty
+import signal
+
+from jobtui.tui.hangup import install_hangup_handler, terminal_hung_up
+
+
+def test_an_open_terminal_has_not_hung_up() -> None:
+    master, slave = pty.openpty()
+    try:
+        assert not terminal_hung_up(slave)
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
+def test_a_terminal_whose_other_end_closed_has_hung_up() -> None:
+    master, slave = pty.openpty()
+    os.close(master)
+    try:
+        assert terminal_hung_up(slave)
+    finally:
+        os.close(slave)
+
+
+def test_a_closed_descriptor_counts_as_gone() -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    os.close(write_end)
+    assert terminal_hung_up(read_end)
+
+
+async def test_sighup_calls_leave_and_the_handler_can_be_removed() -> None:
+    left = asyncio.Event()
+    remove = install_hangup_handler(left.set)
+    try:
+        os.kill(os.getpid(), signal.SIGHUP)
+        await asyncio.wait_for(left.wait(), timeout=5)
+    finally:
+        remove()
+    assert left.is_set()
