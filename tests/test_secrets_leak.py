@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -154,8 +155,10 @@ def wrong_credentials() -> dict[str, dict[str, object]]:
     return wrong
 
 
-def run_cli(tmp_path: Path, config: Path, store: Path, log: Path, *args: str) -> tuple[int, str]:
-    """One ``jobtui`` command with --debug and --log-file; returns (exit code, stdout+stderr)."""
+def run_cli(
+    tmp_path: Path, config: Path, store: Path, log: Path, *args: str, debug: bool = True
+) -> tuple[int, str]:
+    """One ``jobtui`` command with --log-file (and --debug); returns (exit code, stdout+stderr)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JOBTUI_", "HTTP", "HTTPS"))}
     env.update(
         XDG_CONFIG_HOME=str(tmp_path / "xdg-config"),
@@ -171,7 +174,7 @@ def run_cli(tmp_path: Path, config: Path, store: Path, log: Path, *args: str) ->
             str(config),
             "--store",
             str(store),
-            "--debug",
+            *(["--debug"] if debug else []),
             "--log-file",
             str(log),
             *args,
@@ -233,6 +236,43 @@ def test_failed_authentication_messages_leak_no_secret(world: World, tmp_path: P
     canaries = secret_canaries(wrong)
     found = {place: leaks(text, canaries) for place, text in outputs.items()}
     assert not {place: names for place, names in found.items() if names}
+
+
+def test_the_info_log_of_a_failing_status_run_is_written_private_and_clean(
+    world: World, tmp_path: Path
+) -> None:
+    # Without --debug a log file still records INFO and up: here, auth failures.
+    wrong = wrong_credentials()
+    config = write_config(world, tmp_path / "config.toml", wrong)
+    store, log = tmp_path / "jobs.sqlite", tmp_path / "jobtui.log"
+    previous = os.umask(0o022)
+    try:
+        _, output = run_cli(tmp_path, config, store, log, "status", "--all", debug=False)
+    finally:
+        os.umask(previous)
+    text = log.read_text(errors="replace")
+    assert "auth_failed" in text, (text, output)
+    assert " DEBUG " not in text
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    assert stat.S_IMODE(store.stat().st_mode) == 0o600
+    canaries = secret_canaries(wrong)
+    assert not leaks(text, canaries)
+    assert not leaks(output, canaries)
+
+
+def test_the_info_log_of_a_working_status_run_is_clean(world: World, tmp_path: Path) -> None:
+    config = write_config(world, tmp_path / "config.toml", CREDENTIALS)
+    store, log = tmp_path / "jobs.sqlite", tmp_path / "jobtui.log"
+    before = len(world.proxy.issued_tokens())
+    code, output = run_cli(tmp_path, config, store, log, "status", "--all", debug=False)
+    tokens = world.proxy.issued_tokens()
+    assert code == 0, output
+    assert len(tokens) > before, "no token was issued: the token canaries test nothing"
+    canaries = secret_canaries(CREDENTIALS) | {f"token {t[:6]}…": t for t in tokens}
+    text = log.read_text(errors="replace")
+    assert "watching" in text and " INFO " in text, text
+    assert not leaks(text, canaries)
+    assert not leaks(output, canaries)
 
 
 def test_leak_check_itself_finds_a_planted_secret() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -255,7 +254,7 @@ def _scalars(value: Any) -> Iterator[str]:
         yield value
 
 
-async def test_ten_thousand_elements_expand_instantly_and_page() -> None:
+async def test_ten_thousand_elements_expand_one_page_at_a_time() -> None:
     raw = {"status": "Completed", "jobId": 7, "vertices": list(range(10_000))}
     job = make_job("cognite", raw)
     app = DetailHost(watched(job))
@@ -264,11 +263,9 @@ async def test_ten_thousand_elements_expand_instantly_and_page() -> None:
         await expand_all(pilot, tree, depth=1)
         big = tree.find_node("vertices [10,000]")
         assert big is not None
-        started = time.perf_counter()
         big.expand()
         await pilot.pause()
-        elapsed = time.perf_counter() - started
-        assert elapsed < 0.5, elapsed
+        # Only one page of nodes is built however long the array (speed is in bench/).
         assert len(big.children) == PAGE_SIZE + 1
         more = big.children[-1]
         assert more.data is not None and more.data.text == "… 9,950 more"

@@ -94,8 +94,10 @@ class Engine:
             for name, message in broken.items()
         }
         self._loaded = False
+        self._stored = False
         self._loading = False
         self._load_lock = asyncio.Lock()
+        self._stored_lock = asyncio.Lock()
         self._stop = asyncio.Event()
 
     # -- reading -----------------------------------------------------------
@@ -134,18 +136,52 @@ class Engine:
                 return
             self._loading = True
             try:
-                await self._load()
+                await self.load_stored()
+                if self._discover:
+                    await self._add_discovered()
+                self._loaded = True
+                log.info(
+                    "watching %d jobs at providers: %s",
+                    len(self._jobs),
+                    ", ".join(self._pollers) or "none",
+                )
             finally:
                 self._loading = False
 
-    async def _load(self) -> None:
-        if self._discover:
-            await discover_jobs(self._providers, self.store)
-        loaded = await asyncio.to_thread(load_watch_list, self.config, self.store)
-        self._jobs.update(loaded)
-        for job in loaded.values():
-            self._hub.publish(JobChanged(job, None))
-        self._loaded = True
+    async def load_stored(self) -> Mapping[tuple[str, str], WatchedJob]:
+        """Read the stored watch list (store + config's ``[[jobs]]``) once; returns ``jobs()``.
+
+        Snapshots are read without their ``raw`` payloads (``Store.get_job``
+        gives one job whole). A screen can show this before discovery, which
+        waits on the network, is done: ``load()`` adds the discovered jobs after.
+        """
+        async with self._stored_lock:
+            if not self._stored:
+                self._loading = True
+                try:
+                    loaded = await asyncio.to_thread(load_watch_list, self.config, self.store)
+                finally:
+                    self._loading = self._load_lock.locked()
+                for key, job in loaded.items():
+                    # A job added while the store was read is newer than what was read.
+                    if key not in self._jobs:
+                        self._jobs[key] = job
+                        self._hub.publish(JobChanged(job, None))
+                self._stored = True
+        return self._jobs
+
+    async def _add_discovered(self) -> None:
+        reported = await discover_jobs(self._providers, self.store)
+        new = reported - self._jobs.keys()
+        for provider in sorted({provider for provider, _ in new}):
+            listed = await asyncio.to_thread(
+                self.store.list_jobs, provider=provider, include_raw=False
+            )
+            for job in listed:
+                key = (job.provider, job.id)
+                if key in new and key not in self._jobs:
+                    self._jobs[key] = job
+                    self._hub.publish(JobChanged(job, None))
 
     async def run(self) -> None:
         """Poll until ``stop()``; each provider in its own task."""

@@ -27,7 +27,12 @@ def _config_entries(config: Config) -> list[tuple[str, str, str, str | None]]:
 
 
 def load_watch_list(config: Config, store: Store) -> dict[tuple[str, str], WatchedJob]:
-    """Add the config's ``[[jobs]]`` to the store (labels kept) and read every watched job."""
+    """Add the config's ``[[jobs]]`` to the store (labels kept) and read every watched job.
+
+    Snapshots come without their ``raw`` payloads: polling needs the normalized
+    fields only, and the payloads are most of the bytes (about 1 s per 10,000
+    jobs of 2 KB). Whoever shows a payload reads that job whole (``get_job``).
+    """
     entries = _config_entries(config)
     if entries:
         store.add_jobs(entries)
@@ -35,11 +40,15 @@ def load_watch_list(config: Config, store: Store) -> dict[tuple[str, str], Watch
         for provider, _, job_id, label in entries:
             if label is not None and set_label is not None:
                 set_label(provider, job_id, label)
-    return {(j.provider, j.id): j for j in store.list_jobs()}
+    return {(j.provider, j.id): j for j in store.list_jobs(include_raw=False)}
 
 
-async def discover_jobs(providers: Mapping[str, Provider], store: Store) -> int:
+async def discover_jobs(
+    providers: Mapping[str, Provider], store: Store
+) -> set[tuple[str, str]]:
     """Ask providers that can list their jobs, and watch what they report.
+
+    Returns the ``(provider, id)`` of every job reported (watched already or not).
 
     Providers are asked at once, each bounded by its own request timeout, so a
     hung provider delays the first polls by its timeout at most, not by the sum.
@@ -50,12 +59,13 @@ async def discover_jobs(providers: Mapping[str, Provider], store: Store) -> int:
         if provider.supports_discover and provider.can_discover
     }
     found = await asyncio.gather(*(_discover_one(p) for p in askable.values()))
-    added = 0
+    reported: set[tuple[str, str]] = set()
     for (name, provider), ids in zip(askable.items(), found, strict=True):
         entries = [(name, provider.kind, job_id, None) for job_id in ids]
         if entries:
-            added += await asyncio.to_thread(store.add_jobs, entries)
-    return added
+            await asyncio.to_thread(store.add_jobs, entries)
+            reported.update((name, job_id) for job_id in ids)
+    return reported
 
 
 async def _discover_one(provider: Provider) -> list[str]:

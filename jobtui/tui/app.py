@@ -10,6 +10,7 @@ fail without closing the screen, and turns its events into row updates.
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from datetime import UTC, datetime, tzinfo
@@ -27,6 +28,7 @@ from jobtui.model import HealthState, ProviderHealth
 from jobtui.store import Store, Transition, WatchedJob
 from jobtui.tui.clipboard import copy_text, driver_writer
 from jobtui.tui.enginelink import ClockLike, EngineLike, TickChanges, collect_changes
+from jobtui.tui.hangup import install_hangup_handler, terminal_hung_up
 from jobtui.tui.keys import check_keymap, resolved_keys
 from jobtui.tui.listmodel import JobKey, JobListModel
 from jobtui.tui.messages import EngineEvents
@@ -47,6 +49,12 @@ from jobtui.tui.watchlist import WatchList
 
 __all__ = ["JobtuiApp", "make_app"]
 
+
+def _stdin_is_terminal() -> bool:
+    try:
+        return sys.__stdin__ is not None and sys.__stdin__.isatty()
+    except (OSError, ValueError):
+        return False
 
 
 class JobtuiApp(App[int]):
@@ -97,6 +105,8 @@ class JobtuiApp(App[int]):
         self._theme_names: list[str] = []
         self._background: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self._loop_thread = threading.get_ident()
+        self._hangup_watch = False
+        self._remove_hangup: Callable[[], None] = lambda: None
         self.terminal_write: Callable[[str], None] = driver_writer(self)
         """Raw output to the terminal (clipboard sequences); replaceable to observe them."""
 
@@ -112,6 +122,11 @@ class JobtuiApp(App[int]):
 
     def on_mount(self) -> None:
         self._loop_thread = threading.get_ident()
+        # Leave when the terminal goes away (SSH drop, closed pty) instead of
+        # spinning on its end-of-file; headless runs have no terminal to lose.
+        self._hangup_watch = not self.is_headless and _stdin_is_terminal()
+        if self._hangup_watch:
+            self._remove_hangup = install_hangup_handler(self.exit)
         self.set_class(self.ascii_only, "-ascii")
         self._install_themes()
         self.set_keymap(self._keymap)
@@ -154,10 +169,13 @@ class JobtuiApp(App[int]):
         fresh = self.model.empty_copy()
 
         try:
-            await asyncio.to_thread(lambda: fresh.set_jobs(self.watchlist.read_all()))
+            jobs = await self.watchlist.load()
+            await asyncio.to_thread(fresh.set_jobs, jobs)
         except Exception as exc:  # a broken store file: say so, keep the screen usable
             self.notify(
-                safe(f"Could not read the store: {exc}"), severity="error", timeout=30,
+                safe(f"Could not read the store: {exc}"),
+                severity="error",
+                timeout=30,
                 markup=False,
             )
         self.model.adopt(fresh)
@@ -198,6 +216,7 @@ class JobtuiApp(App[int]):
             self.call_from_thread(dashboard.post_message, message)
 
     async def on_unmount(self) -> None:
+        self._remove_hangup()
         if self._unsubscribe is not None:
             self._unsubscribe()
         if self.engine is not None:
@@ -335,6 +354,9 @@ class JobtuiApp(App[int]):
 
     def _tick(self) -> None:
         """Once a second: held-back toasts, the providers' counters, ages on screen."""
+        if self._hangup_watch and terminal_hung_up():
+            self.exit()
+            return
         self._toast_finished()
         if not self.loaded.is_set():
             return
@@ -353,6 +375,7 @@ class JobtuiApp(App[int]):
             if changed:
                 dashboard.apply_changes(TickChanges(health=changed))
         job_list.refresh_ages()
+        dashboard.detail.refresh_times()
 
     # -------------------------------------------------------------- palette
 
@@ -398,4 +421,3 @@ def make_app(
         ascii_only=not terminal_is_utf8() if ascii_only is None else ascii_only,
         tz=tz,
     )
-

@@ -116,6 +116,11 @@ class JobListModel:
         """The row of ``key``, visible or not."""
         return self._rows.get(key)
 
+    def holds(self, watched: WatchedJob) -> bool:
+        """Whether ``watched`` (this very object) is what its row shows already."""
+        row = self._rows.get((watched.provider, watched.id))
+        return row is not None and row.watched is watched
+
     def row_at(self, index: int) -> JobRow:
         """The row shown at visible ``index``."""
         return self._rows[self._key_at(index)]

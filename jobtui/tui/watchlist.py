@@ -27,12 +27,19 @@ class WatchList:
         self.store = store
         self.engine = engine
 
-    def read_all(self) -> list[WatchedJob]:
-        """Every watched job (blocking: call it off the event loop)."""
-        engine_jobs = self.engine.jobs() if self.engine is not None else {}
-        if engine_jobs:
-            return list(engine_jobs.values())
-        return self.store.list_jobs()
+    async def load(self) -> list[WatchedJob]:
+        """Every watched job, without snapshot payloads (``raw`` is None; see ``whole_job``).
+
+        With an engine, its own start-up read is taken, so the store is listed once;
+        the engine's discovery, which waits on the network, goes on after.
+        """
+        if self.engine is not None:
+            return list((await self.engine.load_stored()).values())
+        return await asyncio.to_thread(self.store.list_jobs, include_raw=False)
+
+    def whole_job(self, key: JobKey) -> WatchedJob | None:
+        """One job with its snapshot's payload (blocking: call it off the event loop)."""
+        return self.store.get_job(*key)
 
     def transitions(self, key: JobKey) -> list[Transition]:
         """A job's state history (empty when the store cannot say)."""

@@ -8,6 +8,7 @@ copy) in ``jobtui.tui.screens.jobactions``; this module composes and routes.
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 from typing import ClassVar
 
@@ -18,7 +19,8 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 
-from jobtui.model import HealthState
+from jobtui.model import HealthState, Job
+from jobtui.store import WatchedJob
 from jobtui.tui.enginelink import TickChanges, collect_changes
 from jobtui.tui.keys import KEY_SPECS, bindings_for
 from jobtui.tui.listmodel import SORT_COLUMNS, JobKey, JobListModel
@@ -31,6 +33,7 @@ from jobtui.tui.messages import (
     MarksChanged,
     ProviderSelected,
 )
+from jobtui.tui.payloads import PayloadCache
 from jobtui.tui.query import QueryError, parse_query
 from jobtui.tui.safe_text import safe
 from jobtui.tui.screens.filter import FilterBar
@@ -59,6 +62,8 @@ class DashboardScreen(PaneScreen):
         self.model = model
         self._detail_key: JobKey | None = None
         self._filter_timer: Timer | None = None
+        self._payloads = PayloadCache()
+        self._fetching: tuple[JobKey, Job] | None = None
 
     # ---------------------------------------------------------------- layout
 
@@ -169,6 +174,13 @@ class DashboardScreen(PaneScreen):
                 name for name, h in self.jobtui.health.items() if h.state is not HealthState.OK
             ):
                 job_list.sync(order_changed=True)
+        if changes.jobs:
+            # The engine announces the jobs it loaded at start, which are the very
+            # objects the list was built from: applying them again would cost a
+            # whole rebuild for nothing.
+            changes.jobs = {
+                key: job for key, job in changes.jobs.items() if not self.model.holds(job)
+            }
         if changes.jobs or changes.removed:
             job_list.marks -= changes.removed
             moved = self.model.apply(list(changes.jobs.values()), changes.removed)
@@ -203,7 +215,38 @@ class DashboardScreen(PaneScreen):
         title = f"3 Detail · {safe(row.provider)} {safe(row.id)}"
         if str(pane.border_title) != title:
             pane.border_title = Text(title)
-        self.detail.show(row.watched, self.jobtui.transitions(row.key))
+        watched = self._payloads.complete(row.watched)
+        if watched is None:
+            # Listed without its payload: show the rest now, the payload when it is read.
+            watched = row.watched
+            self._fetch_payload(row.key, watched)
+        self.detail.show(watched, self.jobtui.transitions(row.key))
+
+    def _fetch_payload(self, key: JobKey, watched: WatchedJob) -> None:
+        stripped = watched.job
+        assert stripped is not None
+        if self._fetching is not None and self._fetching[1] is stripped:
+            return  # already on its way
+        self._fetching = (key, stripped)
+        # exclusive: the cursor has moved on, so a fetch for the job left behind is moot.
+        self.run_worker(
+            self._read_payload(key, stripped), group="payload", exclusive=True,
+            exit_on_error=False,
+        )
+
+    async def _read_payload(self, key: JobKey, stripped: Job) -> None:
+        try:
+            whole = await asyncio.to_thread(self.jobtui.watchlist.whole_job, key)
+        except Exception:  # the payload is a nicety: the fields are on screen already
+            whole = None
+        finally:
+            if self._fetching is not None and self._fetching[1] is stripped:
+                self._fetching = None
+        if whole is None or whole.job is None:
+            return
+        self._payloads.remember(key, stripped, whole.job)
+        if self._detail_key == key:
+            self.show_detail(key)
 
     @on(JobHighlighted)
     def _highlighted(self, message: JobHighlighted) -> None:

@@ -241,11 +241,22 @@ class JobActionsScreen(Screen[None]):
         if keys:
             self.jobtui.copy_text("\n".join(job_id for _, job_id in keys), "Job id")
 
+    def _whole(self, row: JobRow) -> JobRow:
+        """``row`` with its payload: the list holds jobs without one (read it from the store)."""
+        if row.watched.job is None or row.watched.job.raw is not None:
+            return row
+        try:
+            # One row by its key, on a key press: quick enough to read here.
+            whole = self.jobtui.watchlist.whole_job(row.key)
+        except Exception:  # a broken store: copy what the list holds
+            return row
+        return JobRow.from_watched(whole) if whole is not None and whole.job is not None else row
+
     def action_copy_json(self) -> None:
         """Copy the job's JSON."""
         row = self._cursor_row()
         if row is not None:
-            self.jobtui.copy_text(job_json(row), "JSON")
+            self.jobtui.copy_text(job_json(self._whole(row)), "JSON")
 
     def action_open_json(self) -> None:
         """Open the job's JSON in $PAGER (or $EDITOR), the dashboard suspended."""
@@ -255,7 +266,7 @@ class JobActionsScreen(Screen[None]):
         try:
             command = viewer_command()
             with self.app.suspend():
-                code = open_in_viewer(job_json(row), command)
+                code = open_in_viewer(job_json(self._whole(row)), command)
         except SuspendNotSupported:
             self.notify(
                 "This terminal cannot hand the screen to a pager.", severity="error", markup=False

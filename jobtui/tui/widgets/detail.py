@@ -147,9 +147,28 @@ class DetailPane(Widget):
             and job.job.raw == self.watched.job.raw
         )
         self.watched, self._transitions = job, new_transitions
-        self._stale = set(TABS) - ({"json"} if same_payload else set())
+        # An unchanged payload spares the JSON tab a rebuild only when it shows that
+        # payload already: a JSON tab not yet drawn for this job stays due (dropping it
+        # left the tab blank when it was opened after an update that kept the payload).
+        kept = {"json"} - self._stale if same_payload else set()
+        self._stale = set(TABS) - kept
         if self.is_mounted:
             self._render_tab(self.active_tab)
+
+    def refresh_times(self) -> None:
+        """Bring times relative to now ("51s ago") up to date without rebuilding the tree.
+
+        Call it once a second. A Result tab out of sight is rebuilt when opened instead.
+        """
+        if self.watched is None or not self.is_mounted:
+            return
+        if self.active_tab != "result":
+            self._stale.add("result")
+            return
+        if "result" in self._stale:
+            return  # a rebuild is due anyway
+        nodes = result_nodes(self.watched, self._now(), ascii_only=self.ascii_only)
+        self.query_one(ResultTree).relabel(nodes)
 
     @property
     def active_tab(self) -> str:
