@@ -30,6 +30,7 @@ from pydantic import ValidationError
 from jobtui.errors import PayloadError
 from jobtui.model import Job, JobItem, JobState
 from jobtui.providers.base import to_utc
+from jobtui.providers.parsing import json_type, payload_error
 from jobtui.providers.tensorart_wire import (
     Image,
     TensorartJob,
@@ -84,14 +85,14 @@ def parse(payload: object, *, provider: str | None = None, job_type: str | None 
     """
     name = provider or KIND
     if not isinstance(payload, dict):
-        raise PayloadError(name, "job", f"expected a JSON object, got {_json_type(payload)}")
+        raise PayloadError(name, "job", f"expected a JSON object, got {json_type(payload)}")
     if "job" not in payload:
         raise PayloadError(name, "job", "missing")
     try:
         job = TensorartJobEnvelope.model_validate(payload).job
         return _to_job(job, payload, name)
     except ValidationError as exc:
-        raise _payload_error(name, exc) from None
+        raise payload_error(name, exc) from None
     except (TypeError, ValueError, OverflowError, RecursionError) as exc:
         raise PayloadError(name, "job", f"unreadable: {type(exc).__name__}") from None
 
@@ -367,23 +368,3 @@ def _finished_node_ids(value: object) -> set[str]:
     if isinstance(value, list):
         return {str(entry) for entry in value if isinstance(entry, str | int)}
     return set()
-
-
-def _payload_error(name: str, exc: ValidationError) -> PayloadError:
-    first = exc.errors(include_url=False, include_input=False)[0]
-    field = ".".join(str(part) for part in first["loc"]) or "job"
-    return PayloadError(name, field, first["msg"])
-
-
-def _json_type(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return type(value).__name__
