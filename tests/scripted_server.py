@@ -1,6 +1,6 @@
 """A scripted HTTP/1.1 server on 127.0.0.1 for the provider tests (real sockets, no mocks).
 
-Grown from ``loopback_b``: each route answers from a script (the last answer
+Each route answers from a script (the last answer
 repeats) or from a function of the request; every request is recorded. On
 top of that a reply can stream its body in chunks without a length (to test
 size caps), hold its answer until an event is set (to test timeouts), and

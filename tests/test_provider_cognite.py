@@ -12,8 +12,9 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
-from loopback_b import LoopbackServer, Recorded, Reply, serve
 from pydantic import SecretStr
+from scripted_server import Recorded, Reply, serve
+from scripted_server import ScriptedServer as LoopbackServer
 
 from jobtui.config_model import CogniteConfig, SecretRef
 from jobtui.errors import ConfigError, FetchCategory, FetchError, PayloadError

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from loopback_b import LoopbackServer, Reply, serve
 from pydantic import SecretStr
+from scripted_server import Reply, serve
+from scripted_server import ScriptedServer as LoopbackServer
 
 from jobtui.config_model import SecretRef, TensorartConfig
 from jobtui.errors import ConfigError, FetchCategory, FetchError, PayloadError
