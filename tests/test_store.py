@@ -408,3 +408,18 @@ def test_listing_without_raw_keeps_every_other_field(store: Store, tmp_path: Pat
     assert light["3"].job is None  # unreadable: hidden alone, the listing still works
     whole = store.get_job("deepo", "1")
     assert whole is not None and whole.job == job("1")  # the payload is still stored
+
+
+def test_get_job_leaves_out_payloads_over_a_limit(store: Store) -> None:
+    big = {"images": ["x" * 100 for _ in range(100)]}  # about 10,000 characters
+    watch(store, "small", "big")
+    store.save_outcomes([ok(job("small")), ok(job("big", raw=big))])
+    small = store.get_job("deepo", "small", raw_limit=5_000)
+    assert small is not None and small.job == job("small")
+    stripped = store.get_job("deepo", "big", raw_limit=5_000)
+    assert stripped is not None and stripped.job == job("big", raw=big).model_copy(
+        update={"raw": None}
+    )
+    whole = store.get_job("deepo", "big", raw_limit=50_000)
+    assert whole is not None and whole.job is not None and whole.job.raw == big
+    assert store.get_job("deepo", "absent", raw_limit=5_000) is None

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from jobtui.model import Job, JobState
-from jobtui.store import PollOutcome, Store, Transition
+from jobtui.store import PollOutcome, Store, Transition, WatchedJob
 
 T0 = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 STATES = (JobState.QUEUED, JobState.RUNNING, JobState.PAUSED)
@@ -104,3 +104,44 @@ def test_threads_share_one_store(tmp_path: Path) -> None:
         for job_id in ids:
             history = store.transitions("sai", job_id)
             assert [t.to_state for t in history] == [STATES[s % 3] for s in range(12)]
+
+
+
+def test_reading_does_not_wait_for_a_write_batch_in_this_process(tmp_path: Path) -> None:
+    """The dashboard reads a job on its event loop while the engine's thread writes a batch."""
+    with Store(tmp_path / "jobs.sqlite") as store:
+        store.add_jobs([("sai", "superai", "1", None)])
+        store.save_outcomes([outcome("1", JobState.QUEUED, T0)])
+        in_batch = threading.Event()
+        release = threading.Event()
+
+        def long_batch() -> None:
+            # A batch's transaction, held open (white box: no public call pauses one).
+            with store._writing() as conn:
+                conn.execute("UPDATE jobs SET label = 'uncommitted'")
+                in_batch.set()
+                release.wait(timeout=30)
+
+        writer = threading.Thread(target=long_batch)
+        writer.start()
+        read: list[object] = []
+        try:
+            assert in_batch.wait(timeout=30)
+            reader = threading.Thread(
+                target=lambda: read.extend(
+                    [store.get_job("sai", "1"), store.transitions("sai", "1"), store.list_jobs()]
+                )
+            )
+            reader.start()
+            reader.join(timeout=10)
+            finished_during_batch = not reader.is_alive()
+        finally:
+            release.set()
+            writer.join()
+        assert finished_during_batch  # before: blocked on the store's one lock
+        job, history, listed = read
+        assert isinstance(job, WatchedJob) and job.label is None  # the last committed state
+        assert [t.to_state for t in history] == [JobState.QUEUED]  # type: ignore[attr-defined]
+        assert len(listed) == 1  # type: ignore[arg-type]
+        later = store.get_job("sai", "1")
+        assert later is not None and later.label == "uncommitted"

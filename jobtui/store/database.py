@@ -14,6 +14,7 @@ from typing import Any
 from jobtui.model import JobState
 from jobtui.store.records import (
     JOB_COLUMNS,
+    JOB_COLUMNS_RAW_UP_TO,
     JOB_COLUMNS_WITHOUT_RAW,
     UPDATE_JOB,
     PollOutcome,
@@ -40,26 +41,23 @@ class Store:
     """One SQLite file in WAL mode.
 
     Safe to share between threads (the engine writes through
-    ``asyncio.to_thread``): calls are serialized by a lock. Several processes
-    may open the same file at once. Database failures come out as
-    ``StoreError``.
+    ``asyncio.to_thread``). Writes go through one connection under a lock;
+    reads (``list_jobs``, ``get_job``, ``transitions``, ``count_jobs``) through
+    a second one under a lock of their own, so a read, such as the dashboard
+    showing a job, never waits for a write batch to commit: WAL lets a reader
+    see the last committed state while a writer works. Several processes may
+    open the same file at once. Database failures come out as ``StoreError``.
     """
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
+        self._read_lock = threading.Lock()
+        self._reader: sqlite3.Connection | None = None
         self._closed = False
         _create_private(self.path)
-        # Autocommit mode: every write opens its own BEGIN IMMEDIATE, so a
-        # writer takes the write lock up front and waits for it (the timeout)
-        # instead of failing when it would upgrade a read lock.
         try:
-            self._conn = sqlite3.connect(
-                self.path,
-                isolation_level=None,
-                check_same_thread=False,
-                timeout=BUSY_TIMEOUT_MS / 1000,
-            )
+            self._conn = _connect(self.path)
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: cannot open the store: {exc}") from exc
         try:
@@ -103,6 +101,20 @@ class Store:
                 raise StoreError(f"{self.path}: {exc}") from exc
 
     @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """The read connection (opened on first use), under its lock, errors as ``StoreError``."""
+        with self._read_lock:
+            if self._closed:
+                raise StoreError(f"{self.path}: the store is closed")
+            try:
+                if self._reader is None:
+                    self._reader = _connect(self.path)
+                    self._reader.execute("PRAGMA query_only = ON")
+                yield self._reader
+            except sqlite3.Error as exc:
+                raise StoreError(f"{self.path}: {exc}") from exc
+
+    @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: committed at the end, rolled back on any exception."""
         with self._session() as conn:
@@ -123,10 +135,12 @@ class Store:
 
     def close(self) -> None:
         """Close the connection; later calls raise ``StoreError``. Closing twice is harmless."""
-        with self._lock:
+        with self._lock, self._read_lock:
             if not self._closed:
                 self._closed = True
                 self._conn.close()
+                if self._reader is not None:
+                    self._reader.close()
 
     def __enter__(self) -> Store:
         return self
@@ -278,23 +292,34 @@ class Store:
             sql += " WHERE " + " AND ".join(where)
         # The fetch makes a tuple and strings per row: keep the collector out of it too.
         with gc_paused():
-            with self._session() as conn:
+            with self._reading() as conn:
                 rows = conn.execute(sql, params).fetchall()
             # Rebuilt outside the lock: parsing snapshots is the slow part of a read.
             return watched_jobs(rows)
 
-    def get_job(self, provider: str, job_id: str) -> WatchedJob | None:
-        """One watched job, or None when it is not watched."""
-        with self._session() as conn:
+    def get_job(
+        self, provider: str, job_id: str, *, raw_limit: int | None = None
+    ) -> WatchedJob | None:
+        """One watched job, or None when it is not watched.
+
+        With ``raw_limit``, a snapshot longer than that many characters comes
+        without its ``raw`` payload (None), as ``list_jobs(include_raw=False)``
+        gives it: a caller on an event loop can read small payloads at once and
+        leave big ones (parsing 10 MB takes a while) to a thread.
+        """
+        columns = JOB_COLUMNS if raw_limit is None else JOB_COLUMNS_RAW_UP_TO
+        params: tuple[object, ...] = (provider, job_id)
+        if raw_limit is not None:
+            params = (raw_limit, *params)
+        with self._reading() as conn:
             row = conn.execute(
-                f"SELECT {JOB_COLUMNS} FROM jobs WHERE provider = ? AND id = ?",
-                (provider, job_id),
+                f"SELECT {columns} FROM jobs WHERE provider = ? AND id = ?", params
             ).fetchone()
         return None if row is None else watched_jobs([row])[0]
 
     def transitions(self, provider: str, job_id: str) -> list[Transition]:
         """A job's state changes, oldest first."""
-        with self._session() as conn:
+        with self._reading() as conn:
             rows = conn.execute(
                 "SELECT provider, id, at, from_state, to_state, raw_status FROM transitions"
                 " WHERE provider = ? AND id = ? ORDER BY at, seq",
@@ -304,8 +329,17 @@ class Store:
 
     def count_jobs(self) -> int:
         """How many jobs are watched."""
-        with self._session() as conn:
+        with self._reading() as conn:
             return int(conn.execute("SELECT count(*) FROM jobs").fetchone()[0])
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    # Autocommit mode: every write opens its own BEGIN IMMEDIATE, so a writer takes
+    # the write lock up front and waits for it (the timeout) instead of failing when
+    # it would upgrade a read lock; a read sees the last commit of any connection.
+    return sqlite3.connect(
+        path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+    )
 
 
 def _create_private(path: Path) -> None:

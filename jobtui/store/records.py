@@ -44,13 +44,20 @@ JOB_COLUMNS = (
 )
 """The columns ``watched_jobs`` expects, in order."""
 
+_WITHOUT_RAW = "WHEN json_valid(snapshot) THEN json_remove(snapshot, '$.raw') ELSE snapshot END"
+
 JOB_COLUMNS_WITHOUT_RAW = JOB_COLUMNS.replace(
     "snapshot",
     # SQLite drops the payload in C, far faster than parsing it into Python and
     # throwing it away; a malformed snapshot is passed on for the usual warning.
-    "CASE WHEN json_valid(snapshot) THEN json_remove(snapshot, '$.raw') ELSE snapshot END",
+    f"CASE {_WITHOUT_RAW}",
 )
 """``JOB_COLUMNS`` with each snapshot's ``raw`` payload left out (it reads as None)."""
+
+JOB_COLUMNS_RAW_UP_TO = JOB_COLUMNS.replace(
+    "snapshot", f"CASE WHEN length(snapshot) <= ? THEN snapshot {_WITHOUT_RAW}"
+)
+"""``JOB_COLUMNS`` with ``raw`` left out of snapshots longer than the first parameter."""
 
 
 class StoreError(JobtuiError):
