@@ -236,6 +236,7 @@ def main(argv: list[str]) -> int:
     """Print the figures for each ``--jobs`` size."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--jobs", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--keys", type=int, default=20, help="presses per kind of key (0: none)")
     args = parser.parse_args(argv)
     for count in args.jobs:
         with tempfile.TemporaryDirectory() as directory:
@@ -243,12 +244,17 @@ def main(argv: list[str]) -> int:
             began = time.perf_counter()
             seed(store, count)
             seeded = time.perf_counter() - began
-            figures = asyncio.run(measure(store, count))
+            figures = asyncio.run(measure(store, count, args.keys))
             store.close()
         print(f"{count:,} jobs (seeding the store took {seeded:.1f} s)")
+        keys: dict[str, list[float]] = figures.pop("keys", {})
         for name, seconds in figures.items():
             if isinstance(seconds, float):
                 print(f"  {name:<40} {seconds * 1000:8.0f} ms")
+        for kind, values in keys.items():
+            ms = [v * 1000 for v in values]
+            print(f"  key {kind}, 500 jobs/s changing: p50 {median(ms):.0f} ms,"
+                  f" p95 {percentile(ms, 0.95):.0f} ms")
     return 0
 
 

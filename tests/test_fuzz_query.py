@@ -108,3 +108,43 @@ def test_known_states_always_parse(words: list[str]) -> None:
 def test_documented_refusals_are_query_errors(text: str) -> None:
     with pytest.raises(QueryError):
         parse_query(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=query_like, many=st.lists(rows, max_size=12))
+def test_select_keeps_exactly_the_rows_that_match_in_order(text: str, many: list[Row]) -> None:
+    # The list filters with select (a term at a time); updates test single rows with
+    # matches. The two must never disagree, or a job would flicker in and out.
+    query = parse_or_refuse(text)
+    if query is not None:
+        indexed = list(enumerate(many))
+        chosen = query.select(indexed, lambda item: item[1])
+        assert chosen == [item for item in indexed if query.matches(item[1])]
+
+
+@settings(max_examples=400, deadline=None)
+@given(before=query_like, typed=query_like, many=st.lists(rows, max_size=12))
+def test_a_narrowing_query_matches_no_row_the_wider_one_missed(
+    before: str, typed: str, many: list[Row]
+) -> None:
+    # Typing on filters only the rows shown: that is right only if narrows() never lies.
+    wider = parse_or_refuse(before)
+    narrower = parse_or_refuse(before + typed)
+    if wider is not None and narrower is not None and narrower.narrows(wider):
+        for row in many:
+            if narrower.matches(row):
+                assert wider.matches(row), (before, typed, row)
+
+
+def test_typing_on_narrows_and_other_edits_do_not() -> None:
+    def narrows(after: str, before: str) -> bool:
+        return parse_query(after).narrows(parse_query(before))
+
+    assert narrows("job-0001", "job-000")
+    assert narrows("state:failed job", "state:failed")
+    assert narrows("provider:deepo", "provider:dee")
+    assert narrows("label:a state:failed", "state:failed label:a")
+    assert not narrows("job-00", "job-000")  # deleting widens
+    assert not narrows("!job-0001", "!job-000")  # a longer negated word hides fewer
+    assert not narrows("state:failed", "state:problem")  # states are names, not words
+    assert not narrows("deepo", "provider:deepo")

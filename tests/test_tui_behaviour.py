@@ -389,3 +389,61 @@ async def test_a_burst_of_cursor_keys_ends_with_the_detail_of_the_last_job(store
         await pilot.pause()
         assert detail.watched is not None and detail.watched.id == ids(app)[5]
         assert shown[-1] == ids(app)[5] and len(shown) < 5  # jobs passed over: not built
+
+
+async def test_cursor_move_draws_list_and_detail_without_touching_the_scrollbar(
+    tmp_path: Path,
+) -> None:
+    # With the detail following in the same frame, a layout of the detail pane must
+    # not repaint the list's scrollbar (Textual's ScrollView did, on every layout).
+    store = open_store(tmp_path / "many.sqlite")
+    provider_of = ("deepo", "sai")
+    seed_store(store, [
+        watched(provider_of[n % 2], f"bulk-{n:03}", JobState.RUNNING, minutes_old=n)
+        for n in range(100)
+    ])
+    app = dashboard(store)
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await app.loaded.wait()
+            await pilot.pause()
+            job_list = app.dashboard.job_list
+            scrollbar = job_list.vertical_scrollbar
+            assert scrollbar.window_virtual_size == 101  # a line per job and the header
+            repaints: list[object] = []
+            refresh = scrollbar.refresh
+
+            def counting(*args: Any, **kwargs: Any) -> Any:
+                repaints.append(args)
+                return refresh(*args, **kwargs)
+
+            scrollbar.refresh = counting  # type: ignore[method-assign]
+            for _ in range(3):
+                await pilot.press("j")
+                await pilot.pause()
+            assert app.dashboard.detail.watched is not None
+            assert app.dashboard.detail.watched.id == ids(app)[3]
+            assert repaints == []
+            # A change of the list's length still reaches the scrollbar.
+            await pilot.press("slash")
+            for char in "provider:deepo":
+                await pilot.press(char)
+            await pilot.pause()
+            assert len(app.model) == 50
+            assert scrollbar.window_virtual_size == 51
+            assert repaints
+    finally:
+        store.close()
+
+
+async def test_loaded_jobs_stay_out_of_full_collections_until_exit(store: Store) -> None:
+    import gc
+
+    app = dashboard(store)
+    async with app.run_test(size=(120, 36)):
+        await app.loaded.wait()
+        frozen = gc.get_freeze_count()
+        rows = list(app.model.rows())
+    assert frozen > 0
+    assert gc.get_freeze_count() == 0
+    assert rows  # (held until here: the rows were among what was frozen)

@@ -151,3 +151,20 @@ def test_changes_while_filtered_survive_clearing_the_filter() -> None:
     fresh.set_jobs(row.watched for row in model.rows())
     assert model.visible_keys() == fresh.visible_keys()
     assert len(model) == 12
+
+
+def test_typing_on_filters_what_is_shown_and_agrees_with_a_fresh_filter() -> None:
+    model = loaded()
+    model.set_query(parse_query("job"))
+    # A job changes while the filter is open: its summary now says "job".
+    renamed = watched("deepo", "269999731", JobState.RUNNING, summary="job running")
+    model.apply([renamed], set())
+    model.set_query(parse_query("job r"))  # typing on: narrows what is shown
+    narrowed = model.visible_keys()
+    fresh = loaded()
+    fresh.apply([renamed], set())
+    fresh.set_query(parse_query("job r"))
+    assert narrowed == fresh.visible_keys()
+    assert ("deepo", "269999731") in narrowed
+    model.set_query(parse_query("job"))  # deleting widens: everything is looked at again
+    assert len(model.visible_keys()) > len(narrowed)

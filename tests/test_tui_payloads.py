@@ -37,18 +37,29 @@ from jobtui.store import Store
 from jobtui.tui.app import JobtuiApp, make_app
 from jobtui.tui.enginelink import TickChanges
 from jobtui.tui.resultnodes import PAGE_SIZE
+from jobtui.tui.screens.dashboard import PAYLOAD_READ_AT_ONCE
 from jobtui.tui.widgets.detail import DetailPane
 from jobtui.tui.widgets.jsonview import JsonLines
 from jobtui.tui.widgets.resulttree import ResultTree
 
 REAL = Path("/work/shared/real-payloads/imageintelligence--v2-detect-get-completed.json")
 KEY = ("ii", "detect-1")
+BIG_KEY = ("ii", "detect-big")
 
 
 def real_payload() -> dict[str, Any]:
     """A real Image Intelligence v2 detect answer."""
     payload = json.loads(REAL.read_text())
     assert isinstance(payload, dict)
+    return payload
+
+
+def big_payload() -> dict[str, Any]:
+    """The real answer with its job results repeated past what is read on the event loop."""
+    payload = real_payload()
+    one = json.dumps(payload["jobResults"], separators=(",", ":"))
+    payload["jobResults"] = payload["jobResults"] * (PAYLOAD_READ_AT_ONCE // len(one) + 2)
+    assert len(json.dumps(payload, separators=(",", ":"))) > PAYLOAD_READ_AT_ONCE
     return payload
 
 
@@ -59,7 +70,10 @@ def store(tmp_path: Path) -> Iterator[Store]:
     with_payload = watched(
         "ii", KEY[1], JobState.SUCCEEDED, minutes_old=0.5, raw=real_payload()
     )
-    seed_store(store, [*seeded_jobs(), with_payload])
+    with_big_payload = watched(
+        "ii", BIG_KEY[1], JobState.SUCCEEDED, minutes_old=30, raw=big_payload()
+    )
+    seed_store(store, [*seeded_jobs(), with_payload, with_big_payload])
     yield store
     store.close()
 
@@ -106,7 +120,7 @@ async def test_list_holds_no_payload_and_detail_reads_it(store: Store) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await app.loaded.wait()
         rows = list(app.model.rows())
-        assert len(rows) == len(seeded_jobs()) + 1
+        assert len(rows) == len(seeded_jobs()) + 2
         assert all(row.watched.job is not None for row in rows)
         assert all(row.watched.job.raw is None for row in rows if row.watched.job is not None)
         await open_job(pilot, app, KEY)
@@ -125,14 +139,57 @@ async def test_list_holds_no_payload_and_detail_reads_it(store: Store) -> None:
         assert row is not None and row.watched.job is not None and row.watched.job.raw is None
 
 
+def payload_reads(app: JobtuiApp) -> list[object]:
+    return [worker for worker in app.workers if worker.group == "payload"]
+
+
+async def drawn(pilot: Pilot[Any], app: JobtuiApp) -> None:
+    """Wait until the detail shown last has been drawn: the next cursor move builds at once.
+
+    (A move before that is one of a burst, and its detail waits for the frame.)
+    """
+    await until(pilot, lambda: not app.dashboard._detail_unpainted, "the detail drawn")
+
+
+async def test_small_payload_is_shown_with_the_cursor_move(store: Store) -> None:
+    app = make_app(shell_config(), store, FrozenClock(), None, ascii_only=False, tz=UTC)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.loaded.wait()
+        await drawn(pilot, app)
+        key = ("deepo", "269999729")
+        assert app.dashboard.job_list.move_cursor_to_key(key)
+        # No turn of the event loop yet: the detail already holds the whole job,
+        # read from the store at once, and no read went to a thread.
+        assert shown_payload(app) == {"id": "269999729", "status": "SUCCEEDED"}
+        assert payload_reads(app) == []
+        await pilot.pause()
+        assert '"status": "SUCCEEDED"' in app.dashboard.detail.payload_text()
+
+
+async def test_big_payload_is_read_in_a_thread_after_the_fields(store: Store) -> None:
+    app = make_app(shell_config(), store, FrozenClock(), None, ascii_only=False, tz=UTC)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.loaded.wait()
+        await drawn(pilot, app)
+        assert app.dashboard.job_list.move_cursor_to_key(BIG_KEY)
+        shown = app.dashboard.detail.watched
+        assert shown is not None and (shown.provider, shown.id) == BIG_KEY
+        assert shown.job is not None and shown.job.state is JobState.SUCCEEDED
+        assert shown_payload(app) is None  # the fields now, the payload from the thread
+        assert len(payload_reads(app)) == 1
+        await until(pilot, lambda: shown_payload(app) is not None, "the big payload")
+        assert shown_payload(app) == big_payload()
+
+
 async def test_payload_arriving_after_the_cursor_left_is_not_shown(store: Store) -> None:
     app = make_app(shell_config(), store, FrozenClock(), None, ascii_only=False, tz=UTC)
     async with app.run_test(size=(120, 40)) as pilot:
         await app.loaded.wait()
+        await drawn(pilot, app)
         dashboard = app.dashboard
-        assert dashboard.model.move_cursor_to_key(KEY)
+        assert dashboard.model.move_cursor_to_key(BIG_KEY)
         dashboard.job_list.sync()
-        await pilot.pause()  # the detail follows the cursor: its payload is being read
+        assert payload_reads(app)  # the detail follows the cursor: its payload is being read
         other = ("deepo", "269999729")
         await open_job(pilot, app, other)
         await until(pilot, lambda: not list(app.workers), "every read done")

@@ -10,6 +10,7 @@ fail without closing the screen, and turns its events into row updates.
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 import threading
 from collections.abc import Callable, Coroutine, Iterable, Sequence
@@ -187,6 +188,11 @@ class JobtuiApp(App[int]):
         dashboard.sidebar.update_counts(self.model.counts, self.health, self.model.fresh_at)
         dashboard.stamp_as_of()
         self.loaded.set()
+        # The jobs just loaded live as long as the app: keep them out of the cycle
+        # collector's full passes, which took 50-100 ms at 10,000 jobs, a stall in
+        # the middle of typing. Reference counting still frees what is replaced;
+        # on_unmount hands them back.
+        gc.freeze()
         if self.engine is not None:
             self.run_worker(self._run_engine(), name="engine", group="engine", exit_on_error=False)
 
@@ -217,6 +223,7 @@ class JobtuiApp(App[int]):
 
     async def on_unmount(self) -> None:
         self._remove_hangup()
+        gc.unfreeze()
         if self._unsubscribe is not None:
             self._unsubscribe()
         if self.engine is not None:

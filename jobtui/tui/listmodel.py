@@ -292,7 +292,15 @@ class JobListModel:
 
     def set_query(self, query: Query | None) -> None:
         """Show only rows matching ``query`` (None or empty: all)."""
-        self.query = query if query else None
+        query = query if query else None
+        previous, self.query = self.query, query
+        if query is not None and previous is not None and query.narrows(previous):
+            # Typing on: the rows shown now are all that can still match.
+            rows = self._rows
+            self._order_keys = query.select(self._order_keys, lambda key: rows[key[-1]])
+            self._order = [sort_key[-1] for sort_key in self._order_keys]
+            self._settle_cursor()
+            return
         self._refilter()
 
     def set_scope(self, provider: str | None) -> None:
@@ -325,13 +333,15 @@ class JobListModel:
         self._resort()
 
     def _passes(self, row: JobRow) -> bool:
+        return self._passes_scope(row) and (self.query is None or self.query.matches(row))
+
+    def _passes_scope(self, row: JobRow) -> bool:
+        """The provider scope and problems-only view; the query aside."""
         if self.scope is not None and row.provider != self.scope:
             return False
-        if self.problems_only and not (
+        return not self.problems_only or bool(
             row.state.problem or row.poll_error or row.provider in self.unhealthy
-        ):
-            return False
-        return self.query is None or self.query.matches(row)
+        )
 
     def _sort_key(self, row: JobRow) -> SortKey:
         # The job key last makes every sort key unique, so bisect finds one row.
@@ -344,11 +354,13 @@ class JobListModel:
 
     def _refilter(self) -> None:
         rows = self._rows
-        if self.filtering:
-            passes = self._passes
-            self._order_keys = [key for key in self._all_keys if passes(rows[key[-1]])]
-        else:
-            self._order_keys = list(self._all_keys)
+        keys = self._all_keys
+        if self.scope is not None or self.problems_only:
+            passes = self._passes_scope
+            keys = [key for key in keys if passes(rows[key[-1]])]
+        if self.query is not None:
+            keys = self.query.select(keys, lambda key: rows[key[-1]])
+        self._order_keys = keys if keys is not self._all_keys else list(keys)
         self._order = [sort_key[-1] for sort_key in self._order_keys]
         self._settle_cursor()
 

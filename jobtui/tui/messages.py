@@ -8,23 +8,13 @@ from textual.message import Message
 
 __all__ = [
     "EngineEvents",
-    "FilterChanged",
     "FilterClosed",
-    "JobHighlighted",
     "JobOpened",
     "MarksChanged",
     "ProviderSelected",
 ]
 
 JobKey = tuple[str, str]
-
-
-class JobHighlighted(Message):
-    """The job list's cursor rests on another job (None: the list is empty)."""
-
-    def __init__(self, key: JobKey | None) -> None:
-        self.key = key
-        super().__init__()
 
 
 class JobOpened(Message):
@@ -44,14 +34,6 @@ class ProviderSelected(Message):
 
     def __init__(self, provider: str | None) -> None:
         self.provider = provider
-        super().__init__()
-
-
-class FilterChanged(Message):
-    """The filter text changed (sent on every keystroke)."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
         super().__init__()
 
 

@@ -17,9 +17,9 @@ a message fit for the filter bar: a typo must never crash the dashboard.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from jobtui.model import JobState
 
@@ -32,6 +32,9 @@ __all__ = [
     "Term",
     "parse_query",
 ]
+
+
+Item = TypeVar("Item")
 
 
 class QueryError(ValueError):
@@ -107,6 +110,36 @@ class Term:
             hit = any(value in text for value in self.values)
         return hit != self.negated
 
+    def select(self, items: Sequence[Item], row_of: Callable[[Item], SearchableRow]) -> list[Item]:
+        """The ``items`` whose row this term matches, in order (``matches`` over a list).
+
+        One comprehension per kind of term: a keystroke in the filter bar runs this
+        over every job, and the per-row calls of ``matches`` were most of its cost.
+        """
+        negated = self.negated
+        if self.field == "state":
+            states = self.states
+            return [item for item in items if (row_of(item).state in states) != negated]
+        if self.field is None and len(self.values) == 1:
+            value = self.values[0]
+            return [item for item in items if (value in row_of(item).haystack) != negated]
+        if self.field is not None and len(self.values) == 1:
+            field, value = _TEXT_FIELDS[self.field], self.values[0]
+            return [item for item in items if (value in field(row_of(item)).lower()) != negated]
+        return [item for item in items if self.matches(row_of(item))]
+
+    def narrows(self, wider: Term) -> bool:
+        """Whether every row this term matches is matched by ``wider`` as well.
+
+        True for the same term, and for a text term whose values each contain one
+        of ``wider``'s (matching is by substring): typing more of a word narrows.
+        """
+        if self == wider:
+            return True
+        if self.negated or wider.negated or self.field != wider.field or self.field == "state":
+            return False
+        return all(any(old in new for old in wider.values) for new in self.values)
+
 
 @dataclass(frozen=True, slots=True)
 class Query:
@@ -120,8 +153,32 @@ class Query:
         """Whether ``row`` satisfies every term."""
         return all(term.matches(row) for term in self.terms)
 
+    def select(self, items: Sequence[Item], row_of: Callable[[Item], SearchableRow]) -> list[Item]:
+        """The ``items`` whose row the query matches, in order; as ``matches``, but a term
+        at a time, the cheapest first, each over what the ones before let through."""
+        chosen = list(items)
+        for term in sorted(self.terms, key=_term_cost):
+            if not chosen:
+                break
+            chosen = term.select(chosen, row_of)
+        return chosen
+
+    def narrows(self, wider: Query) -> bool:
+        """Whether every row this query matches is matched by ``wider`` too.
+
+        Then the rows ``wider`` let through are all there is to filter.
+        """
+        return all(any(term.narrows(old) for term in self.terms) for old in wider.terms)
+
     def __bool__(self) -> bool:
         return bool(self.terms)
+
+
+def _term_cost(term: Term) -> int:
+    # A set lookup, then one substring search, then the rest.
+    if term.field == "state":
+        return 0
+    return 1 if term.field is None and len(term.values) == 1 else 2
 
 
 def _tokens(text: str) -> list[str]:

@@ -37,9 +37,12 @@ class WatchList:
             return list((await self.engine.load_stored()).values())
         return await asyncio.to_thread(self.store.list_jobs, include_raw=False)
 
-    def whole_job(self, key: JobKey) -> WatchedJob | None:
-        """One job with its snapshot's payload (blocking: call it off the event loop)."""
-        return self.store.get_job(*key)
+    def whole_job(self, key: JobKey, *, raw_limit: int | None = None) -> WatchedJob | None:
+        """One job with its snapshot's payload (blocking; see ``Store.get_job`` for the limit).
+
+        Without a limit it may parse megabytes: call it off the event loop.
+        """
+        return self.store.get_job(*key, raw_limit=raw_limit)
 
     def transitions(self, key: JobKey) -> list[Transition]:
         """A job's state history (empty when the store cannot say)."""

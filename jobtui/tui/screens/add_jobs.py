@@ -15,6 +15,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
+from jobtui.tui.widgets.steady import SteadyInput, SteadyTextArea
+
 __all__ = ["AddJobsRequest", "AddJobsScreen", "split_ids"]
 
 _SEPARATORS = re.compile(r"[\s,;]+")
@@ -59,9 +61,9 @@ class AddJobsScreen(ModalScreen[AddJobsRequest | None]):
                 id="add-provider",
             )
             yield Label("Job ids (any number: one per line, or separated by spaces or commas)")
-            yield TextArea("", id="add-ids", soft_wrap=True, show_line_numbers=False)
+            yield SteadyTextArea("", id="add-ids", soft_wrap=True, show_line_numbers=False)
             yield Label("Label (optional)")
-            yield Input(placeholder="e.g. retriever batch", id="add-label")
+            yield SteadyInput(placeholder="e.g. retriever batch", id="add-label")
             yield Static("", id="add-error", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Add (ctrl+s)", variant="primary", id="add-submit")

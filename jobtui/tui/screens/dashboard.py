@@ -26,9 +26,7 @@ from jobtui.tui.keys import KEY_SPECS, bindings_for
 from jobtui.tui.listmodel import SORT_COLUMNS, JobKey, JobListModel
 from jobtui.tui.messages import (
     EngineEvents,
-    FilterChanged,
     FilterClosed,
-    JobHighlighted,
     JobOpened,
     MarksChanged,
     ProviderSelected,
@@ -46,6 +44,10 @@ from jobtui.tui.widgets.statusbar import StatusBar
 
 __all__ = ["NARROW_WIDTH", "SIDE_BY_SIDE_WIDTH", "DashboardScreen", "Pane"]
 
+PAYLOAD_READ_AT_ONCE = 256 * 1024
+"""Payloads up to this many characters are read on the event loop (about 2 ms);
+bigger ones in a thread, the job's other fields shown meanwhile."""
+
 _DEBOUNCE_ABOVE = 20_000
 """Lists at least this long filter after a pause in typing."""
 _FILTER_DEBOUNCE = 0.15
@@ -62,8 +64,10 @@ class DashboardScreen(PaneScreen):
         self.model = model
         self._detail_key: JobKey | None = None
         self._filter_timer: Timer | None = None
+        self._filter_applied = ""
         self._payloads = PayloadCache()
         self._fetching: tuple[JobKey, Job] | None = None
+        self._detail_unpainted = False
 
     # ---------------------------------------------------------------- layout
 
@@ -88,9 +92,12 @@ class DashboardScreen(PaneScreen):
                         now=app.now_timestamp,
                         ascii_only=app.ascii_only,
                         columns=app.prefs.columns,
+                        # Called, not messaged: the detail changes in the frame that
+                        # moves the cursor (a message bubbles a frame or two later).
+                        on_highlight=self._cursor_rests_on,
                         id="jobs",
                     )
-                    yield FilterBar(id="filter")
+                    yield FilterBar(self._filter_text_changed, id="filter")
                 detail_pane = Pane(id="detail-pane", classes="pane")
                 detail_pane.border_title = "3 Detail"
                 with detail_pane:
@@ -215,12 +222,30 @@ class DashboardScreen(PaneScreen):
         title = f"3 Detail · {safe(row.provider)} {safe(row.id)}"
         if str(pane.border_title) != title:
             pane.border_title = Text(title)
-        watched = self._payloads.complete(row.watched)
+        watched = self._payloads.complete(row.watched) or self._read_small_payload(row.watched)
         if watched is None:
             # Listed without its payload: show the rest now, the payload when it is read.
             watched = row.watched
             self._fetch_payload(row.key, watched)
         self.detail.show(watched, self.jobtui.transitions(row.key))
+
+    def _read_small_payload(self, listed: WatchedJob) -> WatchedJob | None:
+        """``listed`` completed from the store at once if its payload is small, else None.
+
+        One frame with the whole job instead of two (the fields, then the payload
+        from a thread), and no tree built twice.
+        """
+        stripped = listed.job
+        assert stripped is not None
+        key = (listed.provider, listed.id)
+        try:
+            found = self.jobtui.watchlist.whole_job(key, raw_limit=PAYLOAD_READ_AT_ONCE)
+        except Exception:  # the payload is a nicety: the fields are on screen already
+            return None
+        if found is None or found.job is None or found.job.raw is None:
+            return None
+        self._payloads.remember(key, stripped, found.job)
+        return self._payloads.complete(listed)
 
     def _fetch_payload(self, key: JobKey, watched: WatchedJob) -> None:
         stripped = watched.job
@@ -248,15 +273,27 @@ class DashboardScreen(PaneScreen):
         if self._detail_key == key:
             self.show_detail(key)
 
-    @on(JobHighlighted)
-    def _highlighted(self, message: JobHighlighted) -> None:
+    def _cursor_rests_on(self, key: JobKey | None) -> None:
+        """The job list's cursor moved to ``key``: follow it in the detail pane and hints.
+
+        At most one detail is built per frame: keys that come faster than the screen
+        is drawn (a held key after a stall, a burst over a slow link) move the cursor,
+        and the detail follows the job it stops on, so the jobs passed over are never
+        built.
+        """
         self.refresh_hints()
-        # The list is drawn first and the detail follows, for the job still under the
-        # cursor: with a key held down, the jobs passed over are never built.
-        self.call_after_refresh(self._follow_cursor, message.key)
+        if self._detail_unpainted:
+            self.call_after_refresh(self._follow_cursor, key)
+            return
+        self.show_detail(key)
+        self._detail_unpainted = True
+        self.call_after_refresh(self._detail_painted)
+
+    def _detail_painted(self) -> None:
+        self._detail_unpainted = False
 
     def _follow_cursor(self, key: JobKey | None) -> None:
-        if key == self.model.cursor_key:
+        if key == self.model.cursor_key and key != self._detail_key:
             self.show_detail(key)
 
     @on(JobOpened)
@@ -284,6 +321,12 @@ class DashboardScreen(PaneScreen):
     # ---------------------------------------------------------------- filter
 
     def _apply_filter(self, text: str) -> None:
+        if self._filter_timer is not None:  # a debounced filter is now moot
+            self._filter_timer.stop()
+            self._filter_timer = None
+        if text == self._filter_applied:
+            return
+        self._filter_applied = text
         try:
             query = parse_query(text)
         except QueryError as exc:
@@ -291,21 +334,20 @@ class DashboardScreen(PaneScreen):
             return
         self.filter_bar.show_error(None)
         self.model.set_query(query)
-        self.job_list.sync()
+        # The title first: its pane asks for a repaint before the list does, so both
+        # reach the screen in time for one frame.
         self.update_titles()
+        self.job_list.sync()
 
-    @on(FilterChanged)
-    def _filter_changed(self, message: FilterChanged) -> None:
+    def _filter_text_changed(self, text: str) -> None:
         if self._filter_timer is not None:
             self._filter_timer.stop()
             self._filter_timer = None
         if self.model.total < _DEBOUNCE_ABOVE:
-            self._apply_filter(message.text)
+            self._apply_filter(text)
             return
         # A big list is filtered once typing pauses, not on every keystroke.
-        self._filter_timer = self.set_timer(
-            _FILTER_DEBOUNCE, partial(self._apply_filter, message.text)
-        )
+        self._filter_timer = self.set_timer(_FILTER_DEBOUNCE, partial(self._apply_filter, text))
 
     @on(FilterClosed)
     def _filter_closed(self, message: FilterClosed) -> None:

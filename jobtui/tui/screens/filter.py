@@ -2,26 +2,46 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.content import Content
 from textual.widgets import Input, Static
 
-from jobtui.tui.messages import FilterChanged, FilterClosed
+from jobtui.tui.messages import FilterClosed
+from jobtui.tui.widgets.steady import SteadyInput
 
-__all__ = ["FilterBar", "FilterInput"]
+__all__ = ["SYNTAX_HINT", "FilterBar", "FilterInput"]
+
+SYNTAX_HINT = (
+    'enter keeps · esc clears · !term negates · "a phrase" · '
+    "fields: state provider kind id label summary error"
+)
+"""Shown under the input while typing a query that is fine."""
 
 
-class FilterInput(Input):
-    """The query input: escape clears it and gives focus back."""
+class FilterInput(SteadyInput):
+    """The query input: escape clears it and gives focus back.
+
+    ``on_change`` is called with the text each time it changes (typed or set),
+    synchronously: the list filters in the frame that shows the keystroke, where
+    ``Input.Changed`` would reach the screen through every container a frame later.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close(True)", "Clear the filter", show=False),
     ]
+
+    def __init__(self, on_change: Callable[[str], None], **options: Any) -> None:
+        super().__init__(**options)
+        self._on_change = on_change
+
+    def watch_value(self, value: str) -> None:
+        self._on_change(value)
 
     def action_close(self, clear: bool) -> None:
         """Leave the bar; ``clear`` empties the query first."""
@@ -31,22 +51,34 @@ class FilterInput(Input):
 
 
 class FilterBar(Vertical):
-    """A query input and the reason the query is wrong, if it is."""
+    """A query input and the reason the query is wrong, if it is.
+
+    ``on_change`` is called with the query text on every change (see ``FilterInput``).
+    """
 
     DEFAULT_CSS = """
     FilterBar { height: auto; display: none; }
     FilterBar.-active { display: block; }
-    FilterBar #filter-error { height: auto; display: none; padding: 0 1; }
-    FilterBar.-error #filter-error { display: block; }
+    FilterBar #filter-error {
+        height: 1; display: none; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     """
+
+    def __init__(
+        self, on_change: Callable[[str], None], *, id: str | None = None
+    ) -> None:
+        super().__init__(id=id)
+        self._on_change = on_change
+        self._error: str | None = None
 
     def compose(self) -> ComposeResult:
         yield FilterInput(
+            self._on_change,
             placeholder='state:failed provider:deepo "a phrase" !label:test',
             id="filter-input",
             select_on_focus=False,
         )
-        yield Static("", id="filter-error", markup=False)
+        yield Static(Content.styled(SYNTAX_HINT, "$text-muted"), id="filter-error")
 
     @property
     def input(self) -> FilterInput:
@@ -73,14 +105,34 @@ class FilterBar(Vertical):
         self.set_class(bool(text), "-active")
 
     def show_error(self, message: str | None) -> None:
-        """Show why the query cannot be used (None: it is fine)."""
-        self.query_one("#filter-error", Static).update(Text(message or ""))
-        self.set_class(message is not None, "-error")
+        """Show why the query cannot be used (None: it is fine, the syntax hint shows)."""
+        if message == self._error:
+            return
+        self._error = message
+        line = self.query_one("#filter-error", Static)
+        if message is None:
+            line.update(Content.styled(SYNTAX_HINT, "$text-muted"))
+        else:
+            line.update(Content.styled(message, "$text-error"))
+        self._show_message_line()
+
+    def _show_message_line(self) -> None:
+        # One line of fixed height under the input while typing (errors come and go
+        # without moving the list) and while a query is wrong. Its own display style,
+        # not a class on the bar: a class restyles after the next frame.
+        self.query_one("#filter-error").display = (
+            self._error is not None or self.input.has_focus
+        )
+
+    def on_descendant_focus(self) -> None:
+        self._show_message_line()
+
+    def on_descendant_blur(self) -> None:
+        self._show_message_line()
 
     @on(Input.Changed, "#filter-input")
     def _changed(self, event: Input.Changed) -> None:
-        event.stop()
-        self.post_message(FilterChanged(event.value))
+        event.stop()  # handled through on_change already
 
     @on(Input.Submitted, "#filter-input")
     def _submitted(self, event: Input.Submitted) -> None:

@@ -23,7 +23,7 @@ from jobtui.model import JobState
 from jobtui.tui.columns import DEFAULT_COLUMNS, Column, cell_text, fit, layout_columns
 from jobtui.tui.keys import bindings_for
 from jobtui.tui.listmodel import JobKey, JobListModel, JobRow
-from jobtui.tui.messages import JobHighlighted, JobOpened, MarksChanged
+from jobtui.tui.messages import JobOpened, MarksChanged
 
 __all__ = ["JobList"]
 
@@ -59,10 +59,14 @@ class JobList(ScrollView, can_focus=True):
         now: Callable[[], float],
         ascii_only: bool = False,
         columns: Collection[str] = DEFAULT_COLUMNS,
+        on_highlight: Callable[[JobKey | None], None] = lambda key: None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
+        """``on_highlight`` is called each time the cursor rests on another job, with its
+        key (None: the list is empty), synchronously, so whatever follows the cursor is
+        drawn in the same frame as the cursor."""
         super().__init__(name=name, id=id, classes=classes)
         self.model = model
         self.marks: set[JobKey] = set()
@@ -74,7 +78,9 @@ class JobList(ScrollView, can_focus=True):
         self._cache: dict[tuple[object, ...], tuple[JobRow, Strip]] = {}
         self._layout: list[tuple[Column, int, int]] = []
         self._layout_width = -1
+        self._on_highlight = on_highlight
         self._last_highlight: JobKey | None = None
+        self._sizes_seen: tuple[Size, Size, Size] | None = None
         self._age_texts: dict[int, tuple[str, ...]] = {}
 
     # ----------------------------------------------------------------- public
@@ -88,6 +94,12 @@ class JobList(ScrollView, can_focus=True):
         height = len(self.model) + 1
         if self.virtual_size.height != height:
             self.virtual_size = Size(self.size.width, height)
+            # Show, hide and size the scrollbar now, and tell the next layout it is
+            # done: Textual would do it during that layout and then draw the
+            # scrollbar again, a frame later.
+            self._scroll_update(self.virtual_size)
+            if self._sizes_seen is not None:
+                self._sizes_seen = (*self._sizes_seen[:2], self.virtual_size)
         if order_changed:
             self._scroll_cursor_into_view()
             self.refresh()
@@ -202,6 +214,20 @@ class JobList(ScrollView, can_focus=True):
 
     # ----------------------------------------------------------------- events
 
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # Textual calls this on every layout of the screen. ScrollView compares the
+        # compositor's virtual size (the visible region) with ours (a line per job),
+        # which always differ, and so repainted this list's scrollbar whenever any
+        # pane changed its layout (each new job in the detail pane): a frame and a
+        # kilobyte for nothing. Pass on only what changed.
+        sizes = (size, container_size, self.virtual_size)
+        if sizes == self._sizes_seen:
+            return False
+        self._sizes_seen = sizes
+        return super()._size_updated(size, virtual_size, container_size, layout)
+
     def on_resize(self, event: events.Resize) -> None:
         self.virtual_size = Size(event.size.width, len(self.model) + 1)
         self._cache.clear()
@@ -243,7 +269,7 @@ class JobList(ScrollView, can_focus=True):
         key = self.model.cursor_key
         if key != self._last_highlight:
             self._last_highlight = key
-            self.post_message(JobHighlighted(key))
+            self._on_highlight(key)
 
     def _columns_layout(self, width: int) -> list[tuple[Column, int, int]]:
         if width != self._layout_width:

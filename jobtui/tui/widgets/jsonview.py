@@ -29,6 +29,7 @@ from textual.widgets import Input, Static
 
 from jobtui.textsafe import visible
 from jobtui.tui.safe_text import component_text_style
+from jobtui.tui.widgets.steady import SteadyInput
 
 __all__ = ["HIGHLIGHT_LIMIT", "MAX_MATCHES", "JsonLines", "JsonView", "format_payload"]
 
@@ -230,7 +231,7 @@ class JsonView(Vertical):
     """
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="/ search · enter · n/N next/previous", id="json-search")
+        yield SteadyInput(placeholder="/ search · enter · n/N next/previous", id="json-search")
         yield JsonLines(id="json-lines")
         yield Static("", id="json-status")
 

@@ -97,9 +97,15 @@ class ResultTree(Tree[TreeEntry]):
         root_entry = TreeEntry((), (), Children(len(nodes), lambda a, b: nodes[a:b]))
         self.root.data = root_entry
         self._add_page(self.root, root_entry)
-        self.root.expand()  # lays the tree out once, with every page built above
+        # Lays the tree out once, with every page built above. Its NodeExpanded would
+        # only bubble through every container up to the app: the root's page is built.
+        with self.prevent(Tree.NodeExpanded):
+            self.root.expand()
         if cursor is not None:
             self._move_to_path(cursor)
+        # Build the lines now rather than when the tree is next idle: the frame that
+        # draws this job then knows the tree's height, and no second layout follows.
+        self.last_line  # noqa: B018 - the property builds them
 
     def relabel(self, nodes: Sequence[ResultNode]) -> int:
         """Redraw the labels of built lines from ``nodes``, the same job's tree built again.
