@@ -118,7 +118,7 @@ def test_select_keeps_exactly_the_rows_that_match_in_order(text: str, many: list
     query = parse_or_refuse(text)
     if query is not None:
         indexed = list(enumerate(many))
-        chosen = query.select(indexed, lambda item: item[1])
+        chosen = query.select(indexed, many)
         assert chosen == [item for item in indexed if query.matches(item[1])]
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tui_shell_data import seeded_jobs, watched
 
 from jobtui.model import JobState
+from jobtui.store import WatchedJob
 from jobtui.tui.listmodel import SORT_COLUMNS, JobListModel
 from jobtui.tui.query import parse_query
 
@@ -168,3 +171,58 @@ def test_typing_on_filters_what_is_shown_and_agrees_with_a_fresh_filter() -> Non
     assert ("deepo", "269999731") in narrowed
     model.set_query(parse_query("job"))  # deleting widens: everything is looked at again
     assert len(model.visible_keys()) > len(narrowed)
+
+
+_IDS = [f"job-{n}" for n in range(12)]
+_PROVIDERS = ("deepo", "sai", "ii")
+_QUERIES = ("", "job-1", "state:failed", "provider:deepo", "!state:running", "summary:ok")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    changes=st.lists(
+        st.tuples(
+            st.sampled_from(_IDS),
+            st.sampled_from(list(JobState)),
+            st.sampled_from(["ok", "not ok", ""]),
+            st.booleans(),  # remove instead
+        ),
+        max_size=25,
+    ),
+    sort=st.sampled_from(SORT_COLUMNS),
+    first=st.sampled_from(_QUERIES),
+    second=st.sampled_from(_QUERIES),
+)
+def test_changes_one_at_a_time_agree_with_a_model_built_afresh(
+    changes: list[tuple[str, JobState, str, bool]], sort: str, first: str, second: str
+) -> None:
+    # Ticks of a few changes are applied in place (sorted lists kept by bisection);
+    # whatever they were, the model must show what one built from scratch shows,
+    # under the filter it had and under the next one.
+    def job(job_id: str, state: JobState, summary: str, minutes: float) -> WatchedJob:
+        provider = _PROVIDERS[int(job_id.split("-")[1]) % len(_PROVIDERS)]
+        return watched(provider, job_id, state, summary=summary, minutes_old=minutes)
+
+    current: dict[tuple[str, str], WatchedJob] = {}
+    for n, job_id in enumerate(_IDS[:8]):
+        start = job(job_id, JobState.QUEUED, "ok", n + 1)
+        current[(start.provider, start.id)] = start
+    model = JobListModel(sort_column=sort, sort_reverse=False)
+    model.set_jobs(current.values())
+    model.set_query(parse_query(first) if first else None)
+    for step, (job_id, state, summary, remove) in enumerate(changes):
+        changed = job(job_id, state, summary, (step % 5) + 0.5)
+        key = (changed.provider, changed.id)
+        if remove:
+            model.apply([], [key])
+            current.pop(key, None)
+        else:
+            model.apply([changed], [])
+            current[key] = changed
+    fresh = JobListModel(sort_column=sort, sort_reverse=False)
+    fresh.set_jobs(current.values())
+    for text in (first, second):
+        query = parse_query(text) if text else None
+        model.set_query(query)
+        fresh.set_query(query)
+        assert model.visible_keys() == fresh.visible_keys(), text

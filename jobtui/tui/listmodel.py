@@ -17,6 +17,7 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from collections import Counter
 from collections.abc import Collection, Iterable
+from itertools import compress
 
 from jobtui.model import JobState
 from jobtui.store import WatchedJob
@@ -46,6 +47,9 @@ class JobListModel:
         self._sort_key_of: dict[JobKey, SortKey] = {}
         # Every row ascending by sort key: a filter change is one pass over it, no sort.
         self._all_keys: list[SortKey] = []
+        # The row of each of _all_keys, in the same order: filtering walks this list,
+        # as a lookup by job key per row was most of a filter's cost at 100k jobs.
+        self._all_rows: list[JobRow] = []
         # The visible rows ascending by sort key, and their keys, side by side.
         self._order: list[JobKey] = []
         self._order_keys: list[SortKey] = []
@@ -98,6 +102,7 @@ class JobListModel:
             return
         self._sort_key_of = other._sort_key_of
         self._all_keys = other._all_keys
+        self._all_rows = other._all_rows
         self._order_keys = other._order_keys
         self._order = other._order
         self._settle_cursor()
@@ -247,7 +252,7 @@ class JobListModel:
             if old is not None:
                 self._count(old, -1)
                 moved |= self._take_out(key)
-                _remove_sorted(self._all_keys, self._sort_key_of.pop(key))
+                self._unlist(self._sort_key_of.pop(key))
         for watched in jobs:
             row = JobRow.from_watched(watched)
             old = self._rows.get(row.key)
@@ -260,14 +265,18 @@ class JobListModel:
             was_visible = old is not None and self.index_of(row.key) is not None
             visible = self._passes(row)
             old_sort_key = self._sort_key_of.get(row.key)
-            if was_visible and visible and old_sort_key == new_sort_key:
-                continue  # same place: only the row's contents changed
+            if old_sort_key == new_sort_key:
+                self._all_rows[bisect_left(self._all_keys, new_sort_key)] = row
+                if was_visible and visible:
+                    continue  # same place: only the row's contents changed
             if was_visible:
                 self._take_out(row.key)
             if old_sort_key != new_sort_key:
                 if old_sort_key is not None:
-                    _remove_sorted(self._all_keys, old_sort_key)
-                insort(self._all_keys, new_sort_key)
+                    self._unlist(old_sort_key)
+                position = bisect_left(self._all_keys, new_sort_key)
+                self._all_keys.insert(position, new_sort_key)
+                self._all_rows.insert(position, row)
             self._sort_key_of[row.key] = new_sort_key
             if visible:
                 insort(self._order_keys, new_sort_key)
@@ -276,6 +285,13 @@ class JobListModel:
         if moved:
             self._settle_cursor()
         return moved
+
+    def _unlist(self, sort_key: SortKey) -> None:
+        """Delete ``sort_key`` and its row from the sorted lists of every job."""
+        position = bisect_left(self._all_keys, sort_key)
+        if position < len(self._all_keys) and self._all_keys[position] == sort_key:
+            del self._all_keys[position]
+            del self._all_rows[position]
 
     def _take_out(self, key: JobKey) -> bool:
         sort_key = self._sort_key_of.get(key)
@@ -297,7 +313,8 @@ class JobListModel:
         if query is not None and previous is not None and query.narrows(previous):
             # Typing on: the rows shown now are all that can still match.
             rows = self._rows
-            self._order_keys = query.select(self._order_keys, lambda key: rows[key[-1]])
+            shown = self._order_keys
+            self._order_keys = query.select(shown, [rows[key[-1]] for key in shown])
             self._order = [sort_key[-1] for sort_key in self._order_keys]
             self._settle_cursor()
             return
@@ -350,16 +367,18 @@ class JobListModel:
     def _resort(self) -> None:
         self._sort_key_of = {key: self._sort_key(row) for key, row in self._rows.items()}
         self._all_keys = sorted(self._sort_key_of.values())
+        rows = self._rows
+        self._all_rows = [rows[sort_key[-1]] for sort_key in self._all_keys]
         self._refilter()
 
     def _refilter(self) -> None:
-        rows = self._rows
-        keys = self._all_keys
+        keys: list[SortKey] = self._all_keys
+        rows: list[JobRow] = self._all_rows
         if self.scope is not None or self.problems_only:
-            passes = self._passes_scope
-            keys = [key for key in keys if passes(rows[key[-1]])]
+            mask = list(map(self._passes_scope, rows))
+            keys, rows = list(compress(keys, mask)), list(compress(rows, mask))
         if self.query is not None:
-            keys = self.query.select(keys, lambda key: rows[key[-1]])
+            keys = self.query.select(keys, rows)
         self._order_keys = keys if keys is not self._all_keys else list(keys)
         self._order = [sort_key[-1] for sort_key in self._order_keys]
         self._settle_cursor()
@@ -393,10 +412,3 @@ class JobListModel:
         counter[row.state] += delta
         if counter[row.state] <= 0:
             del counter[row.state]
-
-
-def _remove_sorted(keys: list[SortKey], sort_key: SortKey) -> None:
-    """Delete ``sort_key`` from the sorted list ``keys`` (it must be there)."""
-    position = bisect_left(keys, sort_key)
-    if position < len(keys) and keys[position] == sort_key:
-        del keys[position]

@@ -19,9 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import compress
 from typing import Protocol, TypeVar
 
 from jobtui.model import JobState
+from jobtui.textsafe import visible
 
 __all__ = [
     "FIELDS",
@@ -110,23 +112,23 @@ class Term:
             hit = any(value in text for value in self.values)
         return hit != self.negated
 
-    def select(self, items: Sequence[Item], row_of: Callable[[Item], SearchableRow]) -> list[Item]:
-        """The ``items`` whose row this term matches, in order (``matches`` over a list).
+    def mask(self, rows: Sequence[SearchableRow]) -> list[bool]:
+        """``matches`` for each of ``rows``, in order.
 
         One comprehension per kind of term: a keystroke in the filter bar runs this
-        over every job, and the per-row calls of ``matches`` were most of its cost.
+        over every job, and a call of ``matches`` per row was most of its cost.
         """
         negated = self.negated
         if self.field == "state":
             states = self.states
-            return [item for item in items if (row_of(item).state in states) != negated]
-        if self.field is None and len(self.values) == 1:
+            return [(row.state in states) != negated for row in rows]
+        if len(self.values) == 1:
             value = self.values[0]
-            return [item for item in items if (value in row_of(item).haystack) != negated]
-        if self.field is not None and len(self.values) == 1:
-            field, value = _TEXT_FIELDS[self.field], self.values[0]
-            return [item for item in items if (value in field(row_of(item)).lower()) != negated]
-        return [item for item in items if self.matches(row_of(item))]
+            if self.field is None:
+                return [(value in row.haystack) != negated for row in rows]
+            field = _TEXT_FIELDS[self.field]
+            return [(value in field(row).lower()) != negated for row in rows]
+        return [self.matches(row) for row in rows]
 
     def narrows(self, wider: Term) -> bool:
         """Whether every row this term matches is matched by ``wider`` as well.
@@ -153,14 +155,18 @@ class Query:
         """Whether ``row`` satisfies every term."""
         return all(term.matches(row) for term in self.terms)
 
-    def select(self, items: Sequence[Item], row_of: Callable[[Item], SearchableRow]) -> list[Item]:
-        """The ``items`` whose row the query matches, in order; as ``matches``, but a term
-        at a time, the cheapest first, each over what the ones before let through."""
-        chosen = list(items)
+    def select(self, items: Sequence[Item], rows: Sequence[SearchableRow]) -> list[Item]:
+        """The ``items`` whose row (``rows[i]`` for ``items[i]``) the query matches, in order.
+
+        As ``matches``, but a term at a time, the cheapest first, each over what the
+        ones before let through.
+        """
+        chosen, chosen_rows = list(items), list(rows)
         for term in sorted(self.terms, key=_term_cost):
             if not chosen:
                 break
-            chosen = term.select(chosen, row_of)
+            mask = term.mask(chosen_rows)
+            chosen, chosen_rows = list(compress(chosen, mask)), list(compress(chosen_rows, mask))
         return chosen
 
     def narrows(self, wider: Query) -> bool:
@@ -236,7 +242,8 @@ def _parse_term(token: str) -> Term:
         if field not in FIELDS:
             raise QueryError(
                 f"unknown field {field!r} (known: {', '.join(FIELDS)}); "
-                'quote the text to search for it: "' + body + '"'
+                # (visible: a pasted newline must not break the one-line error bar)
+                'quote the text to search for it: "' + visible(body) + '"'
             )
     raw_values = [_unquote(part).strip().lower() for part in value.split(",")]
     raw_values = [part for part in raw_values if part]
