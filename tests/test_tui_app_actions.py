@@ -178,10 +178,13 @@ async def test_pause_shows_a_badge(app: JobtuiApp) -> None:
         await app.loaded.wait()
         bar = app.dashboard.query_one(StatusBar)
         assert "PAUSED" not in bar.render().plain
+        assert "p pause" in bar.render().plain
         await pilot.press("p")
         assert app.paused and "PAUSED" in bar.render().plain
+        assert "p resume" in bar.render().plain and "p pause" not in bar.render().plain
         await pilot.press("p")
         assert not app.paused and "PAUSED" not in bar.render().plain
+        assert "p pause" in bar.render().plain
 
 
 async def test_plus_and_minus_scale_the_interval(app: JobtuiApp) -> None:
@@ -189,7 +192,7 @@ async def test_plus_and_minus_scale_the_interval(app: JobtuiApp) -> None:
         await app.loaded.wait()
         bar = app.dashboard.query_one(StatusBar)
         await pilot.press("plus", "plus")
-        assert bar.interval_scale == 4.0 and "poll x4" in bar.render().plain
+        assert bar.interval_scale == 4.0 and "intervals x4" in bar.render().plain
         await pilot.press("minus")
         assert bar.interval_scale == 2.0
 

@@ -447,3 +447,31 @@ async def test_loaded_jobs_stay_out_of_full_collections_until_exit(store: Store)
     assert frozen > 0
     assert gc.get_freeze_count() == 0
     assert rows  # (held until here: the rows were among what was frozen)
+
+
+async def test_vi_keys_move_in_the_result_tree_and_slash_searches_the_json(store: Store) -> None:
+    from jobtui.tui.widgets.jsonview import JsonView
+    from jobtui.tui.widgets.resulttree import ResultTree
+
+    app = dashboard(store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.loaded.wait()
+        await pilot.press("enter")  # open the job: the keyboard goes to its tree
+        await pilot.pause()
+        tree = app.dashboard.detail.query_one(ResultTree)
+        assert app.focused is tree
+        start = tree.cursor_line
+        await pilot.press("j", "j")
+        assert tree.cursor_line == start + 2
+        await pilot.press("k")
+        assert tree.cursor_line == start + 1
+        await pilot.press("right_square_bracket")  # the JSON tab
+        await pilot.pause()
+        await pilot.press("slash")
+        await pilot.pause()
+        search = app.dashboard.detail.query_one(JsonView).query_one("#json-search")
+        assert app.focused is search
+        assert not app.dashboard.filter_bar.has_class("-active")  # not the job filter
+        await pilot.press("escape", "2", "slash")  # from the list, "/" is the job filter
+        await pilot.pause()
+        assert app.dashboard.filter_bar.has_class("-active")

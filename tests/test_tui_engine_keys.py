@@ -135,9 +135,9 @@ async def test_p_pauses_the_engine_and_plus_minus_scale_it(rig: Rig) -> None:
         await pilot.press("p")
         assert not rig.engine.paused and "PAUSED" not in bar.render().plain
         await pilot.press("plus")
-        assert rig.engine.interval_scale == 2.0 and "poll x2" in bar.render().plain
+        assert rig.engine.interval_scale == 2.0 and "intervals x2" in bar.render().plain
         await pilot.press("minus", "minus")
-        assert rig.engine.interval_scale == 0.5 and "poll x0.5" in bar.render().plain
+        assert rig.engine.interval_scale == 0.5 and "intervals x0.5" in bar.render().plain
 
 
 async def test_x_asks_then_cancels_at_the_provider(rig: Rig) -> None:

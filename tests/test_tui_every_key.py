@@ -166,12 +166,12 @@ async def pause(app: JobtuiApp, pilot: Pilot[Any], key: str) -> None:
 
 async def interval_up(app: JobtuiApp, pilot: Pilot[Any], key: str) -> None:
     await pilot.press(key)
-    assert "poll x2" in app.dashboard.query_one(StatusBar).render().plain
+    assert "intervals x2" in app.dashboard.query_one(StatusBar).render().plain
 
 
 async def interval_down(app: JobtuiApp, pilot: Pilot[Any], key: str) -> None:
     await pilot.press(key)
-    assert "poll x0.5" in app.dashboard.query_one(StatusBar).render().plain
+    assert "intervals x0.5" in app.dashboard.query_one(StatusBar).render().plain
 
 
 async def add(app: JobtuiApp, pilot: Pilot[Any], key: str) -> None:

@@ -78,3 +78,13 @@ def test_empty_query_matches_everything(rows: list[JobRow]) -> None:
     query = parse_query("   ")
     assert not query
     assert all(query.matches(row) for row in rows)
+
+
+def test_a_word_typed_halfway_gets_the_likely_name_first() -> None:
+    # The error shows on one line: the answer must come before it is cut off.
+    with pytest.raises(QueryError, match=r"^unknown state 'fai': did you mean failed\?$"):
+        parse_query("state:fai")
+    with pytest.raises(QueryError, match=r"^unknown state 'p': did you mean paused or partial"):
+        parse_query("state:p")
+    with pytest.raises(QueryError, match=r"^unknown field 'prov': did you mean provider\?"):
+        parse_query("prov:deepo")

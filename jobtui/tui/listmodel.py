@@ -345,8 +345,13 @@ class JobListModel:
         """Sort by ``column`` (one of ``SORT_COLUMNS``), descending with ``reverse``."""
         if column not in SORT_KEYS:
             raise ValueError(f"unknown sort column {column!r}")
+        same_column = column == self.sort_column
         self.sort_column = column
         self.sort_reverse = reverse
+        if same_column:
+            # Only the direction: the order is the same list read the other way.
+            self._settle_cursor()
+            return
         self._resort()
 
     def _passes(self, row: JobRow) -> bool:

@@ -222,9 +222,20 @@ def _parse_states(raw_values: list[str]) -> frozenset[JobState]:
         try:
             states.add(JobState(value))
         except ValueError:
-            known = ", ".join([*(s.value for s in JobState), *STATE_GROUPS])
-            raise QueryError(f"unknown state {value!r} (known: {known})") from None
+            names = [*(s.value for s in JobState), *STATE_GROUPS]
+            raise QueryError(f"unknown state {value!r}{_suggestion(value, names)}") from None
     return frozenset(states)
+
+
+def _suggestion(typed: str, names: Sequence[str]) -> str:
+    """What to say after "unknown …": the names ``typed`` begins, else every name.
+
+    The error line is one line: the likely answer (a word typed halfway) comes first.
+    """
+    close = [name for name in names if name.startswith(typed)]
+    if close:
+        return f": did you mean {' or '.join(close)}?"
+    return f" (known: {', '.join(names)})"
 
 
 def _parse_term(token: str) -> Term:
@@ -241,7 +252,7 @@ def _parse_term(token: str) -> Term:
         value = body[colon + 1 :]
         if field not in FIELDS:
             raise QueryError(
-                f"unknown field {field!r} (known: {', '.join(FIELDS)}); "
+                f"unknown field {field!r}{_suggestion(field, FIELDS)}; "
                 # (visible: a pasted newline must not break the one-line error bar)
                 'quote the text to search for it: "' + visible(body) + '"'
             )

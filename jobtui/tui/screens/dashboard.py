@@ -39,6 +39,7 @@ from jobtui.tui.screens.help import HelpScreen
 from jobtui.tui.screens.panes import NARROW_WIDTH, SIDE_BY_SIDE_WIDTH, Pane, PaneScreen
 from jobtui.tui.widgets.detail import DetailPane
 from jobtui.tui.widgets.joblist import JobList
+from jobtui.tui.widgets.jsonview import JsonView
 from jobtui.tui.widgets.sidebar import Sidebar
 from jobtui.tui.widgets.statusbar import StatusBar
 
@@ -167,7 +168,8 @@ class DashboardScreen(PaneScreen):
             if spec.hint is None or not self.check_action(spec.action, ()):
                 continue
             first = keys[spec.id].split(",")[0]
-            hints.append((self.jobtui.key_display(first), spec.hint))
+            hint = "resume" if spec.id == "pause" and self.jobtui.paused else spec.hint
+            hints.append((self.jobtui.key_display(first), hint))
         self.status_bar.set_hints(hints)
 
     # -------------------------------------------------------------- changes
@@ -359,7 +361,15 @@ class DashboardScreen(PaneScreen):
         self.job_list.focus()
 
     def action_filter(self) -> None:
-        """Open the filter bar."""
+        """Open the filter bar, or the JSON tab's search when the keyboard is in that tab."""
+        # "/" is a priority key (it must beat the list), so the JSON tab's own "/"
+        # never sees it: hand it over here.
+        focused = self.focused
+        if focused is not None and self.detail.active_tab == "json" and self.detail in (
+            focused.ancestors
+        ):
+            self.detail.query_one(JsonView).action_focus_search()
+            return
         self.filter_bar.open()
 
     def action_back(self) -> None:

@@ -25,9 +25,11 @@ Filter (/):  words match provider, id, label, summary, status or error
   "two words"         a phrase        !term  negates a term
   esc clears the filter; enter goes back to the list
 
-Detail pane (3):  [ and ] switch between Result, JSON and Timeline;
-  c copies the selected line there.  In the providers pane (1), r retries
-  a provider whose polling stopped (auth failed)."""
+Detail pane (3):  [ and ] switch between Result, JSON and Timeline.
+  Result: j/k or arrows move, enter/space or l opens and closes a branch,
+  h goes to the parent, enter on "… N more" adds the next page;
+  c copies the selected line.  JSON: j/k g/G scroll, / search, n/N next.
+Providers pane (1):  r retries a provider that stopped (auth failed)."""
 
 
 def help_text(keys: Mapping[str, str], display: Callable[[str], str]) -> Text:

@@ -133,6 +133,7 @@ class JobActionsScreen(Screen[None]):
         """Pause or resume polling."""
         self.jobtui.set_paused(not self.jobtui.paused)
         self.query_one("StatusBar").paused = self.jobtui.paused  # type: ignore[attr-defined]
+        self.refresh_hints()  # "p pause" becomes "p resume"
 
     def action_interval(self, factor: float) -> None:
         """Poll less (factor > 1) or more (factor < 1) often."""

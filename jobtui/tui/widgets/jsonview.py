@@ -59,6 +59,13 @@ def format_payload(payload: object) -> list[str]:
 class JsonLines(ScrollView, can_focus=True):
     """The scrolling body of the JSON tab, drawn a line at a time."""
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "scroll_down", "Down", show=False),
+        Binding("k", "scroll_up", "Up", show=False),
+        Binding("g", "scroll_home", "Top", show=False),
+        Binding("G", "scroll_end", "Bottom", show=False),
+    ]
+
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "jsonlines--key",
         "jsonlines--str",

@@ -16,6 +16,7 @@ from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 from textual.widgets import Tree
@@ -51,6 +52,14 @@ class TreeEntry:
 
 class ResultTree(Tree[TreeEntry]):
     """The Result tab: a job's normalized header, items and provider structures."""
+
+    # The job list's vi keys work here too; Tree's own arrows, enter and space stay.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Next line", show=False),
+        Binding("k", "cursor_up", "Previous line", show=False),
+        Binding("h", "cursor_parent", "Parent", show=False),
+        Binding("l", "toggle_node", "Open or close", show=False),
+    ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "resulttree--key",

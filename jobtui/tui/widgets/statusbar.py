@@ -72,7 +72,7 @@ class StatusBar(Widget):
             right.append(" PAUSED ", style=self.get_component_rich_style("statusbar--paused"))
             right.append("  ")
         if self.interval_scale != 1.0:
-            right.append(f"poll x{self.interval_scale:g}  ")
+            right.append(f"intervals x{self.interval_scale:g}  ")
         if self.as_of:
             right.append(f"as of {self.as_of} ")
         width = self.size.width
