@@ -29,6 +29,7 @@ from jobtui.model import JobState
 from jobtui.store import Store, WatchedJob
 from jobtui.tui.app import JobtuiApp, make_app
 from jobtui.tui.enginelink import TickChanges, collect_changes
+from jobtui.tui.notices import ROUND_SECONDS
 from jobtui.tui.widgets.statusbar import StatusBar
 
 
@@ -183,8 +184,9 @@ async def test_many_jobs_finishing_in_one_tick_give_one_toast_and_one_bell(
         app.dashboard.apply_changes(changes)
         app.announce(changes)
         await pilot.pause()
-        finished = [str(n.message) for n in app._notifications if "finished" in str(n.message)]
-        assert finished == ["5 jobs finished, 5 of them failed or partial"]
+        finished = [n for n in app._notifications if "finished" in n.title]
+        assert [n.title for n in finished] == ["5 jobs finished, 5 failed or partial"]
+        assert str(finished[0].message).endswith("… and 2 more")
         assert len(bells) == 1
 
 
@@ -268,7 +270,7 @@ async def test_shrinking_the_terminal_moves_focus_out_of_the_hidden_sidebar(
         assert app.model.cursor == 1
 
 
-async def test_finishes_arriving_within_a_second_wait_for_the_next_round(store: Store) -> None:
+async def test_finishes_arriving_too_soon_wait_for_the_next_round(store: Store) -> None:
     clock = FrozenClock()
     app = dashboard(store, clock, notify="all")
     async with app.run_test(size=(120, 36)) as pilot:
@@ -289,16 +291,17 @@ async def test_finishes_arriving_within_a_second_wait_for_the_next_round(store: 
         await finish("a-2")
         await finish("a-3")
         assert shown() == ["deepo a-1: succeeded"]  # held back: a toast was just shown
-        app._tick()  # the same second: still held
+        app._tick()  # too soon: still held
         await pilot.pause()
         assert len(shown()) == 1
-        clock.current = NOW + timedelta(seconds=1)
-        app._tick()  # the next second
+        clock.current = NOW + timedelta(seconds=ROUND_SECONDS)
+        app._tick()  # the next round
         await pilot.pause()
-        assert shown() == ["deepo a-1: succeeded", "deepo a-2: succeeded", "deepo a-3: succeeded"]
+        # Both held back, in one toast.
+        assert shown() == ["deepo a-1: succeeded", "deepo a-2: succeeded\ndeepo a-3: succeeded"]
         app._tick()  # nothing held back: nothing more
         await pilot.pause()
-        assert len(shown()) == 3
+        assert len(shown()) == 2
 
 
 async def test_every_update_of_a_row_is_drawn_with_its_own_text(store: Store) -> None:
@@ -450,6 +453,9 @@ async def test_loaded_jobs_stay_out_of_full_collections_until_exit(store: Store)
 
 
 async def test_vi_keys_move_in_the_result_tree_and_slash_searches_the_json(store: Store) -> None:
+    from textual import events
+    from textual.widgets import Input
+
     from jobtui.tui.widgets.jsonview import JsonView
     from jobtui.tui.widgets.resulttree import ResultTree
 
@@ -467,10 +473,12 @@ async def test_vi_keys_move_in_the_result_tree_and_slash_searches_the_json(store
         assert tree.cursor_line == start + 1
         await pilot.press("right_square_bracket")  # the JSON tab
         await pilot.pause()
-        await pilot.press("slash")
+        for key, char in (("slash", "/"), ("r", "r"), ("u", "u"), ("n", "n")):
+            app.post_message(events.Key(key, char))  # queued at once, as over a slow link
         await pilot.pause()
-        search = app.dashboard.detail.query_one(JsonView).query_one("#json-search")
-        assert app.focused is search
+        await pilot.pause()
+        search = app.dashboard.detail.query_one(JsonView).query_one("#json-search", Input)
+        assert app.focused is search and search.value == "run"
         assert not app.dashboard.filter_bar.has_class("-active")  # not the job filter
         await pilot.press("escape", "2", "slash")  # from the list, "/" is the job filter
         await pilot.pause()

@@ -33,7 +33,7 @@ from jobtui.tui.hangup import install_hangup_handler, terminal_hung_up
 from jobtui.tui.keys import check_keymap, resolved_keys
 from jobtui.tui.listmodel import JobKey, JobListModel
 from jobtui.tui.messages import EngineEvents
-from jobtui.tui.notices import FinishNotices
+from jobtui.tui.notices import TOAST_SECONDS, FinishNotices
 from jobtui.tui.palette import dashboard_commands
 from jobtui.tui.prefs import load_prefs, save_prefs
 from jobtui.tui.safe_text import safe
@@ -344,7 +344,7 @@ class JobtuiApp(App[int]):
     def announce(self, changes: TickChanges) -> None:
         """Toast (and ring) for jobs that finished, as ``ui.notify`` and ``ui.bell`` say.
 
-        At most one round per second of the injected clock; later finishes
+        At most one round every few seconds of the injected clock; later finishes
         join the round of the next tick (``jobtui.tui.notices``).
         """
         self._notices.add(job for job, _previous in changes.finished)
@@ -355,7 +355,13 @@ class JobtuiApp(App[int]):
         if round_ is None:
             return
         for toast in round_.toasts:
-            self.notify(toast.message, title=toast.title, severity=toast.severity, markup=False)
+            self.notify(
+                toast.message,
+                title=toast.title,
+                severity=toast.severity,
+                timeout=TOAST_SECONDS,
+                markup=False,
+            )
         if round_.failures and self.config.ui.bell:
             self.bell()
 

@@ -1,9 +1,10 @@
-"""Which finished jobs to toast, and when: ``ui.notify``, at most one round per second.
+"""Which finished jobs to toast, and when: ``ui.notify``, one round every few seconds.
 
-The first finish is shown at once; finishes that arrive within the same
-second wait and join the next round, so a burst of hundreds of jobs is one
-summary toast rather than a wall of them. Time comes from the caller (the
-dashboard's injected clock), so tests decide when a second has passed.
+The first finish is shown at once; finishes that arrive within the next
+:data:`ROUND_SECONDS` wait and join the next round. A round is one toast,
+whatever its size (a few jobs by name, then how many more), and it is gone
+when the next may come: at most one toast over the detail pane. Time comes from the caller (the
+dashboard's injected clock), so tests decide when time has passed.
 """
 
 from __future__ import annotations
@@ -16,15 +17,18 @@ from jobtui.model import JobState
 from jobtui.store import WatchedJob
 from jobtui.tui.safe_text import safe
 
-__all__ = ["FinishNotices", "Round", "Toast"]
+__all__ = ["ROUND_SECONDS", "TOAST_SECONDS", "FinishNotices", "Round", "Toast"]
 
 NotifyMode = Literal["all", "failures", "none"]
 Severity = Literal["information", "warning", "error"]
 
 _FAILURES = frozenset({JobState.FAILED, JobState.PARTIAL})
-_PER_ROUND = 3
-"""More jobs than this finishing within a second get one summary toast."""
-_ROUND_SECONDS = 1.0
+_NAMED = 3
+"""Jobs named in a round's toast; the rest are counted."""
+ROUND_SECONDS = 3.0
+"""The shortest time between two rounds."""
+TOAST_SECONDS = ROUND_SECONDS
+"""How long a finish toast stays: until the next round may come."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,23 +68,25 @@ class FinishNotices:
         """The round due at ``now`` (epoch seconds), or None: nothing held, or too soon."""
         if not self._held:
             return None
-        if self._last_round is not None and now - self._last_round < _ROUND_SECONDS:
+        if self._last_round is not None and now - self._last_round < ROUND_SECONDS:
             return None
         jobs, self._held = self._held, []
         self._last_round = now
         failures = sum(job.state in _FAILURES for job in jobs)
-        if len(jobs) <= _PER_ROUND:
-            toasts = tuple(
-                Toast(
-                    safe(f"{job.provider} {job.label or job.id}: {job.state.value}"),
-                    "Job finished",
-                    "error" if job.state in _FAILURES else "information",
-                )
-                for job in jobs
-            )
-            return Round(toasts, failures)
-        summary = f"{len(jobs):,} jobs finished"
-        if failures:
-            summary += f", {failures:,} of them failed or partial"
         severity: Severity = "error" if failures else "information"
-        return Round((Toast(summary, "Jobs finished", severity),), failures)
+        lines = [_line(job) for job in jobs[:_NAMED]]
+        if len(jobs) > _NAMED:
+            lines.append(f"… and {len(jobs) - _NAMED:,} more")
+        if len(jobs) == 1:
+            title = "Job finished"
+        else:
+            title = f"{len(jobs):,} jobs finished"
+            if failures:
+                title += f", {failures:,} failed or partial"
+        return Round((Toast("\n".join(lines), title, severity),), failures)
+
+
+def _line(job: WatchedJob) -> str:
+    """``provider id (label): state``, safe to display; the id always, as labels repeat."""
+    label = f" ({job.label})" if job.label else ""
+    return safe(f"{job.provider} {job.id}{label}: {job.state.value}")

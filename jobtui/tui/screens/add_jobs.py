@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -25,6 +25,10 @@ _SEPARATORS = re.compile(r"[\s,;]+")
 def split_ids(text: str) -> list[str]:
     """Job ids from pasted text: split on whitespace, commas and semicolons, deduplicated."""
     return list(dict.fromkeys(part for part in _SEPARATORS.split(text) if part))
+
+
+SHORT_TERMINAL = 30
+"""Terminals with fewer rows get the compact dialog."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +74,16 @@ class AddJobsScreen(ModalScreen[AddJobsRequest | None]):
                 yield Button("Cancel (esc)", id="add-cancel")
 
     def on_mount(self) -> None:
+        self._fit(self.app.size.height)
         self.query_one("#add-ids", TextArea).focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit(event.size.height)
+
+    def _fit(self, height: int) -> None:
+        # In a short terminal (24 rows) the full dialog would push its buttons off the
+        # screen: a smaller id box and tighter spacing keep them in sight.
+        self.set_class(height < SHORT_TERMINAL, "-short")
 
     def action_cancel(self) -> None:
         """Close without adding."""

@@ -283,7 +283,9 @@ class JsonView(Vertical):
 
     def action_focus_search(self) -> None:
         """Put the cursor in the search box."""
-        self.query_one("#json-search", Input).focus()
+        # Now, not after a refresh (what focus() does): keys typed right after "/"
+        # belong to the search.
+        self.screen.set_focus(self.query_one("#json-search", Input))
 
     def action_next_match(self) -> None:
         """Go to the next match."""
