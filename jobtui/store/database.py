@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -90,29 +90,31 @@ class Store:
                 migrate(conn, version)
 
     @contextmanager
-    def _session(self) -> Iterator[sqlite3.Connection]:
-        """The connection, under the lock, with database errors made ``StoreError``."""
-        with self._lock:
+    def _using(
+        self, lock: threading.Lock, connection: Callable[[], sqlite3.Connection]
+    ) -> Iterator[sqlite3.Connection]:
+        """``connection()`` under ``lock``, with database errors made ``StoreError``."""
+        with lock:
             if self._closed:
                 raise StoreError(f"{self.path}: the store is closed")
             try:
-                yield self._conn
+                yield connection()
             except sqlite3.Error as exc:
                 raise StoreError(f"{self.path}: {exc}") from exc
 
-    @contextmanager
-    def _reading(self) -> Iterator[sqlite3.Connection]:
-        """The read connection (opened on first use), under its lock, errors as ``StoreError``."""
-        with self._read_lock:
-            if self._closed:
-                raise StoreError(f"{self.path}: the store is closed")
-            try:
-                if self._reader is None:
-                    self._reader = _connect(self.path)
-                    self._reader.execute("PRAGMA query_only = ON")
-                yield self._reader
-            except sqlite3.Error as exc:
-                raise StoreError(f"{self.path}: {exc}") from exc
+    def _session(self) -> AbstractContextManager[sqlite3.Connection]:
+        """The write connection, under its lock."""
+        return self._using(self._lock, lambda: self._conn)
+
+    def _reading(self) -> AbstractContextManager[sqlite3.Connection]:
+        """The read connection (opened on first use), under its own lock."""
+        return self._using(self._read_lock, self._read_connection)
+
+    def _read_connection(self) -> sqlite3.Connection:
+        if self._reader is None:
+            self._reader = _connect(self.path)
+            self._reader.execute("PRAGMA query_only = ON")
+        return self._reader
 
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
