@@ -6,7 +6,7 @@ Seeds a throwaway store with N jobs over five providers (one snapshot and one
 transition each), then, in a fresh process so the seeding's heap does not
 weigh on the collector, times ``Store.list_jobs()`` (everything) and a
 filtered listing. ``--raw real`` gives every job a 2 KB payload from
-``/work/shared/real-payloads``-style data instead of a tiny one. The numbers
+``tests/data/real-payloads``-style data instead of a tiny one. The numbers
 are for people; tests never assert them.
 """
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
-SHARED = Path("/work/shared")
+from support.data import DATA
+
+SHARED = DATA
 REAL = SHARED / "real-payloads"
 PROVIDERS = SHARED / "providers"
 
 
 def real_payload(name: str) -> Any:
-    """One file of /work/shared/real-payloads, parsed."""
+    """One file of tests/data/real-payloads, parsed."""
     return json.loads((REAL / name).read_text())
 
 

@@ -7,7 +7,6 @@ import copy
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -15,6 +14,7 @@ import pytest
 from pydantic import SecretStr
 from scripted_server import Recorded, Reply, serve
 from scripted_server import ScriptedServer as LoopbackServer
+from support.data import PROVIDER_DOCS, REAL_PAYLOADS
 
 from jobtui.config_model import CogniteConfig, SecretRef
 from jobtui.errors import ConfigError, FetchCategory, FetchError, PayloadError
@@ -22,8 +22,8 @@ from jobtui.model import Job, JobState
 from jobtui.providers.cognite import CogniteProvider, api_root, parse
 from jobtui.providers.cognite_auth import ClientCredentials, read_token_answer
 
-SEED = Path("/work/shared/providers/cognite.seed.txt")
-REAL = Path("/work/shared/real-payloads")
+SEED = PROVIDER_DOCS / "cognite.seed.txt"
+REAL = REAL_PAYLOADS
 T0 = datetime(2024, 10, 29, 12, 19, 6, tzinfo=UTC)
 
 

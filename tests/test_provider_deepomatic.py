@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
 from scripted_server import Recorded, Reply, ScriptedServer, serve
 from sim_configs import sim_config
+from support.data import PROVIDER_DOCS
 
 from jobtui.config_model import DeepomaticConfig, SecretRef
 from jobtui.errors import FetchCategory, FetchError, PayloadError
@@ -19,7 +19,7 @@ from jobtui.model import Job, JobState
 from jobtui.providers.deepomatic import DeepomaticProvider, parse
 from jobtui.sim import Simulator
 
-SEED = Path("/work/shared/providers/deepomatic.seed.txt")
+SEED = PROVIDER_DOCS / "deepomatic.seed.txt"
 KEY = "deepo-api-key-value"
 BATCH = "/v0.7/tasks"
 

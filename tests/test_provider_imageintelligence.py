@@ -6,13 +6,13 @@ import copy
 import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
 from scripted_server import Reply, ScriptedServer, serve
 from sim_configs import sim_config
+from support.data import PROVIDER_DOCS, REAL_PAYLOADS
 
 from jobtui.config_model import ImageIntelligenceConfig, SecretRef
 from jobtui.errors import ConfigError, FetchCategory, FetchError, PayloadError
@@ -21,8 +21,8 @@ from jobtui.providers.imageintelligence import ImageIntelligenceProvider, parse
 from jobtui.providers.imageintelligence_auth import ClientSecret, read_token_answer
 from jobtui.sim import Simulator
 
-SEED = Path("/work/shared/providers/imageintelligence.seed.txt")
-REAL = Path("/work/shared/real-payloads")
+SEED = PROVIDER_DOCS / "imageintelligence.seed.txt"
+REAL = REAL_PAYLOADS
 CREATED = datetime(2017, 2, 21, 3, 39, 8, tzinfo=UTC)
 SECRET = "ii-client-secret-value"
 JOB_ID = "5d689c71-e68f-46c3-ac71-4053806e71de"

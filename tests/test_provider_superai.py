@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
 from scripted_server import Recorded, Reply, ScriptedServer, serve
 from sim_configs import sim_config
+from support.data import PROVIDER_DOCS
 
 from jobtui.config_model import SecretRef, SuperaiConfig
 from jobtui.errors import FetchCategory, FetchError, PayloadError
@@ -25,7 +25,7 @@ from jobtui.providers.superai import (
 from jobtui.providers.superai_parse import answer_text
 from jobtui.sim import Simulator
 
-SEED = Path("/work/shared/providers/superai.seed.txt")
+SEED = PROVIDER_DOCS / "superai.seed.txt"
 KEY = "superai-api-key-value"
 JOB_PATH = "/v1/jobs/1234567"
 OUTPUT = {"id": "1234567", "response": {"label": "pink poodle", "confidence": 0.93}}

@@ -6,7 +6,6 @@ import base64
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from pydantic import SecretStr
 from scripted_server import Reply, serve
 from scripted_server import ScriptedServer as LoopbackServer
+from support.data import PROVIDER_DOCS
 
 from jobtui.config_model import SecretRef, TensorartConfig
 from jobtui.errors import ConfigError, FetchCategory, FetchError, PayloadError
@@ -22,7 +22,7 @@ from jobtui.model import Job, JobState
 from jobtui.providers.tensorart import TensorartProvider, expiry_text, parse
 from jobtui.providers.tensorart_auth import SCHEME, RequestSigner, SigningKeyError, string_to_sign
 
-SEED = Path("/work/shared/providers/tensorart.seed.txt")
+SEED = PROVIDER_DOCS / "tensorart.seed.txt"
 
 
 def seed_example() -> dict[str, Any]:

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.data import PROVIDER_DOCS, REAL_PAYLOADS
 
 from jobtui.errors import PayloadError
 from jobtui.model import Job, JobState
 from jobtui.providers import KINDS, parse
 from jobtui.providers.superai_parse import RESPONSE_ERROR_KEY, RESPONSE_KEY
 
-REAL = Path("/work/shared/real-payloads")
-SHARED = Path("/work/shared/providers")
+REAL = REAL_PAYLOADS
+SHARED = PROVIDER_DOCS
 
 WORDS = [
     "IN_PROGRESS",

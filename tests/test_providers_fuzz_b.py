@@ -5,19 +5,19 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.data import PROVIDER_DOCS, REAL_PAYLOADS
 
 from jobtui.errors import PayloadError
 from jobtui.model import Job, JobState
 from jobtui.providers import cognite, tensorart
 
 Parser = Callable[..., Job]
-REAL = Path("/work/shared/real-payloads")
-SHARED = Path("/work/shared/providers")
+REAL = REAL_PAYLOADS
+SHARED = PROVIDER_DOCS
 
 scalars = (
     st.none()

@@ -8,14 +8,15 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
+from support.data import PROVIDER_DOCS, REAL_PAYLOADS
 
 from jobtui.config_model import PROVIDER_CONFIG_TYPES, ProviderConfig, SecretRef
 from jobtui.errors import ConfigError, PayloadError
 from jobtui.model import JobState
 from jobtui.providers import KINDS, Provider, create_provider, parse
 
-REAL = Path("/work/shared/real-payloads")
-SHARED = Path("/work/shared/providers")
+REAL = REAL_PAYLOADS
+SHARED = PROVIDER_DOCS
 REAL_FILES = sorted(REAL.glob("*.json"))
 
 

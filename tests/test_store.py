@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.data import REAL_PAYLOADS
 
 from jobtui.model import Job, JobItem, JobState
 from jobtui.store import PollOutcome, Store, StoreError, Transition
 
 T0 = datetime(2026, 3, 4, 12, 0, 0, 123456, tzinfo=UTC)
-REAL_PAYLOADS = Path("/work/shared/real-payloads")
+REAL_PAYLOADS = REAL_PAYLOADS
 PAYLOAD: dict[str, Any] = {
     "id": 269999729,
     "status": "success",
@@ -168,7 +169,6 @@ def test_snapshot_round_trips_exactly_with_raw(store: Store) -> None:
     assert watched.polled_at == T0 and watched.next_poll_at == T0 + timedelta(seconds=5)
 
 
-@pytest.mark.skipif(not REAL_PAYLOADS.is_dir(), reason="no real payloads here")
 def test_real_payloads_round_trip(store: Store) -> None:
     payloads = {p.name: json.loads(p.read_text()) for p in REAL_PAYLOADS.glob("*.json")}
     assert payloads

@@ -10,6 +10,7 @@ from datetime import UTC
 from pathlib import Path
 
 import pytest
+from support.data import REAL_PAYLOADS
 from tui_shell_data import (
     HOSTILE_LABEL,
     FrozenClock,
@@ -272,9 +273,7 @@ async def test_toast_when_a_job_finishes(
         assert app.model.row(("sai", "job-7")).state is JobState.FAILED  # type: ignore[union-attr]
 
 
-REAL_PAYLOAD = Path(
-    "/work/shared/real-payloads/cognite--vision-extract-get-completed-sdk-fixture.json"
-)
+REAL_PAYLOAD = REAL_PAYLOADS / "cognite--vision-extract-get-completed-sdk-fixture.json"
 
 
 @pytest.fixture

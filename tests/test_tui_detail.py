@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.data import DATA
 from textual.app import App, ComposeResult
 from textual.filter import LineFilter
 from textual.pilot import Pilot
@@ -23,7 +24,7 @@ from jobtui.tui.themes import STATE_DEFAULTS, load_themes, readable_line_filters
 from jobtui.tui.widgets.detail import DetailPane
 from jobtui.tui.widgets.resulttree import ResultTree, TreeEntry
 
-SHARED = Path("/work/shared")
+SHARED = DATA
 NOW = datetime(2026, 11, 22, 12, 0, 0, tzinfo=UTC)
 KINDS = ("imageintelligence", "deepomatic", "superai", "tensorart", "cognite")
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.data import REAL_PAYLOADS
 from test_tui_detail import DetailHost, labels, make_job, screen_text
 from test_tui_detail import watched as detail_watched
 from textual.pilot import Pilot
@@ -42,7 +43,7 @@ from jobtui.tui.widgets.detail import DetailPane
 from jobtui.tui.widgets.jsonview import JsonLines
 from jobtui.tui.widgets.resulttree import ResultTree
 
-REAL = Path("/work/shared/real-payloads/imageintelligence--v2-detect-get-completed.json")
+REAL = REAL_PAYLOADS / "imageintelligence--v2-detect-get-completed.json"
 KEY = ("ii", "detect-1")
 BIG_KEY = ("ii", "detect-big")
 

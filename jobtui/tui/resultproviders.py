@@ -2,8 +2,8 @@
 
 A renderer reads ``job.raw`` defensively: every field may be missing or of an
 unexpected type, and whatever a renderer does not recognise is still shown by
-the generic rendering under "other fields". See ``/work/shared/providers``
-for what each structure means.
+the generic rendering under "other fields". The wire models in
+``jobtui/providers`` say what each structure means.
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Helpers shared by the test folders: loopback servers, simulator configs, data paths."""

@@ -1,0 +1,34 @@
+"""Where the test data shipped with the repository lives.
+
+Everything a test reads is under ``tests/data/``; see ``tests/data/README.md``
+for where each file comes from.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+REAL_PAYLOADS = DATA / "real-payloads"
+"""Response bodies the providers published (``<kind>--<what>.json``)."""
+PROVIDER_DOCS = DATA / "providers"
+"""Each provider's documentation page for its job-status endpoint (``<kind>.seed.txt``)."""
+
+
+def real_payload_files(kind: str | None = None) -> list[Path]:
+    """The real payload files, all or one kind's, in name order."""
+    pattern = f"{kind}--*.json" if kind else "*.json"
+    return sorted(REAL_PAYLOADS.glob(pattern))
+
+
+def real_payload(name: str) -> Any:
+    """One real payload parsed; ``name`` with or without ``.json``."""
+    file = name if name.endswith(".json") else f"{name}.json"
+    return json.loads((REAL_PAYLOADS / file).read_text())
+
+
+def provider_doc(kind: str) -> str:
+    """The text of a provider's status-endpoint documentation page."""
+    return (PROVIDER_DOCS / f"{kind}.seed.txt").read_text()
