@@ -28,7 +28,7 @@ from textual import events
 from textual.keys import _character_to_key
 
 from bench.common import Figure, Mode, median, percentile
-from jobtui.config_model import PROVIDER_CONFIG_TYPES, Config
+from jobtui.config.model import PROVIDER_CONFIG_TYPES, Config
 from jobtui.model import Job, JobState
 from jobtui.store import PollOutcome, Store, WatchedJob
 from jobtui.tui.app import make_app

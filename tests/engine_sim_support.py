@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import tomli_w
 
 from jobtui.config import load_config
-from jobtui.config_model import Config
+from jobtui.config.model import Config
 from jobtui.engine import Engine, ManualClock
 from jobtui.sim import Simulator
 

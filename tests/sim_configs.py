@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import SecretStr
 
-from jobtui.config_model import PROVIDER_CONFIG_TYPES, SECRET_KEYS, ProviderConfig, SecretRef
+from jobtui.config.model import PROVIDER_CONFIG_TYPES, SECRET_KEYS, ProviderConfig, SecretRef
 from jobtui.sim import Simulator
 
 

@@ -10,9 +10,9 @@ import pytest
 from pydantic import BaseModel
 
 from jobtui.config import load_config, provider_secret
-from jobtui.config_model import PROVIDER_CONFIG_TYPES, DefaultsConfig, UiConfig
-from jobtui.config_secrets import CREDENTIALS_BY_KIND, SECRET_SUFFIXES, secret_keys_of
-from jobtui.config_starter import STARTER_PROVIDERS, starter_toml
+from jobtui.config.model import PROVIDER_CONFIG_TYPES, DefaultsConfig, UiConfig
+from jobtui.config.secrets import CREDENTIALS_BY_KIND, SECRET_SUFFIXES, secret_keys_of
+from jobtui.config.starter import STARTER_PROVIDERS, starter_toml
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config.toml.example"
 # Fields the loader sets itself: the table name, and secrets gathered from the X_* keys.

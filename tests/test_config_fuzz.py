@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jobtui.config import load_config
-from jobtui.config_lines import KeyLines
-from jobtui.config_model import PROVIDER_CONFIG_TYPES, DefaultsConfig, UiConfig
-from jobtui.config_secrets import SECRET_SUFFIXES
+from jobtui.config.lines import KeyLines
+from jobtui.config.model import PROVIDER_CONFIG_TYPES, DefaultsConfig, UiConfig
+from jobtui.config.secrets import SECRET_SUFFIXES
 from jobtui.errors import ConfigError
 
 FUZZ = settings(

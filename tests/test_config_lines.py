@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 
-from jobtui.config_lines import KeyLines
+from jobtui.config.lines import KeyLines
 
 DOCUMENT = """\
 # comment [not.a.table]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from jobtui.config import load_config
-from jobtui.config_model import CogniteConfig, DeepomaticConfig, TensorartConfig
+from jobtui.config.model import CogniteConfig, DeepomaticConfig, TensorartConfig
 from jobtui.errors import ConfigError
 from jobtui.sim import Simulator
 

@@ -11,7 +11,7 @@ import pytest
 import tomli_w
 
 from jobtui.config import load_config, missing_credentials, provider_secret, resolve_secret
-from jobtui.config_model import ProviderConfig, SecretRef
+from jobtui.config.model import ProviderConfig, SecretRef
 from jobtui.errors import ConfigError
 
 SECRET = "s3cret-Value-42"

@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from engine_sim_support import settle
 from pydantic import SecretStr
+from engine_sim_support import settle
 from scripted_server import Recorded, Reply, ScriptedServer, serve
 
-from jobtui.config_model import Config, SecretRef, SuperaiConfig, WatchedJobConfig
+from jobtui.config.model import Config, SecretRef, SuperaiConfig, WatchedJobConfig
 from jobtui.engine import Backoff, Engine, Event, IntervalPolicy, ManualClock, ProviderChanged
 from jobtui.engine.schedule import HOLD_AFTER, ProviderHold
 from jobtui.model import HealthState, JobState, ProviderHealth

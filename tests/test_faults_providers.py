@@ -19,7 +19,7 @@ from fault_proxy import FaultProxy, Forwarded
 from scripted_server import Reply, ScriptedServer, serve
 from sim_configs import sim_config
 
-from jobtui.config_model import Config, WatchedJobConfig
+from jobtui.config.model import Config, WatchedJobConfig
 from jobtui.engine import Engine, ManualClock
 from jobtui.model import JobState
 from jobtui.providers import KINDS

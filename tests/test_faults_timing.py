@@ -18,7 +18,7 @@ from fault_proxy import FaultProxy, Forwarded
 from scripted_server import Reply
 from sim_configs import sim_config
 
-from jobtui.config_model import Config, WatchedJobConfig
+from jobtui.config.model import Config, WatchedJobConfig
 from jobtui.engine import Engine, ManualClock
 from jobtui.providers import KINDS
 from jobtui.sim import Simulator

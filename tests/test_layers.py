@@ -20,14 +20,14 @@ CORE_MODULES = [
 # What each layer may import from jobtui (besides itself and errors).
 ALLOWED_BELOW = {
     "jobtui.model": set(),
-    "jobtui.config": {"jobtui.model", "jobtui.config_model"},
-    "jobtui.providers": {"jobtui.model", "jobtui.config", "jobtui.config_model"},
+    "jobtui.config": {"jobtui.model", "jobtui.config.model"},
+    "jobtui.providers": {"jobtui.model", "jobtui.config", "jobtui.config.model"},
     "jobtui.store": {"jobtui.model"},
     "jobtui.sim": {"jobtui.model"},
     "jobtui.engine": {
         "jobtui.model",
         "jobtui.config",
-        "jobtui.config_model",
+        "jobtui.config.model",
         "jobtui.providers",
         "jobtui.store",
     },
@@ -86,5 +86,5 @@ def test_layer_imports_only_below(layer: str) -> None:
 
 def _within(module: str, layer: str) -> bool:
     """Whether ``module`` belongs to ``layer``: the layer, its submodules, or its
-    ``layer_*`` helper modules (``jobtui.config_lines`` is part of ``jobtui.config``)."""
+    ``layer_*`` helper modules (``jobtui.config.lines`` is part of ``jobtui.config``)."""
     return module == layer or module.startswith((layer + ".", layer + "_"))

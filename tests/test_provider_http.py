@@ -14,7 +14,7 @@ import httpx
 import pytest
 from scripted_server import Reply, ScriptedServer, serve
 
-from jobtui.config_model import ProviderConfig
+from jobtui.config.model import ProviderConfig
 from jobtui.errors import ConfigError, FetchCategory, FetchError
 from jobtui.providers.http import (
     MAX_JSON_DEPTH,

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
+from support.data import PROVIDER_DOCS, REAL_PAYLOADS
 from scripted_server import Reply, ScriptedServer, serve
 from sim_configs import sim_config
-from support.data import PROVIDER_DOCS, REAL_PAYLOADS
 
-from jobtui.config_model import ImageIntelligenceConfig, SecretRef
+from jobtui.config.model import ImageIntelligenceConfig, SecretRef
 from jobtui.errors import ConfigError, FetchCategory, FetchError, PayloadError
 from jobtui.model import Job, JobState
 from jobtui.providers.imageintelligence import ImageIntelligenceProvider, parse

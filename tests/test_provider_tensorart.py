@@ -12,11 +12,11 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from pydantic import SecretStr
+from support.data import PROVIDER_DOCS
 from scripted_server import Reply, serve
 from scripted_server import ScriptedServer as LoopbackServer
-from support.data import PROVIDER_DOCS
 
-from jobtui.config_model import SecretRef, TensorartConfig
+from jobtui.config.model import SecretRef, TensorartConfig
 from jobtui.errors import ConfigError, FetchCategory, FetchError, PayloadError
 from jobtui.model import Job, JobState
 from jobtui.providers.tensorart import TensorartProvider, expiry_text, parse

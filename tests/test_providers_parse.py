@@ -10,7 +10,7 @@ import pytest
 from pydantic import SecretStr
 from support.data import PROVIDER_DOCS, REAL_PAYLOADS
 
-from jobtui.config_model import PROVIDER_CONFIG_TYPES, ProviderConfig, SecretRef
+from jobtui.config.model import PROVIDER_CONFIG_TYPES, ProviderConfig, SecretRef
 from jobtui.errors import ConfigError, PayloadError
 from jobtui.model import JobState
 from jobtui.providers import KINDS, Provider, create_provider, parse

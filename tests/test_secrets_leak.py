@@ -29,7 +29,7 @@ from fault_proxy import FaultProxy, Forwarded
 from scripted_server import Recorded, Reply
 
 from jobtui.config import load_config
-from jobtui.config_model import SECRET_KEYS
+from jobtui.config.model import SECRET_KEYS
 from jobtui.engine import Engine, ManualClock
 from jobtui.providers import create_provider
 from jobtui.sim import CREDENTIALS, Simulator
@@ -370,7 +370,7 @@ async def test_a_server_echoing_the_credentials_gets_them_redacted(
     """The error message shown for a job must not repeat the key the server echoed back."""
     from sim_configs import sim_config
 
-    from jobtui.config_model import Config, WatchedJobConfig
+    from jobtui.config.model import Config, WatchedJobConfig
 
     job_id = world.sim.create_job(kind)
 

@@ -16,7 +16,7 @@ import pytest
 from pydantic import SecretStr
 from sim_shapes import PROVIDERS, assert_like, real_payload
 
-from jobtui.config_model import SECRET_KEYS, CogniteConfig, SecretRef
+from jobtui.config.model import SECRET_KEYS, CogniteConfig, SecretRef
 from jobtui.errors import FetchCategory, FetchError
 from jobtui.model import Job, JobState
 from jobtui.providers.cognite import CogniteProvider

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from pydantic import SecretStr
 from sim_shapes import assert_like, seed_examples
 
-from jobtui.config_model import SECRET_KEYS, SecretRef, TensorartConfig
+from jobtui.config.model import SECRET_KEYS, SecretRef, TensorartConfig
 from jobtui.errors import FetchCategory, FetchError
 from jobtui.model import Job, JobState
 from jobtui.providers.tensorart import TensorartProvider

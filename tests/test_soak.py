@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from sim_configs import sim_config
 
-from jobtui.config_model import Config
+from jobtui.config.model import Config
 from jobtui.engine import Engine, ManualClock
 from jobtui.providers import KINDS
 from jobtui.sim import Simulator

@@ -23,7 +23,7 @@ from cryptography.x509.oid import NameOID
 from pydantic import SecretStr
 from scripted_server import Reply, ScriptedServer, serve
 
-from jobtui.config_model import PROVIDER_CONFIG_TYPES, Config, ProviderConfig, SecretRef
+from jobtui.config.model import PROVIDER_CONFIG_TYPES, Config, ProviderConfig, SecretRef
 from jobtui.engine import Engine, ManualClock
 from jobtui.errors import ConfigError, FetchCategory, FetchError
 from jobtui.model import HealthState, Job, JobState

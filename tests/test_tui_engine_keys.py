@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 from tui_shell_data import NOW, open_store, seed_store, watched
+from textual.pilot import Pilot
 
 from jobtui.config import load_config
-from jobtui.config_model import Config
+from jobtui.config.model import Config
 from jobtui.engine import Engine
 from jobtui.engine.clock import ManualClock
 from jobtui.model import HealthState, JobState

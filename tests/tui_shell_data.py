@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from jobtui.config_model import PROVIDER_CONFIG_TYPES, Config, UiConfig
+from jobtui.config.model import PROVIDER_CONFIG_TYPES, Config, UiConfig
 from jobtui.model import Job, JobState
 from jobtui.store import PollOutcome, Store, WatchedJob
 

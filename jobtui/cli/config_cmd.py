@@ -15,11 +15,11 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jobtui.config_starter import STARTER_PROVIDERS
+from jobtui.config.starter import STARTER_PROVIDERS
 from jobtui.errors import ConfigError
 
 if TYPE_CHECKING:
-    from jobtui.config_model import Config
+    from jobtui.config.model import Config
 
 __all__ = ["check_problems", "register", "run_check", "run_init", "run_path"]
 
@@ -64,7 +64,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run_init(args: argparse.Namespace) -> int:
     """Write the starter config; refuse to replace an existing file without ``--force``."""
     from jobtui.config import config_path
-    from jobtui.config_starter import starter_toml
+    from jobtui.config.starter import starter_toml
 
     path = config_path(args.config)
     text = starter_toml(args.provider)
@@ -111,8 +111,8 @@ def _replace(path: Path, text: str) -> None:
 def check_problems(config: Config, text: str) -> list[str]:
     """Warnings of ``config`` plus what reading its secrets finds, each located."""
     from jobtui.config import missing_credentials, resolve_secret
-    from jobtui.config_lines import KeyLines
-    from jobtui.config_problems import format_key
+    from jobtui.config.lines import KeyLines
+    from jobtui.config.problems import format_key
 
     lines = KeyLines(text)
     problems = list(config.warnings)

@@ -8,7 +8,7 @@ import random
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import timedelta
 
-from jobtui.config_model import Config
+from jobtui.config.model import Config
 from jobtui.engine.clock import Clock, SystemClock
 from jobtui.engine.events import EventHub, JobChanged, JobRemoved, Subscriber
 from jobtui.engine.poller import RETRYABLE, ProviderPoller

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Mapping
 
-from jobtui.config_model import Config
+from jobtui.config.model import Config
 from jobtui.providers.base import Provider
 from jobtui.store import Store, WatchedJob
 

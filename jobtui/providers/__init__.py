@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from jobtui.config_model import (
+from jobtui.config.model import (
     CogniteConfig,
     DeepomaticConfig,
     ImageIntelligenceConfig,

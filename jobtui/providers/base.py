@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from jobtui.config_model import ProviderConfig
+from jobtui.config.model import ProviderConfig
 from jobtui.model import Job
 
 __all__ = [

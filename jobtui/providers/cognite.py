@@ -19,7 +19,7 @@ from urllib.parse import quote
 import httpx
 
 from jobtui.config import provider_secret
-from jobtui.config_model import CogniteConfig
+from jobtui.config.model import CogniteConfig
 from jobtui.errors import ConfigError, FetchCategory, FetchError, PayloadError
 from jobtui.model import Job
 from jobtui.providers.base import Provider

@@ -20,7 +20,7 @@ import httpx
 from pydantic import ValidationError
 
 from jobtui.config import provider_secret
-from jobtui.config_model import DeepomaticConfig
+from jobtui.config.model import DeepomaticConfig
 from jobtui.errors import ConfigError, FetchCategory, FetchError, PayloadError
 from jobtui.model import Job
 from jobtui.providers.base import Provider

@@ -30,7 +30,7 @@ from pathlib import Path
 import httpx
 
 from jobtui import __version__
-from jobtui.config_model import ProviderConfig
+from jobtui.config.model import ProviderConfig
 from jobtui.errors import ConfigError, FetchCategory, FetchError
 
 __all__ = [

@@ -21,7 +21,7 @@ import httpx
 from pydantic import ValidationError
 
 from jobtui.config import provider_secret
-from jobtui.config_model import SuperaiConfig
+from jobtui.config.model import SuperaiConfig
 from jobtui.errors import ConfigError, FetchCategory, FetchError, PayloadError
 from jobtui.model import Job, JobState
 from jobtui.providers.base import Provider

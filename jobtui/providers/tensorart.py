@@ -15,7 +15,7 @@ from urllib.parse import quote
 import httpx
 
 from jobtui.config import provider_secret
-from jobtui.config_model import TensorartConfig
+from jobtui.config.model import TensorartConfig
 from jobtui.errors import ConfigError, FetchCategory, FetchError, PayloadError
 from jobtui.model import Job
 from jobtui.providers.base import Provider

@@ -24,7 +24,7 @@ from textual.css.query import NoMatches
 from textual.filter import LineFilter
 from textual.screen import Screen
 
-from jobtui.config_model import Config
+from jobtui.config.model import Config
 from jobtui.model import HealthState, ProviderHealth
 from jobtui.store import Store, Transition, WatchedJob
 from jobtui.tui.clipboard import copy_text, driver_writer

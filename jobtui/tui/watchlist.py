@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Sequence
 
-from jobtui.config_model import Config
+from jobtui.config.model import Config
 from jobtui.store import Store, Transition, WatchedJob
 from jobtui.tui.enginelink import EngineLike
 

@@ -20,7 +20,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
-from jobtui.config_lines import KeyPath
+from jobtui.config.lines import KeyPath
 
 __all__ = ["KeyProblem", "describe", "explain", "format_key", "quote"]
 

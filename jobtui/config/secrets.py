@@ -17,9 +17,9 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from jobtui.config_lines import KeyPath
-from jobtui.config_model import SECRET_KEYS, ProviderConfig, SecretRef
-from jobtui.config_problems import KeyProblem, format_key, quote
+from jobtui.config.lines import KeyPath
+from jobtui.config.model import SECRET_KEYS, ProviderConfig, SecretRef
+from jobtui.config.problems import KeyProblem, format_key, quote
 from jobtui.errors import ConfigError
 
 __all__ = [

@@ -14,9 +14,9 @@ from collections.abc import Callable, Set
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from jobtui.config_lines import KeyPath
-from jobtui.config_model import CogniteConfig, ProviderConfig, TensorartConfig
-from jobtui.config_problems import KeyProblem, quote
+from jobtui.config.lines import KeyPath
+from jobtui.config.model import CogniteConfig, ProviderConfig, TensorartConfig
+from jobtui.config.problems import KeyProblem, quote
 
 __all__ = ["check_provider", "check_url", "interval_problem", "is_loopback"]
 

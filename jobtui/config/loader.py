@@ -1,6 +1,6 @@
-"""Loading ``config.toml``: validated, located errors, secrets by reference, XDG paths.
+"""Loading ``config.toml``: validated, with located errors and secrets by reference.
 
-``load_config`` turns the file into a ``jobtui.config_model.Config``. Every
+``load_config`` turns the file into a ``jobtui.config.model.Config``. Every
 error names the file, the line and the key (``config.toml:7:
 providers.deepo.poll_interval: expected a number, got "often"``); unknown keys
 only warn, so a config written for a newer jobtui still loads. Secrets are
@@ -19,12 +19,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-import platformdirs
 from pydantic import BaseModel, ValidationError
 
-from jobtui.config_checks import check_provider, interval_problem
-from jobtui.config_lines import KeyLines, KeyPath
-from jobtui.config_model import (
+from jobtui.config.checks import check_provider, interval_problem
+from jobtui.config.lines import KeyLines, KeyPath
+from jobtui.config.model import (
     PROVIDER_CONFIG_TYPES,
     Config,
     DefaultsConfig,
@@ -32,78 +31,18 @@ from jobtui.config_model import (
     UiConfig,
     WatchedJobConfig,
 )
-from jobtui.config_problems import KeyProblem, describe, explain, format_key, quote
-from jobtui.config_secrets import (
-    SECRET_CMD_TIMEOUT,
+from jobtui.config.paths import config_path, from_env
+from jobtui.config.problems import KeyProblem, describe, explain, format_key, quote
+from jobtui.config.secrets import (
     extract_secrets,
-    missing_credentials,
-    provider_secret,
-    resolve_secret,
 )
 from jobtui.errors import ConfigError
 
-__all__ = [
-    "SECRET_CMD_TIMEOUT",
-    "ConfigError",
-    "config_path",
-    "load_config",
-    "missing_credentials",
-    "provider_secret",
-    "resolve_secret",
-    "state_dir",
-    "store_location",
-    "store_path",
-]
-
-APP_NAME = "jobtui"
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column \d+\)$|\s*\(at end of document\)$")
 _SECTIONS = ("ui", "defaults", "providers", "jobs")
 _M = TypeVar("_M", bound=BaseModel)
 _MAX_DEPTH = 32
 _TOO_DEEP = f"values nested more than {_MAX_DEPTH} levels deep"
-
-
-# -- paths --------------------------------------------------------------------------
-
-
-def _from_env(name: str) -> str | None:
-    value = os.environ.get(name, "").strip()
-    return value or None
-
-
-def config_path(override: str | Path | None = None) -> Path:
-    """The config file: ``override`` > ``$JOBTUI_CONFIG`` > the XDG config dir's ``config.toml``."""
-    chosen = override if override not in (None, "") else _from_env("JOBTUI_CONFIG")
-    if chosen is not None:
-        return Path(chosen).expanduser()
-    return platformdirs.user_config_path(APP_NAME) / "config.toml"
-
-
-def state_dir() -> Path:
-    """The XDG state directory of jobtui (the store, preferences); not created here."""
-    return platformdirs.user_state_path(APP_NAME)
-
-
-def store_location(override: str | Path | None = None) -> Path:
-    """Where the store is (as ``store_path``) without creating anything."""
-    chosen = override if override not in (None, "") else _from_env("JOBTUI_STORE")
-    if chosen is not None:
-        return Path(chosen).expanduser()
-    return state_dir() / "jobs.sqlite"
-
-
-def store_path(override: str | Path | None = None) -> Path:
-    """The store file: ``override`` > ``$JOBTUI_STORE`` > ``state_dir()/jobs.sqlite``.
-
-    Its directory is created (mode 0700 when new); ``ConfigError`` if it cannot be.
-    """
-    path = store_location(override)
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise ConfigError(f"cannot create the store directory {path.parent}: {reason}") from None
-    return path
 
 
 # -- loading ------------------------------------------------------------------------
@@ -120,7 +59,7 @@ def load_config(path: Path | None = None) -> Config:
     try:
         data = file.read_bytes()
     except FileNotFoundError:
-        if explicit or _from_env("JOBTUI_CONFIG"):
+        if explicit or from_env("JOBTUI_CONFIG"):
             raise ConfigError("no such file", file=file) from None
         return Config()
     except OSError as exc:

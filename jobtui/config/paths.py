@@ -1,0 +1,53 @@
+"""Where jobtui's files are: the config file and the store, by flag, environment or XDG."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+from jobtui.errors import ConfigError
+
+APP_NAME = "jobtui"
+
+
+def from_env(name: str) -> str | None:
+    """A non-empty environment variable, stripped; None when unset or blank."""
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+def config_path(override: str | Path | None = None) -> Path:
+    """The config file: ``override`` > ``$JOBTUI_CONFIG`` > the XDG config dir's ``config.toml``."""
+    chosen = override if override not in (None, "") else from_env("JOBTUI_CONFIG")
+    if chosen is not None:
+        return Path(chosen).expanduser()
+    return platformdirs.user_config_path(APP_NAME) / "config.toml"
+
+
+def state_dir() -> Path:
+    """The XDG state directory of jobtui (the store, preferences); not created here."""
+    return platformdirs.user_state_path(APP_NAME)
+
+
+def store_location(override: str | Path | None = None) -> Path:
+    """Where the store is (as ``store_path``) without creating anything."""
+    chosen = override if override not in (None, "") else from_env("JOBTUI_STORE")
+    if chosen is not None:
+        return Path(chosen).expanduser()
+    return state_dir() / "jobs.sqlite"
+
+
+def store_path(override: str | Path | None = None) -> Path:
+    """The store file: ``override`` > ``$JOBTUI_STORE`` > ``state_dir()/jobs.sqlite``.
+
+    Its directory is created (mode 0700 when new); ``ConfigError`` if it cannot be.
+    """
+    path = store_location(override)
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigError(f"cannot create the store directory {path.parent}: {reason}") from None
+    return path
