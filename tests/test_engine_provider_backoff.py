@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 from engine_sim_support import settle
+from pydantic import SecretStr
 from scripted_server import Recorded, Reply, ScriptedServer, serve
 
 from jobtui.config.model import Config, SecretRef, SuperaiConfig, WatchedJobConfig

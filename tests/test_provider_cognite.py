@@ -12,15 +12,15 @@ from urllib.parse import parse_qs
 
 import pytest
 from pydantic import SecretStr
-from support.data import PROVIDER_DOCS, REAL_PAYLOADS
 from scripted_server import Recorded, Reply, serve
 from scripted_server import ScriptedServer as LoopbackServer
+from support.data import PROVIDER_DOCS, REAL_PAYLOADS
 
 from jobtui.config.model import CogniteConfig, SecretRef
 from jobtui.errors import ConfigError, FetchCategory, FetchError, PayloadError
 from jobtui.model import Job, JobState
-from jobtui.providers.cognite import CogniteProvider, api_root, parse
-from jobtui.providers.cognite_auth import ClientCredentials, read_token_answer
+from jobtui.providers.cognite.auth import ClientCredentials, read_token_answer
+from jobtui.providers.cognite.client import CogniteProvider, api_root, parse
 
 SEED = PROVIDER_DOCS / "cognite.seed.txt"
 REAL = REAL_PAYLOADS

@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from support.data import PROVIDER_DOCS
 from scripted_server import Recorded, Reply, ScriptedServer, serve
 from sim_configs import sim_config
+from support.data import PROVIDER_DOCS
 
 from jobtui.config.model import DeepomaticConfig, SecretRef
 from jobtui.errors import FetchCategory, FetchError, PayloadError
 from jobtui.model import Job, JobState
-from jobtui.providers.deepomatic import DeepomaticProvider, parse
+from jobtui.providers.deepomatic.client import DeepomaticProvider, parse
 from jobtui.sim import Simulator
 
 SEED = PROVIDER_DOCS / "deepomatic.seed.txt"

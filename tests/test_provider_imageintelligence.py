@@ -10,15 +10,15 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from support.data import PROVIDER_DOCS, REAL_PAYLOADS
 from scripted_server import Reply, ScriptedServer, serve
 from sim_configs import sim_config
+from support.data import PROVIDER_DOCS, REAL_PAYLOADS
 
 from jobtui.config.model import ImageIntelligenceConfig, SecretRef
 from jobtui.errors import ConfigError, FetchCategory, FetchError, PayloadError
 from jobtui.model import Job, JobState
-from jobtui.providers.imageintelligence import ImageIntelligenceProvider, parse
-from jobtui.providers.imageintelligence_auth import ClientSecret, read_token_answer
+from jobtui.providers.imageintelligence.auth import ClientSecret, read_token_answer
+from jobtui.providers.imageintelligence.client import ImageIntelligenceProvider, parse
 from jobtui.sim import Simulator
 
 SEED = PROVIDER_DOCS / "imageintelligence.seed.txt"

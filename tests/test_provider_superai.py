@@ -9,20 +9,20 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from support.data import PROVIDER_DOCS
 from scripted_server import Recorded, Reply, ScriptedServer, serve
 from sim_configs import sim_config
+from support.data import PROVIDER_DOCS
 
 from jobtui.config.model import SecretRef, SuperaiConfig
 from jobtui.errors import FetchCategory, FetchError, PayloadError
 from jobtui.model import Job, JobState
-from jobtui.providers.superai import (
+from jobtui.providers.superai.client import (
     RESPONSE_ERROR_KEY,
     RESPONSE_KEY,
     SuperaiProvider,
     parse,
 )
-from jobtui.providers.superai_parse import answer_text
+from jobtui.providers.superai.parse import answer_text
 from jobtui.sim import Simulator
 
 SEED = PROVIDER_DOCS / "superai.seed.txt"

@@ -12,15 +12,15 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from pydantic import SecretStr
-from support.data import PROVIDER_DOCS
 from scripted_server import Reply, serve
 from scripted_server import ScriptedServer as LoopbackServer
+from support.data import PROVIDER_DOCS
 
 from jobtui.config.model import SecretRef, TensorartConfig
 from jobtui.errors import ConfigError, FetchCategory, FetchError, PayloadError
 from jobtui.model import Job, JobState
-from jobtui.providers.tensorart import TensorartProvider, expiry_text, parse
-from jobtui.providers.tensorart_auth import SCHEME, RequestSigner, SigningKeyError, string_to_sign
+from jobtui.providers.tensorart.auth import SCHEME, RequestSigner, SigningKeyError, string_to_sign
+from jobtui.providers.tensorart.client import TensorartProvider, expiry_text, parse
 
 SEED = PROVIDER_DOCS / "tensorart.seed.txt"
 

@@ -19,7 +19,7 @@ from support.data import PROVIDER_DOCS, REAL_PAYLOADS
 from jobtui.errors import PayloadError
 from jobtui.model import Job, JobState
 from jobtui.providers import KINDS, parse
-from jobtui.providers.superai_parse import RESPONSE_ERROR_KEY, RESPONSE_KEY
+from jobtui.providers.superai.parse import RESPONSE_ERROR_KEY, RESPONSE_KEY
 
 REAL = REAL_PAYLOADS
 SHARED = PROVIDER_DOCS

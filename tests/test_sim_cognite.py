@@ -19,7 +19,7 @@ from sim_shapes import PROVIDERS, assert_like, real_payload
 from jobtui.config.model import SECRET_KEYS, CogniteConfig, SecretRef
 from jobtui.errors import FetchCategory, FetchError
 from jobtui.model import Job, JobState
-from jobtui.providers.cognite import CogniteProvider
+from jobtui.providers.cognite.client import CogniteProvider
 from jobtui.sim import Simulator
 from jobtui.sim.api import World
 from jobtui.sim.cognite import CLIENT_ID, CLIENT_SECRET, PROJECT, TOKEN_PATH, CogniteSim

@@ -20,7 +20,7 @@ from sim_shapes import assert_like, seed_examples
 from jobtui.config.model import SECRET_KEYS, SecretRef, TensorartConfig
 from jobtui.errors import FetchCategory, FetchError
 from jobtui.model import Job, JobState
-from jobtui.providers.tensorart import TensorartProvider
+from jobtui.providers.tensorart.client import TensorartProvider
 from jobtui.sim import Simulator
 from jobtui.sim.api import World
 from jobtui.sim.tensorart import APP_ID, TOKEN, TensorartSim

@@ -286,7 +286,7 @@ def real_payload() -> object:
 async def test_real_payload_row_and_its_json_copy(tmp_path: Path, real_payload: object) -> None:
     import json
 
-    from jobtui.providers.cognite import parse
+    from jobtui.providers.cognite.client import parse
 
     payload = real_payload
     job = parse(payload, provider="cdf")

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.command import CommandPalette
+from textual.strip import Strip
 from tui_shell_data import (
     NOW,
     FrozenClock,
@@ -22,8 +24,6 @@ from tui_shell_data import (
     shell_config,
     watched,
 )
-from textual.command import CommandPalette
-from textual.strip import Strip
 
 from jobtui.model import JobState
 from jobtui.store import Store, WatchedJob

@@ -14,15 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tui_shell_data import NOW, open_store, seed_store, watched
 from textual.pilot import Pilot
+from tui_shell_data import NOW, open_store, seed_store, watched
 
 from jobtui.config import load_config
 from jobtui.config.model import Config
 from jobtui.engine import Engine
 from jobtui.engine.clock import ManualClock
 from jobtui.model import HealthState, JobState
-from jobtui.providers.tensorart import TensorartProvider
+from jobtui.providers.tensorart.client import TensorartProvider
 from jobtui.sim import Simulator
 from jobtui.store import Store
 from jobtui.tui.app import JobtuiApp, make_app

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tui_shell_data import FrozenClock, open_store, seed_store, seeded_jobs, shell_config
 from textual.pilot import Pilot
+from tui_shell_data import FrozenClock, open_store, seed_store, seeded_jobs, shell_config
 
 from jobtui.store import Store
 from jobtui.tui.app import JobtuiApp, make_app

@@ -18,6 +18,10 @@ from typing import Any
 
 import pytest
 from support.data import REAL_PAYLOADS
+from test_tui_detail import DetailHost, labels, make_job, screen_text
+from test_tui_detail import watched as detail_watched
+from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 from tui_shell_data import (
     NOW,
     FrozenClock,
@@ -27,10 +31,6 @@ from tui_shell_data import (
     shell_config,
     watched,
 )
-from test_tui_detail import DetailHost, labels, make_job, screen_text
-from test_tui_detail import watched as detail_watched
-from textual.pilot import Pilot
-from textual.worker import WorkerCancelled
 
 from jobtui.engine import Engine
 from jobtui.model import Job, JobState

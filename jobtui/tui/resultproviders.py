@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import partial
 
 from jobtui.model import Job, JobState
-from jobtui.providers.superai_parse import RESPONSE_ERROR_KEY, RESPONSE_KEY
+from jobtui.providers.superai.parse import RESPONSE_ERROR_KEY, RESPONSE_KEY
 from jobtui.tui.resultdeepomatic import deepomatic_nodes
 from jobtui.tui.resultnodes import (
     ResultNode,

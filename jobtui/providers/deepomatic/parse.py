@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from jobtui.errors import PayloadError
 from jobtui.model import Job, JobItem, JobState
 from jobtui.providers.base import to_utc
-from jobtui.providers.deepomatic_wire import Prediction, Task
+from jobtui.providers.deepomatic.wire import Prediction, Task
 from jobtui.providers.parsing import json_type, payload_error
 
 __all__ = [

@@ -20,8 +20,8 @@ from jobtui.errors import ConfigError, FetchCategory, FetchError, PayloadError
 from jobtui.model import Job
 from jobtui.providers.base import Provider
 from jobtui.providers.http import check_secure, make_client, request_json
-from jobtui.providers.tensorart_auth import RequestSigner, SigningKeyError
-from jobtui.providers.tensorart_parse import KIND, NODE_STATES, STATES, expiry_text, parse
+from jobtui.providers.tensorart.auth import RequestSigner, SigningKeyError
+from jobtui.providers.tensorart.parse import KIND, NODE_STATES, STATES, expiry_text, parse
 
 __all__ = [
     "KIND",

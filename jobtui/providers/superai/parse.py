@@ -22,7 +22,7 @@ from jobtui.errors import PayloadError
 from jobtui.model import Job, JobItem, JobState
 from jobtui.providers.base import to_utc
 from jobtui.providers.parsing import json_type, payload_error
-from jobtui.providers.superai_wire import SuperaiJob
+from jobtui.providers.superai.wire import SuperaiJob
 
 __all__ = [
     "CANCELABLE",

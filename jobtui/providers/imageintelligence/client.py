@@ -25,8 +25,8 @@ from jobtui.errors import ConfigError, FetchCategory, FetchError, PayloadError
 from jobtui.model import Job
 from jobtui.providers.base import Provider
 from jobtui.providers.http import check_secure, make_client, request_json
-from jobtui.providers.imageintelligence_auth import TOKEN_PATH, ClientSecret, read_token_answer
-from jobtui.providers.imageintelligence_parse import (
+from jobtui.providers.imageintelligence.auth import TOKEN_PATH, ClientSecret, read_token_answer
+from jobtui.providers.imageintelligence.parse import (
     IMAGE_STATES,
     JOB_TYPES,
     KIND,

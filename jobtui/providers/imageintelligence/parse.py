@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from jobtui.errors import PayloadError
 from jobtui.model import Job, JobItem, JobState
 from jobtui.providers.base import to_utc
-from jobtui.providers.imageintelligence_wire import IiImage, IiJob, StatusObject, status_code
+from jobtui.providers.imageintelligence.wire import IiImage, IiJob, StatusObject, status_code
 from jobtui.providers.parsing import json_type, payload_error
 
 __all__ = [

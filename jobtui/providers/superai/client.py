@@ -26,7 +26,7 @@ from jobtui.errors import ConfigError, FetchCategory, FetchError, PayloadError
 from jobtui.model import Job, JobState
 from jobtui.providers.base import Provider
 from jobtui.providers.http import check_secure, make_client, request_json
-from jobtui.providers.superai_parse import (
+from jobtui.providers.superai.parse import (
     CANCELABLE,
     KIND,
     RESPONSE_ERROR_KEY,
@@ -34,7 +34,7 @@ from jobtui.providers.superai_parse import (
     STATES,
     parse,
 )
-from jobtui.providers.superai_wire import JobList
+from jobtui.providers.superai.wire import JobList
 
 __all__ = [
     "CANCELABLE",

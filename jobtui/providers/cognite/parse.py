@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from jobtui.errors import PayloadError
 from jobtui.model import Job, JobItem, JobState
-from jobtui.providers.cognite_wire import FailedBatch, FileRef, VisionItem, VisionJob
+from jobtui.providers.cognite.wire import FailedBatch, FileRef, VisionItem, VisionJob
 from jobtui.providers.parsing import json_type, payload_error
 
 __all__ = [

@@ -23,8 +23,8 @@ from jobtui.config.model import CogniteConfig
 from jobtui.errors import ConfigError, FetchCategory, FetchError, PayloadError
 from jobtui.model import Job
 from jobtui.providers.base import Provider
-from jobtui.providers.cognite_auth import ClientCredentials, read_token_answer
-from jobtui.providers.cognite_parse import JOB_TYPES, KIND, STATES, parse
+from jobtui.providers.cognite.auth import ClientCredentials, read_token_answer
+from jobtui.providers.cognite.parse import JOB_TYPES, KIND, STATES, parse
 from jobtui.providers.http import check_secure, make_client, request_json
 
 __all__ = [

@@ -31,7 +31,7 @@ from jobtui.errors import PayloadError
 from jobtui.model import Job, JobItem, JobState
 from jobtui.providers.base import to_utc
 from jobtui.providers.parsing import json_type, payload_error
-from jobtui.providers.tensorart_wire import (
+from jobtui.providers.tensorart.wire import (
     Image,
     TensorartJob,
     TensorartJobEnvelope,

@@ -24,8 +24,8 @@ from jobtui.config.model import DeepomaticConfig
 from jobtui.errors import ConfigError, FetchCategory, FetchError, PayloadError
 from jobtui.model import Job
 from jobtui.providers.base import Provider
-from jobtui.providers.deepomatic_parse import KIND, STATES, parse
-from jobtui.providers.deepomatic_wire import TaskPage
+from jobtui.providers.deepomatic.parse import KIND, STATES, parse
+from jobtui.providers.deepomatic.wire import TaskPage
 from jobtui.providers.http import check_secure, make_client, request_json
 
 __all__ = [
