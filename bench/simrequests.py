@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from bench.rawhttp import Target, exchange, get, post_json
 from jobtui.sim import CREDENTIALS
-from jobtui.sim.tensorart import TOKEN as TENSORART_TOKEN
+from jobtui.sim.tensorart.service import TOKEN as TENSORART_TOKEN
 
 __all__ = ["job_ids", "job_requests"]
 

@@ -22,8 +22,8 @@ from jobtui.model import Job, JobState
 from jobtui.providers.cognite.client import CogniteProvider
 from jobtui.sim import Simulator
 from jobtui.sim.api import World
-from jobtui.sim.cognite import CLIENT_ID, CLIENT_SECRET, PROJECT, TOKEN_PATH, CogniteSim
-from jobtui.sim.cognite_auth import TOKEN_LIFETIME
+from jobtui.sim.cognite.auth import TOKEN_LIFETIME
+from jobtui.sim.cognite.service import CLIENT_ID, CLIENT_SECRET, PROJECT, TOKEN_PATH, CogniteSim
 
 ROOT = f"/api/v1/projects/{PROJECT}/context/vision"
 JOB_KEYS = ("status", "createdTime", "startTime", "statusTime", "jobId", "items")

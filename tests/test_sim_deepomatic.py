@@ -8,7 +8,7 @@ import httpx
 import pytest
 from sim_shapes import assert_like, seed_examples
 
-from jobtui.sim.deepomatic import API_KEY
+from jobtui.sim.deepomatic.service import API_KEY
 
 KEY = {"X-API-KEY": API_KEY}
 TASK_EXAMPLE, _, BATCH_EXAMPLE = seed_examples("deepomatic")

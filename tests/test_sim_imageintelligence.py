@@ -8,7 +8,12 @@ import httpx
 import pytest
 from sim_shapes import assert_like, real_payload
 
-from jobtui.sim.imageintelligence import CLIENT_ID, CLIENT_SECRET, IMAGE_ERRORS, TOKEN_LIFETIME
+from jobtui.sim.imageintelligence.service import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    IMAGE_ERRORS,
+    TOKEN_LIFETIME,
+)
 
 ASK = real_payload("imageintelligence--v2-ask-get-completed.json")
 DETECT = real_payload("imageintelligence--v2-detect-get-completed.json")

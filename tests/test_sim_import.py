@@ -7,7 +7,7 @@ import sys
 
 PROBE = """
 import jobtui.sim
-from jobtui.sim import tensorart_auth
+from jobtui.sim.tensorart import auth as tensorart_auth
 before = tensorart_auth._app_key.cache_info().currsize
 credentials = jobtui.sim.CREDENTIALS
 after = tensorart_auth._app_key.cache_info().currsize

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from jobtui.sim import CREDENTIALS, Simulator
-from jobtui.sim.deepomatic import API_KEY as DEEPOMATIC_KEY
+from jobtui.sim.deepomatic.service import API_KEY as DEEPOMATIC_KEY
 from jobtui.sim.faults import FAULT_KINDS
 
 EPOCH = 1_767_225_600.0

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 from sim_shapes import assert_like, seed_examples
 
-from jobtui.sim.superai import API_KEY
+from jobtui.sim.superai.service import API_KEY
 
 KEY = {"API-KEY": API_KEY}
 (JOB_EXAMPLE,) = seed_examples("superai")

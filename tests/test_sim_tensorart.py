@@ -23,9 +23,9 @@ from jobtui.model import Job, JobState
 from jobtui.providers.tensorart.client import TensorartProvider
 from jobtui.sim import Simulator
 from jobtui.sim.api import World
-from jobtui.sim.tensorart import APP_ID, TOKEN, TensorartSim
-from jobtui.sim.tensorart_auth import app_private_key_pem
-from jobtui.sim.tensorart_jobs import job_json, plan_job
+from jobtui.sim.tensorart.auth import app_private_key_pem
+from jobtui.sim.tensorart.jobs import job_json, plan_job
+from jobtui.sim.tensorart.service import APP_ID, TOKEN, TensorartSim
 
 (JOB_EXAMPLE, ERROR_EXAMPLE) = seed_examples("tensorart")
 BEARER = {"Authorization": f"Bearer {TOKEN}"}

@@ -21,11 +21,11 @@ from jobtui.sim.server import SimServer
 __all__ = ["SIM_MODULES", "Simulator", "available_sims"]
 
 SIM_MODULES: dict[str, str] = {
-    "imageintelligence": "jobtui.sim.imageintelligence",
-    "deepomatic": "jobtui.sim.deepomatic",
-    "superai": "jobtui.sim.superai",
-    "tensorart": "jobtui.sim.tensorart",
-    "cognite": "jobtui.sim.cognite",
+    "imageintelligence": "jobtui.sim.imageintelligence.service",
+    "deepomatic": "jobtui.sim.deepomatic.service",
+    "superai": "jobtui.sim.superai.service",
+    "tensorart": "jobtui.sim.tensorart.service",
+    "cognite": "jobtui.sim.cognite.service",
 }
 """Where each kind's simulation lives; each module defines one ``ProviderSim`` subclass."""
 

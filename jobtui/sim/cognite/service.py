@@ -24,8 +24,8 @@ import re
 from typing import Any, ClassVar
 
 from jobtui.sim.api import ProviderSim, SimRequest, SimResponse, World, json_response
-from jobtui.sim.cognite_auth import TokenIssuer
-from jobtui.sim.cognite_jobs import FEATURES, CogniteJob, FileRef, job_json, plan_job, revision
+from jobtui.sim.cognite.auth import TokenIssuer
+from jobtui.sim.cognite.jobs import FEATURES, CogniteJob, FileRef, job_json, plan_job, revision
 from jobtui.sim.lifecycle import seed_position
 
 __all__ = ["CLIENT_ID", "CLIENT_SECRET", "PROJECT", "TOKEN_PATH", "CogniteSim"]

@@ -22,14 +22,14 @@ from urllib.parse import quote, urlencode
 
 from jobtui.sim.api import ProviderSim, SimRequest, SimResponse, World, json_response
 from jobtui.sim.lifecycle import seed_position
-from jobtui.sim.tensorart_auth import (
+from jobtui.sim.tensorart.auth import (
     SCHEME,
     AuthRejected,
     SignatureChecker,
     app_private_key_pem,
     app_public_key,
 )
-from jobtui.sim.tensorart_jobs import STATES, TensorartJob, job_json, plan_job
+from jobtui.sim.tensorart.jobs import STATES, TensorartJob, job_json, plan_job
 
 __all__ = ["APP_ID", "TOKEN", "TensorartSim"]
 

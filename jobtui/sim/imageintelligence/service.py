@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from jobtui.sim.api import ProviderSim, SimRequest, SimResponse, World, json_response
-from jobtui.sim.imageintelligence_jobs import IMAGE_ERRORS, IiJob, job_json, make_job
+from jobtui.sim.imageintelligence.jobs import IMAGE_ERRORS, IiJob, job_json, make_job
 from jobtui.sim.lifecycle import random_uuid, seed_position
 
 __all__ = [
