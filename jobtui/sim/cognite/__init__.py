@@ -1,1 +1,5 @@
-"""Cognite vision jobs as the simulator serves them: ``service`` (the endpoints), ``jobs`` (files, batches, results), ``auth`` (the OIDC token endpoint)."""
+"""Cognite vision jobs as the simulator serves them.
+
+``service`` holds the endpoints, ``jobs`` files, batches and results, ``auth``
+the OIDC token endpoint.
+"""

@@ -1,1 +1,1 @@
-"""Deepomatic v0.7 tasks as the simulator serves them: ``service`` (the endpoints and the tasks)."""
+"""Deepomatic v0.7 tasks as the simulator serves them (``service``)."""

@@ -1,1 +1,4 @@
-"""Image Intelligence v2 as the simulator serves it: ``service`` (the endpoints), ``jobs`` (how jobs are drawn and read)."""
+"""Image Intelligence v2 as the simulator serves it.
+
+``service`` holds the endpoints, ``jobs`` how jobs are drawn and read.
+"""

@@ -1,1 +1,1 @@
-"""super.AI jobs as the simulator serves them: ``service`` (the endpoints, lifecycles and outputs)."""
+"""super.AI jobs as the simulator serves them (``service``)."""

@@ -1,1 +1,5 @@
-"""Tensor.Art TAMS as the simulator serves it: ``service`` (the endpoints), ``jobs`` (planning and job objects), ``auth`` (Bearer and signed requests)."""
+"""Tensor.Art TAMS as the simulator serves it.
+
+``service`` holds the endpoints, ``jobs`` planning and job objects, ``auth``
+Bearer tokens and signed requests.
+"""
