@@ -32,8 +32,8 @@ from jobtui.config.model import PROVIDER_CONFIG_TYPES, Config
 from jobtui.model import Job, JobState
 from jobtui.store import PollOutcome, Store, WatchedJob
 from jobtui.tui.app import make_app
-from jobtui.tui.enginelink import TickChanges
-from jobtui.tui.query import parse_query
+from jobtui.tui.feed.enginelink import TickChanges
+from jobtui.tui.joblist.query import parse_query
 
 NOW = datetime(2026, 3, 4, 12, 0, 0, tzinfo=UTC)
 PROVIDERS = (

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from textual.app import App
 
-from jobtui.tui.clipboard import (
+from jobtui.tui.terminal.clipboard import (
     ClipboardMethod,
     copy_text,
     driver_writer,

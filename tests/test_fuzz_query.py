@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jobtui.model import JobState
-from jobtui.tui.query import FIELDS, STATE_GROUPS, Query, QueryError, parse_query
+from jobtui.tui.joblist.query import FIELDS, STATE_GROUPS, Query, QueryError, parse_query
 
 WORDS = [
     *FIELDS,

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from rich.text import Text
 
 from jobtui.textsafe import UNSAFE_CODEPOINTS, visible
-from jobtui.tui.safe_text import join_parts, safe, safe_text
+from jobtui.tui.terminal.safe_text import join_parts, safe, safe_text
 
 
 def test_escape_sequences_and_bidi_overrides_become_visible() -> None:

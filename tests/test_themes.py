@@ -18,7 +18,7 @@ from textual.color import Color
 
 from jobtui.errors import ConfigError
 from jobtui.model import JobState
-from jobtui.tui.glyphs import ASCII_GLYPHS, UTF8_GLYPHS, glyph, state_variable
+from jobtui.tui.joblist.glyphs import ASCII_GLYPHS, UTF8_GLYPHS, glyph, state_variable
 from jobtui.tui.themes import (
     STATE_DEFAULTS,
     load_theme_file,

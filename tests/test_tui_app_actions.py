@@ -24,7 +24,7 @@ from tui_shell_data import (
 from jobtui.model import JobState
 from jobtui.store import Store, WatchedJob
 from jobtui.tui.app import JobtuiApp, make_app
-from jobtui.tui.enginelink import collect_changes
+from jobtui.tui.feed.enginelink import collect_changes
 from jobtui.tui.screens.add_jobs import AddJobsScreen, split_ids
 from jobtui.tui.screens.confirm import ConfirmScreen
 from jobtui.tui.widgets.statusbar import StatusBar

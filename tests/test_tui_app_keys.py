@@ -182,7 +182,7 @@ async def test_cursor_stays_on_its_job_when_rows_refresh(app: JobtuiApp) -> None
         chosen = app.model.cursor_key
         assert chosen is not None
         # A newer job arrives above the cursor, and the chosen job changes state.
-        from jobtui.tui.enginelink import TickChanges
+        from jobtui.tui.feed.enginelink import TickChanges
 
         fresh = watched("deepo", "brand-new", JobState.QUEUED, minutes_old=0.1)
         changed = watched(chosen[0], chosen[1], JobState.FAILED, minutes_old=3)
@@ -318,7 +318,7 @@ async def test_ascii_terminal_gets_ascii_glyphs(store: Store) -> None:
 
 
 def test_utf8_detection_reads_the_locale() -> None:
-    from jobtui.tui.terminal import terminal_is_utf8
+    from jobtui.tui.terminal.surroundings import terminal_is_utf8
 
     assert terminal_is_utf8({"LANG": "en_US.UTF-8"})
     assert not terminal_is_utf8({"LC_ALL": "C", "LANG": "en_US.UTF-8"})
@@ -345,7 +345,7 @@ async def test_sidebar_shows_provider_health_on_select_and_hover(app: JobtuiApp)
     from tui_shell_data import NOW
 
     from jobtui.model import HealthState, ProviderHealth
-    from jobtui.tui.enginelink import TickChanges
+    from jobtui.tui.feed.enginelink import TickChanges
     from jobtui.tui.widgets.sidebar import ProviderList
 
     async with app.run_test(size=(120, 36)) as pilot:

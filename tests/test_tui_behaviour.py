@@ -28,8 +28,8 @@ from tui_shell_data import (
 from jobtui.model import JobState
 from jobtui.store import Store, WatchedJob
 from jobtui.tui.app import JobtuiApp, make_app
-from jobtui.tui.enginelink import TickChanges, collect_changes
-from jobtui.tui.notices import ROUND_SECONDS
+from jobtui.tui.feed.enginelink import TickChanges, collect_changes
+from jobtui.tui.feed.notices import ROUND_SECONDS
 from jobtui.tui.widgets.statusbar import StatusBar
 
 

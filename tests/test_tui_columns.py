@@ -6,7 +6,7 @@ from rich.cells import cell_len
 from tui_shell_data import HOSTILE_LABEL, NOW, watched
 
 from jobtui.model import JobState
-from jobtui.tui.columns import (
+from jobtui.tui.joblist.columns import (
     DEFAULT_COLUMNS,
     cell_text,
     fit,
@@ -15,7 +15,7 @@ from jobtui.tui.columns import (
     progress_text,
     shorten_middle,
 )
-from jobtui.tui.listmodel import JobRow
+from jobtui.tui.joblist.model import JobRow
 
 
 def test_long_uuid_keeps_both_ends() -> None:

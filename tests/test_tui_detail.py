@@ -19,7 +19,7 @@ from textual.widgets.tree import TreeNode
 from jobtui.errors import PayloadError
 from jobtui.model import Job, JobItem, JobState
 from jobtui.store import Transition, WatchedJob
-from jobtui.tui.resultnodes import PAGE_SIZE
+from jobtui.tui.results.nodes import PAGE_SIZE
 from jobtui.tui.themes import STATE_DEFAULTS, load_themes, readable_line_filters
 from jobtui.tui.widgets.detail import DetailPane
 from jobtui.tui.widgets.resulttree import ResultTree, TreeEntry

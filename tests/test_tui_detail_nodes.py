@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jobtui.model import Job, JobItem, JobState
-from jobtui.tui.resultnodes import (
+from jobtui.tui.results.nodes import (
     PAGE_SIZE,
     ResultNode,
     concat,
@@ -21,8 +21,8 @@ from jobtui.tui.resultnodes import (
     relative,
     value_node,
 )
-from jobtui.tui.resultproviders import provider_nodes
-from jobtui.tui.resulttensorart import expiry_moment
+from jobtui.tui.results.providers import provider_nodes
+from jobtui.tui.results.tensorart import expiry_moment
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 

@@ -14,7 +14,7 @@ from test_tui_detail import (
     watched,
 )
 
-from jobtui.tui.safe_text import component_text_style
+from jobtui.tui.terminal.safe_text import component_text_style
 from jobtui.tui.widgets.detail import DetailPane
 from jobtui.tui.widgets.jsonview import JsonLines, JsonView
 from jobtui.tui.widgets.timeline import Timeline

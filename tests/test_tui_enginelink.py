@@ -8,7 +8,7 @@ from tui_shell_data import watched
 
 from jobtui.model import HealthState, JobState, ProviderHealth
 from jobtui.store import WatchedJob
-from jobtui.tui.enginelink import collect_changes
+from jobtui.tui.feed.enginelink import collect_changes
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import pty
 import signal
 from pathlib import Path
 
-from jobtui.tui.hangup import install_hangup_handler, terminal_hung_up
+from jobtui.tui.terminal.hangup import install_hangup_handler, terminal_hung_up
 
 
 def test_an_open_terminal_has_not_hung_up() -> None:

@@ -10,8 +10,8 @@ from tui_shell_data import seeded_jobs, watched
 
 from jobtui.model import JobState
 from jobtui.store import WatchedJob
-from jobtui.tui.listmodel import SORT_COLUMNS, JobListModel
-from jobtui.tui.query import parse_query
+from jobtui.tui.joblist.model import SORT_COLUMNS, JobListModel
+from jobtui.tui.joblist.query import parse_query
 
 
 def loaded(**kwargs: object) -> JobListModel:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tui_shell_data import HOSTILE_LABEL, watched
 
 from jobtui.model import JobState
-from jobtui.tui.notices import ROUND_SECONDS, FinishNotices
+from jobtui.tui.feed.notices import ROUND_SECONDS, FinishNotices
 
 T0 = 1_000_000.0
 

@@ -36,8 +36,8 @@ from jobtui.engine import Engine
 from jobtui.model import Job, JobState
 from jobtui.store import Store
 from jobtui.tui.app import JobtuiApp, make_app
-from jobtui.tui.enginelink import TickChanges
-from jobtui.tui.resultnodes import PAGE_SIZE
+from jobtui.tui.feed.enginelink import TickChanges
+from jobtui.tui.results.nodes import PAGE_SIZE
 from jobtui.tui.screens.dashboard import PAYLOAD_READ_AT_ONCE
 from jobtui.tui.widgets.detail import DetailPane
 from jobtui.tui.widgets.jsonview import JsonLines

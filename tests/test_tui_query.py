@@ -6,8 +6,8 @@ import pytest
 from tui_shell_data import seeded_jobs
 
 from jobtui.model import JobState
-from jobtui.tui.listmodel import JobRow
-from jobtui.tui.query import QueryError, parse_query
+from jobtui.tui.joblist.model import JobRow
+from jobtui.tui.joblist.query import QueryError, parse_query
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from jobtui.tui.viewer import open_in_viewer, viewer_command
+from jobtui.tui.terminal.viewer import open_in_viewer, viewer_command
 
 
 @pytest.mark.parametrize(

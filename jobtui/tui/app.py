@@ -27,18 +27,19 @@ from textual.screen import Screen
 from jobtui.config.model import Config
 from jobtui.model import HealthState, ProviderHealth
 from jobtui.store import Store, Transition, WatchedJob
-from jobtui.tui.clipboard import copy_text, driver_writer
-from jobtui.tui.enginelink import ClockLike, EngineLike, TickChanges, collect_changes
-from jobtui.tui.hangup import install_hangup_handler, terminal_hung_up
+from jobtui.tui.feed.enginelink import ClockLike, EngineLike, TickChanges, collect_changes
+from jobtui.tui.feed.notices import TOAST_SECONDS, FinishNotices
+from jobtui.tui.feed.watchlist import WatchList
+from jobtui.tui.joblist.model import JobKey, JobListModel
 from jobtui.tui.keys import check_keymap, resolved_keys
-from jobtui.tui.listmodel import JobKey, JobListModel
 from jobtui.tui.messages import EngineEvents
-from jobtui.tui.notices import TOAST_SECONDS, FinishNotices
 from jobtui.tui.palette import dashboard_commands
 from jobtui.tui.prefs import load_prefs, save_prefs
-from jobtui.tui.safe_text import safe
 from jobtui.tui.screens.dashboard import DashboardScreen
-from jobtui.tui.terminal import SystemClock, terminal_is_utf8
+from jobtui.tui.terminal.clipboard import copy_text, driver_writer
+from jobtui.tui.terminal.hangup import install_hangup_handler, terminal_hung_up
+from jobtui.tui.terminal.safe_text import safe
+from jobtui.tui.terminal.surroundings import SystemClock, terminal_is_utf8
 from jobtui.tui.themes import (
     STATE_DEFAULTS,
     load_theme_set,
@@ -46,7 +47,6 @@ from jobtui.tui.themes import (
     shipped_themes_dir,
     user_themes_dir,
 )
-from jobtui.tui.watchlist import WatchList
 
 __all__ = ["JobtuiApp", "make_app"]
 
@@ -345,7 +345,7 @@ class JobtuiApp(App[int]):
         """Toast (and ring) for jobs that finished, as ``ui.notify`` and ``ui.bell`` say.
 
         At most one round every few seconds of the injected clock; later finishes
-        join the round of the next tick (``jobtui.tui.notices``).
+        join the round of the next tick (``jobtui.tui.feed.notices``).
         """
         self._notices.add(job for job, _previous in changes.finished)
         self._toast_finished()

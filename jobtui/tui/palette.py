@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import SystemCommand
 
-from jobtui.tui.columns import COLUMNS
+from jobtui.tui.joblist.columns import COLUMNS
 from jobtui.tui.keys import KEY_SPECS
 
 if TYPE_CHECKING:

@@ -17,8 +17,8 @@ from typing import Any
 
 import tomli_w
 
-from jobtui.tui.columns import COLUMNS, DEFAULT_COLUMNS
-from jobtui.tui.listmodel import SORT_COLUMNS
+from jobtui.tui.joblist.columns import COLUMNS, DEFAULT_COLUMNS
+from jobtui.tui.joblist.model import SORT_COLUMNS
 
 __all__ = ["Prefs", "load_prefs", "save_prefs"]
 

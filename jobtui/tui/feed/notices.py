@@ -15,7 +15,7 @@ from typing import Literal
 
 from jobtui.model import JobState
 from jobtui.store import WatchedJob
-from jobtui.tui.safe_text import safe
+from jobtui.tui.terminal.safe_text import safe
 
 __all__ = ["ROUND_SECONDS", "TOAST_SECONDS", "FinishNotices", "Round", "Toast"]
 

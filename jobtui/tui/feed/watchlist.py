@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 
 from jobtui.config.model import Config
 from jobtui.store import Store, Transition, WatchedJob
-from jobtui.tui.enginelink import EngineLike
+from jobtui.tui.feed.enginelink import EngineLike
 
 __all__ = ["WatchList"]
 

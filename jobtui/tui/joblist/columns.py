@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from rich.cells import cell_len, set_cell_size
 
-from jobtui.tui.glyphs import glyph
-from jobtui.tui.listmodel import JobRow
-from jobtui.tui.safe_text import safe
+from jobtui.tui.joblist.glyphs import glyph
+from jobtui.tui.joblist.model import JobRow
+from jobtui.tui.terminal.safe_text import safe
 
 __all__ = [
     "COLUMNS",

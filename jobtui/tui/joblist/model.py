@@ -21,8 +21,15 @@ from itertools import compress
 
 from jobtui.model import JobState
 from jobtui.store import WatchedJob
-from jobtui.tui.jobrow import SORT_COLUMNS, SORT_KEYS, STATE_SORT_ORDER, JobKey, JobRow, SortKey
-from jobtui.tui.query import Query
+from jobtui.tui.joblist.query import Query
+from jobtui.tui.joblist.row import (
+    SORT_COLUMNS,
+    SORT_KEYS,
+    STATE_SORT_ORDER,
+    JobKey,
+    JobRow,
+    SortKey,
+)
 
 __all__ = [
     "SORT_COLUMNS",

@@ -44,7 +44,7 @@ class QueryError(ValueError):
 
 
 class SearchableRow(Protocol):
-    """What a query looks at in a row (``jobtui.tui.listmodel.JobRow`` is one)."""
+    """What a query looks at in a row (``jobtui.tui.joblist.model.JobRow`` is one)."""
 
     @property
     def provider(self) -> str: ...

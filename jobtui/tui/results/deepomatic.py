@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from jobtui.model import Job, JobState
-from jobtui.tui.resultnodes import (
+from jobtui.tui.results.nodes import (
     ResultNode,
     Span,
     as_list,

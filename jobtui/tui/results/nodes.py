@@ -7,7 +7,7 @@ then only one page. Roles are words (``key``, ``str``, ``state-failed`` …)
 that the tree widget maps to theme styles; texts are raw provider data that
 the widget escapes.
 
-Provider-specific shapes live in :mod:`jobtui.tui.resultproviders`; this
+Provider-specific shapes live in :mod:`jobtui.tui.results.providers`; this
 module holds the node types, the generic JSON rendering, and the normalized
 header every job gets.
 """
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from jobtui.model import Job, JobItem, JobState
-from jobtui.tui.glyphs import glyph
+from jobtui.tui.joblist.glyphs import glyph
 
 __all__ = [
     "PAGE_SIZE",

@@ -14,8 +14,8 @@ from functools import partial
 
 from jobtui.model import Job, JobState
 from jobtui.providers.superai.parse import RESPONSE_ERROR_KEY, RESPONSE_KEY
-from jobtui.tui.resultdeepomatic import deepomatic_nodes
-from jobtui.tui.resultnodes import (
+from jobtui.tui.results.deepomatic import deepomatic_nodes
+from jobtui.tui.results.nodes import (
     ResultNode,
     Span,
     as_list,
@@ -36,7 +36,7 @@ from jobtui.tui.resultnodes import (
     scalar_spans,
     value_node,
 )
-from jobtui.tui.resulttensorart import tensorart_nodes
+from jobtui.tui.results.tensorart import tensorart_nodes
 
 __all__ = ["RENDERERS", "Rendered", "provider_nodes"]
 

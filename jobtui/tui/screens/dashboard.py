@@ -2,7 +2,7 @@
 
 Panes are numbered in their titles (1 providers, 2 jobs, 3 detail); how
 they are arranged by width and moved between lives in
-``jobtui.tui.screens.panes``, job actions (refresh, add, remove, cancel,
+``jobtui.tui.widgets.panes``, job actions (refresh, add, remove, cancel,
 copy) in ``jobtui.tui.screens.jobactions``; this module composes and routes.
 """
 
@@ -21,9 +21,11 @@ from textual.timer import Timer
 
 from jobtui.model import HealthState, Job
 from jobtui.store import WatchedJob
-from jobtui.tui.enginelink import TickChanges, collect_changes
+from jobtui.tui.feed.enginelink import TickChanges, collect_changes
+from jobtui.tui.feed.payloads import PayloadCache
+from jobtui.tui.joblist.model import SORT_COLUMNS, JobKey, JobListModel
+from jobtui.tui.joblist.query import QueryError, parse_query
 from jobtui.tui.keys import KEY_SPECS, bindings_for
-from jobtui.tui.listmodel import SORT_COLUMNS, JobKey, JobListModel
 from jobtui.tui.messages import (
     EngineEvents,
     FilterClosed,
@@ -31,15 +33,13 @@ from jobtui.tui.messages import (
     MarksChanged,
     ProviderSelected,
 )
-from jobtui.tui.payloads import PayloadCache
-from jobtui.tui.query import QueryError, parse_query
-from jobtui.tui.safe_text import safe
-from jobtui.tui.screens.filter import FilterBar
 from jobtui.tui.screens.help import HelpScreen
-from jobtui.tui.screens.panes import NARROW_WIDTH, SIDE_BY_SIDE_WIDTH, Pane, PaneScreen
+from jobtui.tui.terminal.safe_text import safe
 from jobtui.tui.widgets.detail import DetailPane
+from jobtui.tui.widgets.filterbar import FilterBar
 from jobtui.tui.widgets.joblist import JobList
 from jobtui.tui.widgets.jsonview import JsonView
+from jobtui.tui.widgets.panes import NARROW_WIDTH, SIDE_BY_SIDE_WIDTH, Pane, PaneScreen
 from jobtui.tui.widgets.sidebar import Sidebar
 from jobtui.tui.widgets.statusbar import StatusBar
 

@@ -19,11 +19,11 @@ from textual.screen import Screen
 from textual.widgets import Input, TextArea
 
 from jobtui.errors import JobtuiError
-from jobtui.tui.listmodel import JobKey, JobListModel, JobRow
-from jobtui.tui.safe_text import safe
+from jobtui.tui.joblist.model import JobKey, JobListModel, JobRow
 from jobtui.tui.screens.add_jobs import AddJobsRequest, AddJobsScreen
 from jobtui.tui.screens.confirm import ConfirmScreen
-from jobtui.tui.viewer import open_in_viewer, viewer_command
+from jobtui.tui.terminal.safe_text import safe
+from jobtui.tui.terminal.viewer import open_in_viewer, viewer_command
 from jobtui.tui.widgets.detail import DetailPane
 from jobtui.tui.widgets.joblist import JobList
 from jobtui.tui.widgets.sidebar import Sidebar

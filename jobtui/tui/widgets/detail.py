@@ -20,8 +20,8 @@ from textual.widget import Widget
 from textual.widgets import TabbedContent, TabPane, Tabs
 
 from jobtui.store import Transition, WatchedJob
-from jobtui.tui.resultnodes import ResultNode, format_time, header_nodes, item_nodes, leaf
-from jobtui.tui.resultproviders import provider_nodes
+from jobtui.tui.results.nodes import ResultNode, format_time, header_nodes, item_nodes, leaf
+from jobtui.tui.results.providers import provider_nodes
 from jobtui.tui.widgets.jsonview import JsonView
 from jobtui.tui.widgets.resulttree import ResultTree
 from jobtui.tui.widgets.timeline import Timeline

@@ -20,9 +20,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from jobtui.model import JobState
-from jobtui.tui.columns import DEFAULT_COLUMNS, Column, cell_text, fit, layout_columns
+from jobtui.tui.joblist.columns import DEFAULT_COLUMNS, Column, cell_text, fit, layout_columns
+from jobtui.tui.joblist.model import JobKey, JobListModel, JobRow
 from jobtui.tui.keys import bindings_for
-from jobtui.tui.listmodel import JobKey, JobListModel, JobRow
 from jobtui.tui.messages import JobOpened, MarksChanged
 
 __all__ = ["JobList"]
@@ -113,7 +113,7 @@ class JobList(ScrollView, can_focus=True):
         self._post_highlight()
 
     def set_columns(self, columns: Collection[str]) -> None:
-        """Show ``columns`` (names from ``jobtui.tui.columns.COLUMNS``)."""
+        """Show ``columns`` (names from ``jobtui.tui.joblist.columns.COLUMNS``)."""
         self.columns = tuple(c for c in DEFAULT_COLUMNS if c in columns) or ("state", "id")
         self._layout_width = -1
         self._cache.clear()

@@ -28,7 +28,7 @@ from textual.theme import Theme
 from textual.widgets import Input, Static
 
 from jobtui.textsafe import visible
-from jobtui.tui.safe_text import component_text_style
+from jobtui.tui.terminal.safe_text import component_text_style
 from jobtui.tui.widgets.steady import SteadyInput
 
 __all__ = ["HIGHLIGHT_LIMIT", "MAX_MATCHES", "JsonLines", "JsonView", "format_payload"]

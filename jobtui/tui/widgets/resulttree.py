@@ -1,8 +1,8 @@
 """A lazy tree of a job's result: children are built when a branch opens.
 
 ``Tree.add_json`` builds every node up front (1.6 s for 32k nodes). Here a
-branch holds a page loader (:class:`jobtui.tui.resultnodes.Children`) and
-adds its first :data:`~jobtui.tui.resultnodes.PAGE_SIZE` children when it is
+branch holds a page loader (:class:`jobtui.tui.results.nodes.Children`) and
+adds its first :data:`~jobtui.tui.results.nodes.PAGE_SIZE` children when it is
 expanded; a "… N more" line at the end of a long list adds the next page
 when selected. Labels are ``Text`` built from escaped raw strings, never
 markup.
@@ -23,8 +23,8 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from jobtui.textsafe import visible
-from jobtui.tui.resultnodes import PAGE_SIZE, Children, ResultNode, Span
-from jobtui.tui.safe_text import component_text_style
+from jobtui.tui.results.nodes import PAGE_SIZE, Children, ResultNode, Span
+from jobtui.tui.terminal.safe_text import component_text_style
 from jobtui.tui.themes import STATE_DEFAULTS
 
 __all__ = ["ResultTree", "TreeEntry"]

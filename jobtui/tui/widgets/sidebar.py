@@ -24,9 +24,9 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from jobtui.model import HealthState, JobState, ProviderHealth
-from jobtui.tui.glyphs import glyph
+from jobtui.tui.joblist.glyphs import glyph
 from jobtui.tui.messages import ProviderSelected
-from jobtui.tui.safe_text import safe
+from jobtui.tui.terminal.safe_text import safe
 
 __all__ = ["ALL_PROVIDERS", "Sidebar", "health_badge", "health_details"]
 

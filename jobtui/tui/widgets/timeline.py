@@ -12,9 +12,9 @@ from textual.widgets import DataTable
 
 from jobtui.model import JobState
 from jobtui.store import Transition
-from jobtui.tui.glyphs import glyph
-from jobtui.tui.resultnodes import format_duration, format_time
-from jobtui.tui.safe_text import safe_text
+from jobtui.tui.joblist.glyphs import glyph
+from jobtui.tui.results.nodes import format_duration, format_time
+from jobtui.tui.terminal.safe_text import safe_text
 from jobtui.tui.themes import STATE_DEFAULTS
 
 __all__ = ["Timeline", "TimelineRow", "timeline_rows"]

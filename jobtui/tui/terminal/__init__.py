@@ -1,0 +1,1 @@
+"""The dashboard's surroundings: the terminal's abilities, hang-up, clipboard, pager, safe text."""
