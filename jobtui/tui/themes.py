@@ -1,7 +1,8 @@
 """Themes: TOML files turned into Textual ``Theme`` objects with a colour per job state.
 
-Shipped themes live in the package (``jobtui/themes/*.toml``); a user adds or
-overrides themes in ``<user config dir>/jobtui/themes/*.toml``. A theme file
+Shipped themes live in the repository's ``themes/*.toml`` (inside the wheel as
+``jobtui/themes``); a user adds or overrides themes in
+``<user config dir>/jobtui/themes/*.toml``. A theme file
 holds Textual's base colours, a ``[states]`` table (one colour per
 ``JobState``, exposed to the TCSS and the widgets as ``$state-<state>``) and
 an optional ``[variables]`` table of further Textual variables::
@@ -97,8 +98,15 @@ class ThemeSet:
 
 
 def shipped_themes_dir() -> Path:
-    """The directory of the themes shipped inside the package."""
-    return Path(str(resources.files("jobtui") / "themes"))
+    """The directory of the shipped themes.
+
+    An installed wheel carries them as ``jobtui/themes``; a source checkout (an
+    editable install, ``make``) has them at the top level beside ``jobtui/``.
+    """
+    packaged = Path(str(resources.files("jobtui") / "themes"))
+    if packaged.is_dir():
+        return packaged
+    return Path(str(resources.files("jobtui"))).parent / "themes"
 
 
 def user_themes_dir() -> Path:
