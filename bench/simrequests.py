@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from bench.rawhttp import Target, exchange, get, post_json
 from jobtui.sim import CREDENTIALS
 from jobtui.sim.tensorart.service import TOKEN as TENSORART_TOKEN
+
+from bench.rawhttp import Target, exchange, get, post_json
 
 __all__ = ["job_ids", "job_requests"]
 

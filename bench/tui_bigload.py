@@ -27,13 +27,14 @@ from typing import Any
 from textual import events
 from textual.keys import _character_to_key
 
-from bench.common import Figure, Mode, median, percentile
 from jobtui.config.model import PROVIDER_CONFIG_TYPES, Config
 from jobtui.model import Job, JobState
 from jobtui.store import PollOutcome, Store, WatchedJob
 from jobtui.tui.app import make_app
 from jobtui.tui.feed.enginelink import TickChanges
 from jobtui.tui.joblist.query import parse_query
+
+from bench.common import Figure, Mode, median, percentile
 
 NOW = datetime(2026, 3, 4, 12, 0, 0, tzinfo=UTC)
 PROVIDERS = (

@@ -11,7 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from support.data import REPO_ROOT
+
+ROOT = REPO_ROOT
 SECTIONS = {
     "simulator",
     "sweep",

@@ -10,7 +10,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+"""The checkout's top level (``pyproject.toml``, ``README.md``, ``jobtui/``)."""
+DATA = REPO_ROOT / "tests" / "data"
 REAL_PAYLOADS = DATA / "real-payloads"
 """Response bodies the providers published (``<kind>--<what>.json``)."""
 PROVIDER_DOCS = DATA / "providers"

@@ -1,0 +1,360 @@
+"""Start-up without payloads, the detail pane reading them back, and detail refreshes.
+
+The dashboard (and the engine under it) lists jobs without their ``raw``
+payloads; the detail pane reads a shown job whole from the store. Also: the
+JSON tab after an update that kept the payload, relative times on the tick,
+and a Result tree of 10,000 images built a page at a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
+
+from jobtui.engine import Engine
+from jobtui.model import Job, JobState
+from jobtui.store import Store
+from jobtui.tui.app import JobtuiApp, make_app
+from jobtui.tui.feed.enginelink import TickChanges
+from jobtui.tui.results.nodes import PAGE_SIZE
+from jobtui.tui.screens.dashboard import PAYLOAD_READ_AT_ONCE
+from jobtui.tui.widgets.detail import DetailPane
+from jobtui.tui.widgets.jsonview import JsonLines
+from jobtui.tui.widgets.resulttree import ResultTree
+
+from support.data import REAL_PAYLOADS
+from support.detail import DetailHost, labels, make_job, screen_text
+from support.detail import watched as detail_watched
+from support.tui_data import (
+    NOW,
+    FrozenClock,
+    open_store,
+    seed_store,
+    seeded_jobs,
+    shell_config,
+    watched,
+)
+
+REAL = REAL_PAYLOADS / "imageintelligence--v2-detect-get-completed.json"
+KEY = ("ii", "detect-1")
+BIG_KEY = ("ii", "detect-big")
+
+
+def real_payload() -> dict[str, Any]:
+    """A real Image Intelligence v2 detect answer."""
+    payload = json.loads(REAL.read_text())
+    assert isinstance(payload, dict)
+    return payload
+
+
+def big_payload() -> dict[str, Any]:
+    """The real answer with its job results repeated past what is read on the event loop."""
+    payload = real_payload()
+    one = json.dumps(payload["jobResults"], separators=(",", ":"))
+    payload["jobResults"] = payload["jobResults"] * (PAYLOAD_READ_AT_ONCE // len(one) + 2)
+    assert len(json.dumps(payload, separators=(",", ":"))) > PAYLOAD_READ_AT_ONCE
+    return payload
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """The shell's seeded jobs plus one newest job carrying a real payload."""
+    store = open_store(tmp_path / "store.sqlite")
+    with_payload = watched(
+        "ii", KEY[1], JobState.SUCCEEDED, minutes_old=0.5, raw=real_payload()
+    )
+    with_big_payload = watched(
+        "ii", BIG_KEY[1], JobState.SUCCEEDED, minutes_old=30, raw=big_payload()
+    )
+    seed_store(store, [*seeded_jobs(), with_payload, with_big_payload])
+    yield store
+    store.close()
+
+
+async def until(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> None:
+    """Let the app run turn by turn (workers included) until ``condition`` holds."""
+    for _ in range(200):
+        if condition():
+            return
+        # The payload is read in a thread: wait for those workers (the engine's never ends).
+        reads = [worker for worker in pilot.app.workers if worker.group == "payload"]
+        if reads:  # (an empty list would mean every worker)
+            with contextlib.suppress(WorkerCancelled):  # the cursor moved on: a newer read runs
+                await pilot.app.workers.wait_for_complete(reads)
+        await pilot.pause()
+    raise AssertionError(f"never happened: {what}")
+
+
+def shown_payload(app: JobtuiApp) -> object:
+    watched_job = app.dashboard.detail.watched
+    job = watched_job.job if watched_job is not None else None
+    return job.raw if job is not None else None
+
+
+async def open_job(pilot: Pilot[Any], app: JobtuiApp, key: tuple[str, str]) -> None:
+    """Put the cursor on ``key`` and wait until the detail shows its payload."""
+    dashboard = app.dashboard
+    assert dashboard.model.move_cursor_to_key(key)
+    dashboard.job_list.sync()
+    await until(
+        pilot,
+        lambda: dashboard.detail.watched is not None
+        and (dashboard.detail.watched.provider, dashboard.detail.watched.id) == key
+        and shown_payload(app) is not None,
+        f"the payload of {key}",
+    )
+
+
+# -- start-up without payloads ---------------------------------------------------------------------
+
+
+async def test_list_holds_no_payload_and_detail_reads_it(store: Store) -> None:
+    app = make_app(shell_config(), store, FrozenClock(), None, ascii_only=False, tz=UTC)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.loaded.wait()
+        rows = list(app.model.rows())
+        assert len(rows) == len(seeded_jobs()) + 2
+        assert all(row.watched.job is not None for row in rows)
+        assert all(row.watched.job.raw is None for row in rows if row.watched.job is not None)
+        await open_job(pilot, app, KEY)
+        assert shown_payload(app) == real_payload()
+        tree = app.dashboard.detail.query_one(ResultTree)
+        shown = labels(tree)
+        assert any(line.startswith("jobResults (2)") for line in shown), shown
+        assert any(line.startswith("imageResults (2)") for line in shown), shown
+        app.dashboard.detail.select_tab("json")
+        await pilot.pause()
+        body = app.dashboard.detail.query_one(JsonLines)
+        assert any('"feedId"' in line for line in body.lines)
+        assert '"id": "5d689c71-e68f-46c3-ac71-4053806e71de"' in screen_text(app)
+        # Reading the payload for the detail pane leaves the list as it was.
+        row = app.model.row(KEY)
+        assert row is not None and row.watched.job is not None and row.watched.job.raw is None
+
+
+def payload_reads(app: JobtuiApp) -> list[object]:
+    return [worker for worker in app.workers if worker.group == "payload"]
+
+
+async def drawn(pilot: Pilot[Any], app: JobtuiApp) -> None:
+    """Wait until the detail shown last has been drawn: the next cursor move builds at once.
+
+    (A move before that is one of a burst, and its detail waits for the frame.)
+    """
+    await until(pilot, lambda: not app.dashboard._detail_unpainted, "the detail drawn")
+
+
+async def test_small_payload_is_shown_with_the_cursor_move(store: Store) -> None:
+    app = make_app(shell_config(), store, FrozenClock(), None, ascii_only=False, tz=UTC)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.loaded.wait()
+        await drawn(pilot, app)
+        key = ("deepo", "269999729")
+        assert app.dashboard.job_list.move_cursor_to_key(key)
+        # No turn of the event loop yet: the detail already holds the whole job,
+        # read from the store at once, and no read went to a thread.
+        assert shown_payload(app) == {"id": "269999729", "status": "SUCCEEDED"}
+        assert payload_reads(app) == []
+        await pilot.pause()
+        assert '"status": "SUCCEEDED"' in app.dashboard.detail.payload_text()
+
+
+async def test_big_payload_is_read_in_a_thread_after_the_fields(store: Store) -> None:
+    app = make_app(shell_config(), store, FrozenClock(), None, ascii_only=False, tz=UTC)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.loaded.wait()
+        await drawn(pilot, app)
+        assert app.dashboard.job_list.move_cursor_to_key(BIG_KEY)
+        shown = app.dashboard.detail.watched
+        assert shown is not None and (shown.provider, shown.id) == BIG_KEY
+        assert shown.job is not None and shown.job.state is JobState.SUCCEEDED
+        assert shown_payload(app) is None  # the fields now, the payload from the thread
+        assert len(payload_reads(app)) == 1
+        await until(pilot, lambda: shown_payload(app) is not None, "the big payload")
+        assert shown_payload(app) == big_payload()
+
+
+async def test_payload_arriving_after_the_cursor_left_is_not_shown(store: Store) -> None:
+    app = make_app(shell_config(), store, FrozenClock(), None, ascii_only=False, tz=UTC)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.loaded.wait()
+        await drawn(pilot, app)
+        dashboard = app.dashboard
+        assert dashboard.model.move_cursor_to_key(BIG_KEY)
+        dashboard.job_list.sync()
+        assert payload_reads(app)  # the detail follows the cursor: its payload is being read
+        other = ("deepo", "269999729")
+        await open_job(pilot, app, other)
+        await until(pilot, lambda: not list(app.workers), "every read done")
+        shown = dashboard.detail.watched
+        assert shown is not None and (shown.provider, shown.id) == other
+        assert shown_payload(app) == {"id": "269999729", "status": "SUCCEEDED"}
+
+
+async def test_engine_start_lists_the_store_once_without_payloads(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "store.sqlite")
+    with_payload = watched("ii", KEY[1], JobState.SUCCEEDED, minutes_old=0.5, raw=real_payload())
+    seed_store(store, [*seeded_jobs(), with_payload])
+    config = shell_config()
+    # No credentials: no provider can be built, so nothing is polled and nothing changes.
+    engine = Engine(config, store, clock=FrozenClock(), providers={}, discover=False)
+    app = make_app(config, store, FrozenClock(), engine, ascii_only=False, tz=UTC)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await app.loaded.wait()
+            engine_jobs = engine.jobs()
+            assert len(engine_jobs) == len(seeded_jobs()) + 1
+            for key, job in engine_jobs.items():
+                assert job.job is None or job.job.raw is None
+                # The dashboard took the engine's own objects: the store was listed once.
+                row = app.model.row(key)
+                assert row is not None and row.watched is job
+            await open_job(pilot, app, KEY)
+            assert shown_payload(app) == real_payload()
+            # The engine announced its start-up jobs; the list is not rebuilt for them.
+            assert all(app.model.holds(job) for job in engine.jobs().values())
+            assert engine_jobs[KEY].job is not None and engine_jobs[KEY].job.raw is None
+    finally:
+        store.close()
+
+
+# -- the JSON tab and updates ----------------------------------------------------------------------
+
+
+async def test_json_tab_opened_after_an_update_keeping_the_payload_shows_it() -> None:
+    job = make_job("superai", {"id": "7", "status": "IN_PROGRESS", "tags": ["poodle"]})
+    app = DetailHost(detail_watched(job))
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(DetailPane)
+        # A new poll: same payload, new poll time. The JSON tab was never drawn for it.
+        pane.show(detail_watched(job, polled_at=NOW), [])
+        pane.select_tab("json")
+        await pilot.pause()
+        assert '"poodle"' in screen_text(app)
+        assert "7 lines" in screen_text(app)
+
+
+async def test_json_tab_follows_a_super_ai_job_updated_while_shown(store: Store) -> None:
+    app = make_app(shell_config(), store, FrozenClock(), None, ascii_only=False, tz=UTC)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.loaded.wait()
+        key = ("sai", "job-7")
+        await open_job(pilot, app, key)
+        dashboard = app.dashboard
+        dashboard.detail.select_tab("json")
+        await pilot.pause()
+        assert '"QUEUED"' in screen_text(app)
+        body = dashboard.detail.query_one(JsonLines)
+        for position, status in ((2, "QUEUED"), (2, "QUEUED"), (1, "IN_PROGRESS")):
+            raw = {"id": "job-7", "status": status, "queue": position}
+            # Each poll brings a new snapshot: the same payload twice, then a new one.
+            for _ in range(2):
+                update = dataclasses.replace(
+                    watched("sai", "job-7", JobState.QUEUED, queue=(position, 17), raw=raw),
+                    polled_at=NOW,
+                )
+                dashboard.apply_changes(TickChanges(jobs={key: update}))
+                await pilot.pause()
+                assert body.lines and f'"{status}"' in screen_text(app), screen_text(app)
+                assert f"{len(body.lines)} lines" in screen_text(app)
+
+
+# -- relative times on the tick --------------------------------------------------------------------
+
+
+def finished_job() -> Job:
+    return Job(
+        kind="tensorart",
+        provider="tart",
+        id="9",
+        state=JobState.SUCCEEDED,
+        raw_status="SUCCESS",
+        created_at=NOW - timedelta(minutes=2),
+        started_at=NOW - timedelta(seconds=90),
+        finished_at=NOW - timedelta(seconds=51),
+        raw={"job": {"id": "9", "status": "SUCCESS"}, "extra": {"a": [1, 2, 3]}},
+    )
+
+
+async def test_relative_times_refresh_on_the_tick_without_a_rebuild(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "store.sqlite")
+    stored = dataclasses.replace(watched("tart", "9", JobState.SUCCEEDED), job=finished_job())
+    seed_store(store, [stored])
+    clock = FrozenClock()
+    app = make_app(shell_config(), store, clock, None, ascii_only=False, tz=UTC)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await app.loaded.wait()
+            await open_job(pilot, app, ("tart", "9"))
+            tree = app.dashboard.detail.query_one(ResultTree)
+            assert any("(51s ago)" in line for line in labels(tree)), labels(tree)
+            nodes_before = [node for node in tree.root.children]
+            clock.current = NOW + timedelta(seconds=9)
+            app._tick()
+            await pilot.pause()
+            shown = labels(tree)
+            assert any("(1m ago)" in line for line in shown), shown
+            assert not any("(51s ago)" in line for line in shown)
+            # The same tree lines, relabelled: nothing was rebuilt.
+            assert [node for node in tree.root.children] == nodes_before
+            assert all(a is b for a, b in zip(tree.root.children, nodes_before, strict=True))
+    finally:
+        store.close()
+
+
+async def test_relabel_keeps_open_branches_and_cursor() -> None:
+    moments = [NOW]
+    job = finished_job()
+    app = DetailHost(detail_watched(job))
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(DetailPane)
+        pane._now = lambda: moments[0]
+        tree = app.query_one(ResultTree)
+        branch = next(node for node in tree.root.children if node.allow_expand)
+        branch.expand()
+        await pilot.pause()
+        tree.move_cursor(branch.children[0])
+        opened = {entry.path for _, entry in tree.entries()}
+        moments[0] = NOW + timedelta(hours=2)
+        pane.refresh_times()
+        await pilot.pause()
+        assert {entry.path for _, entry in tree.entries()} == opened
+        assert tree.cursor_node is branch.children[0]
+        assert any("(2h ago)" in line for line in labels(tree)), labels(tree)
+
+
+# -- a Result tree of 10,000 images ----------------------------------------------------------------
+
+
+async def test_ten_thousand_image_results_are_built_a_page_at_a_time() -> None:
+    raw = real_payload()
+    template = raw["imageResults"][0]
+    raw["imageResults"] = [
+        {**template, "customId": f"image-{index:05d}"} for index in range(10_000)
+    ]
+    job = make_job("imageintelligence", raw)
+    app = DetailHost(detail_watched(job))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        tree = app.query_one(ResultTree)
+        images = tree.find_node("imageResults (10,000)")
+        assert images is not None and images.is_expanded
+        assert len(images.children) == PAGE_SIZE + 1
+        more = images.children[-1].data
+        assert more is not None and more.text == f"… {10_000 - PAGE_SIZE:,} more"
+        built = sum(1 for _ in tree.entries())
+        assert built < 4 * PAGE_SIZE, built
+        tree.load_more(images.children[-1])
+        await pilot.pause()
+        assert len(images.children) == 2 * PAGE_SIZE + 1
+        last = images.children[-1].data
+        assert last is not None and last.text == f"… {10_000 - 2 * PAGE_SIZE:,} more"
