@@ -7,7 +7,7 @@ then only one page. Roles are words (``key``, ``str``, ``state-failed`` …)
 that the tree widget maps to theme styles; texts are raw provider data that
 the widget escapes.
 
-Provider-specific shapes live in :mod:`jobtui.tui.results.providers`; this
+Provider-specific shapes live in one module per kind beside this one; this
 module holds the node types, the generic JSON rendering, and the normalized
 header every job gets.
 """
@@ -26,6 +26,7 @@ from jobtui.tui.joblist.glyphs import glyph
 __all__ = [
     "PAGE_SIZE",
     "Children",
+    "Rendered",
     "ResultNode",
     "Span",
     "as_list",
@@ -376,3 +377,7 @@ def concat(first: Children, second: Children) -> Children:
         return head + tail
 
     return Children(first.total + second.total, load)
+
+
+Rendered = tuple[list[ResultNode], frozenset[str]]
+"""A provider renderer's nodes and the top-level raw keys they cover."""
