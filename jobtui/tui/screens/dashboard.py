@@ -6,13 +6,14 @@ screen is composed of parts it owns and hands its keys to: ``PaneLayout``
 focus between them, ``JobActions`` (``jobtui.tui.screens.jobactions``)
 refreshes, adds, removes, cancels and copies jobs, ``DetailFollower``
 (``jobtui.tui.screens.detailfollow``) keeps the detail pane on the cursor's
-job. This module composes, routes messages and keys, filters and sorts.
+job, ``ListFilter`` (``jobtui.tui.screens.listfilter``) applies the filter
+bar's text. This module composes the widgets, routes messages and keys,
+titles the panes and sorts.
 What the screen needs from the app is ``jobtui.tui.host.DashboardHost``.
 """
 
 from __future__ import annotations
 
-from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
@@ -21,14 +22,12 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Input, TextArea
 
 from jobtui.model import HealthState
 from jobtui.tui.feed.enginelink import TickChanges, collect_changes
 from jobtui.tui.host import DashboardHost
 from jobtui.tui.joblist.model import SORT_COLUMNS, JobKey, JobListModel
-from jobtui.tui.joblist.query import QueryError, parse_query
 from jobtui.tui.keys import KEY_SPECS, bindings_for
 from jobtui.tui.messages import (
     EngineEvents,
@@ -40,6 +39,7 @@ from jobtui.tui.messages import (
 from jobtui.tui.screens.detailfollow import DetailFollower
 from jobtui.tui.screens.help import HelpScreen
 from jobtui.tui.screens.jobactions import JobActions
+from jobtui.tui.screens.listfilter import ListFilter
 from jobtui.tui.terminal.safe_text import safe
 from jobtui.tui.widgets.detail import DetailPane
 from jobtui.tui.widgets.filterbar import FilterBar
@@ -50,10 +50,6 @@ from jobtui.tui.widgets.sidebar import Sidebar
 from jobtui.tui.widgets.statusbar import StatusBar
 
 __all__ = ["DashboardScreen"]
-
-_DEBOUNCE_ABOVE = 20_000
-"""Lists at least this long filter after a pause in typing."""
-_FILTER_DEBOUNCE = 0.15
 
 
 class DashboardScreen(Screen[None]):
@@ -75,8 +71,8 @@ class DashboardScreen(Screen[None]):
         """Refresh, pause, add, remove, cancel, copy, open."""
         self.detail_follower = DetailFollower(self, host, model)
         """The detail pane on the cursor's job."""
-        self._filter_timer: Timer | None = None
-        self._filter_applied = ""
+        self.list_filter = ListFilter(self, model, update_titles=self.update_titles)
+        """The filter bar's text applied to the list."""
 
     # ---------------------------------------------------------------- layout
 
@@ -106,7 +102,7 @@ class DashboardScreen(Screen[None]):
                         on_highlight=self._cursor_rests_on,
                         id="jobs",
                     )
-                    yield FilterBar(self._filter_text_changed, id="filter")
+                    yield FilterBar(self.list_filter.text_changed, id="filter")
                 detail_pane = Pane(id="detail-pane", classes="pane")
                 detail_pane.border_title = "3 Detail"
                 with detail_pane:
@@ -119,7 +115,7 @@ class DashboardScreen(Screen[None]):
         self.job_list.focus()
         if self.jobtui.prefs.filter:
             self.filter_bar.set_value(self.jobtui.prefs.filter)
-            self._apply_filter(self.jobtui.prefs.filter)
+            self.list_filter.apply(self.jobtui.prefs.filter)
         self.status_bar.paused = self.jobtui.paused
         self.refresh_hints()
         self.update_titles()
@@ -282,35 +278,6 @@ class DashboardScreen(Screen[None]):
 
     # ---------------------------------------------------------------- filter
 
-    def _apply_filter(self, text: str) -> None:
-        if self._filter_timer is not None:  # a debounced filter is now moot
-            self._filter_timer.stop()
-            self._filter_timer = None
-        if text == self._filter_applied:
-            return
-        self._filter_applied = text
-        try:
-            query = parse_query(text)
-        except QueryError as exc:
-            self.filter_bar.show_error(str(exc))
-            return
-        self.filter_bar.show_error(None)
-        self.model.set_query(query)
-        # The title first: its pane asks for a repaint before the list does, so both
-        # reach the screen in time for one frame.
-        self.update_titles()
-        self.job_list.sync()
-
-    def _filter_text_changed(self, text: str) -> None:
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
-            self._filter_timer = None
-        if self.model.total < _DEBOUNCE_ABOVE:
-            self._apply_filter(text)
-            return
-        # A big list is filtered once typing pauses, not on every keystroke.
-        self._filter_timer = self.set_timer(_FILTER_DEBOUNCE, partial(self._apply_filter, text))
-
     @on(FilterClosed)
     def _filter_closed(self, message: FilterClosed) -> None:
         text = self.filter_bar.value
@@ -337,7 +304,7 @@ class DashboardScreen(Screen[None]):
         if self.filter_bar.value or self.model.query is not None:
             self.filter_bar.set_value("")
             self.filter_bar.show_error(None)
-            self._apply_filter("")
+            self.list_filter.apply("")
             self.jobtui.save_prefs(filter="")
             self.job_list.focus()
         elif self.maximized is not None:
