@@ -131,7 +131,7 @@ class JobtuiApp(App[int]):
         self.set_class(self.ascii_only, "-ascii")
         self._install_themes()
         self.set_keymap(self._keymap)
-        self.push_screen(DashboardScreen(self.model))
+        self.push_screen(DashboardScreen(self.model, self))
         for problem in [*self._prefs_problems, *self._key_problems, *self.config.warnings]:
             self.notify(safe(problem), severity="warning", timeout=8, markup=False)
 

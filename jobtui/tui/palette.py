@@ -9,16 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import partial
-from typing import TYPE_CHECKING
 
 from textual.app import SystemCommand
 
+from jobtui.tui.host import DashboardHost
 from jobtui.tui.joblist.columns import COLUMNS
 from jobtui.tui.keys import KEY_SPECS
-
-if TYPE_CHECKING:
-    from jobtui.tui.app import JobtuiApp
-    from jobtui.tui.screens.dashboard import DashboardScreen
+from jobtui.tui.screens.dashboard import DashboardScreen
 
 __all__ = ["dashboard_commands"]
 
@@ -26,8 +23,8 @@ _LISTED_BY_TEXTUAL = ("quit", "quit_now")
 """Textual lists its own "Quit"; ctrl+c is only a second key for it."""
 
 
-def dashboard_commands(app: JobtuiApp, screen: DashboardScreen) -> Iterator[SystemCommand]:
-    """The palette entries for the dashboard ``screen``."""
+def dashboard_commands(app: DashboardHost, screen: DashboardScreen) -> Iterator[SystemCommand]:
+    """The palette entries for the dashboard ``screen`` of the app ``app``."""
     for spec in KEY_SPECS:
         if spec.id in _LISTED_BY_TEXTUAL:
             continue
@@ -40,7 +37,7 @@ def dashboard_commands(app: JobtuiApp, screen: DashboardScreen) -> Iterator[Syst
             spec.description,
             f"{keys} · {spec.id}",
             # After the palette has closed, so the action sees the dashboard's focus.
-            partial(app.call_later, target.run_action, spec.action),
+            partial(screen.app.call_later, target.run_action, spec.action),
         )
     shown = screen.job_list.columns
     for column in COLUMNS.values():

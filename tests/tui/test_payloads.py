@@ -26,7 +26,7 @@ from jobtui.store import Store
 from jobtui.tui.app import JobtuiApp, make_app
 from jobtui.tui.feed.enginelink import TickChanges
 from jobtui.tui.results.nodes import PAGE_SIZE
-from jobtui.tui.screens.dashboard import PAYLOAD_READ_AT_ONCE
+from jobtui.tui.screens.detailfollow import PAYLOAD_READ_AT_ONCE
 from jobtui.tui.widgets.detail import DetailPane
 from jobtui.tui.widgets.jsonview import JsonLines
 from jobtui.tui.widgets.resulttree import ResultTree
@@ -150,7 +150,7 @@ async def drawn(pilot: Pilot[Any], app: JobtuiApp) -> None:
 
     (A move before that is one of a burst, and its detail waits for the frame.)
     """
-    await until(pilot, lambda: not app.dashboard._detail_unpainted, "the detail drawn")
+    await until(pilot, lambda: not app.dashboard.detail_follower.unpainted, "the detail drawn")
 
 
 async def test_small_payload_is_shown_with_the_cursor_move(store: Store) -> None:

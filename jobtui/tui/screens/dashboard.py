@@ -1,15 +1,19 @@
 """The dashboard screen: providers, jobs and the detail pane, and their keys.
 
-Panes are numbered in their titles (1 providers, 2 jobs, 3 detail); how
-they are arranged by width and moved between lives in
-``jobtui.tui.widgets.panes``, job actions (refresh, add, remove, cancel,
-copy) in ``jobtui.tui.screens.jobactions``; this module composes and routes.
+Panes are numbered in their titles (1 providers, 2 jobs, 3 detail). The
+screen is composed of parts it owns and hands its keys to: ``PaneLayout``
+(``jobtui.tui.widgets.panes``) arranges the panes by width and moves the
+focus between them, ``JobActions`` (``jobtui.tui.screens.jobactions``)
+refreshes, adds, removes, cancels and copies jobs, ``DetailFollower``
+(``jobtui.tui.screens.detailfollow``) keeps the detail pane on the cursor's
+job, ``ListFilter`` (``jobtui.tui.screens.listfilter``) applies the filter
+bar's text. This module composes the widgets, routes messages and keys,
+titles the panes and sorts.
+What the screen needs from the app is ``jobtui.tui.host.DashboardHost``.
 """
 
 from __future__ import annotations
 
-import asyncio
-from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
@@ -17,14 +21,13 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
-from textual.timer import Timer
+from textual.screen import Screen
+from textual.widgets import Input, TextArea
 
-from jobtui.model import HealthState, Job
-from jobtui.store import WatchedJob
+from jobtui.model import HealthState
 from jobtui.tui.feed.enginelink import TickChanges, collect_changes
-from jobtui.tui.feed.payloads import PayloadCache
+from jobtui.tui.host import DashboardHost
 from jobtui.tui.joblist.model import SORT_COLUMNS, JobKey, JobListModel
-from jobtui.tui.joblist.query import QueryError, parse_query
 from jobtui.tui.keys import KEY_SPECS, bindings_for
 from jobtui.tui.messages import (
     EngineEvents,
@@ -33,42 +36,43 @@ from jobtui.tui.messages import (
     MarksChanged,
     ProviderSelected,
 )
+from jobtui.tui.screens.detailfollow import DetailFollower
 from jobtui.tui.screens.help import HelpScreen
+from jobtui.tui.screens.jobactions import JobActions
+from jobtui.tui.screens.listfilter import ListFilter
 from jobtui.tui.terminal.safe_text import safe
 from jobtui.tui.widgets.detail import DetailPane
 from jobtui.tui.widgets.filterbar import FilterBar
 from jobtui.tui.widgets.joblist import JobList
 from jobtui.tui.widgets.jsonview import JsonView
-from jobtui.tui.widgets.panes import NARROW_WIDTH, SIDE_BY_SIDE_WIDTH, Pane, PaneScreen
+from jobtui.tui.widgets.panes import Pane, PaneLayout
 from jobtui.tui.widgets.sidebar import Sidebar
 from jobtui.tui.widgets.statusbar import StatusBar
 
-__all__ = ["NARROW_WIDTH", "SIDE_BY_SIDE_WIDTH", "DashboardScreen", "Pane"]
-
-PAYLOAD_READ_AT_ONCE = 256 * 1024
-"""Payloads up to this many characters are read on the event loop (about 2 ms);
-bigger ones in a thread, the job's other fields shown meanwhile."""
-
-_DEBOUNCE_ABOVE = 20_000
-"""Lists at least this long filter after a pause in typing."""
-_FILTER_DEBOUNCE = 0.15
+__all__ = ["DashboardScreen"]
 
 
-class DashboardScreen(PaneScreen):
+class DashboardScreen(Screen[None]):
     """The one main screen."""
 
     BINDINGS: ClassVar[list[BindingType]] = bindings_for("screen")
     ALLOW_IN_MAXIMIZED_VIEW: ClassVar[str | None] = "StatusBar"
 
-    def __init__(self, model: JobListModel) -> None:
+    def __init__(self, model: JobListModel, host: DashboardHost) -> None:
         super().__init__(id="dashboard")
         self.model = model
-        self._detail_key: JobKey | None = None
-        self._filter_timer: Timer | None = None
-        self._filter_applied = ""
-        self._payloads = PayloadCache()
-        self._fetching: tuple[JobKey, Job] | None = None
-        self._detail_unpainted = False
+        self.jobtui = host
+        """The app, as the screen uses it."""
+        self.panes = PaneLayout(self)
+        """Which panes show, how they sit, where the focus is."""
+        self.job_actions = JobActions(
+            self, host, model, update_titles=self.update_titles, refresh_hints=self.refresh_hints
+        )
+        """Refresh, pause, add, remove, cancel, copy, open."""
+        self.detail_follower = DetailFollower(self, host, model)
+        """The detail pane on the cursor's job."""
+        self.list_filter = ListFilter(self, model, update_titles=self.update_titles)
+        """The filter bar's text applied to the list."""
 
     # ---------------------------------------------------------------- layout
 
@@ -98,7 +102,7 @@ class DashboardScreen(PaneScreen):
                         on_highlight=self._cursor_rests_on,
                         id="jobs",
                     )
-                    yield FilterBar(self._filter_text_changed, id="filter")
+                    yield FilterBar(self.list_filter.text_changed, id="filter")
                 detail_pane = Pane(id="detail-pane", classes="pane")
                 detail_pane.border_title = "3 Detail"
                 with detail_pane:
@@ -111,13 +115,34 @@ class DashboardScreen(PaneScreen):
         self.job_list.focus()
         if self.jobtui.prefs.filter:
             self.filter_bar.set_value(self.jobtui.prefs.filter)
-            self._apply_filter(self.jobtui.prefs.filter)
+            self.list_filter.apply(self.jobtui.prefs.filter)
         self.status_bar.paused = self.jobtui.paused
         self.refresh_hints()
         self.update_titles()
         self.jobtui.dashboard_ready()
 
+    def on_resize(self, event: events.Resize) -> None:
+        self.panes.arrange(event.size.width)
+        # The list's own width is known after this layout: then the title can tell
+        # whether the sort column still fits.
+        self.call_after_refresh(self.update_titles)
+
     # ----------------------------------------------------------------- parts
+
+    @property
+    def job_list(self) -> JobList:
+        """The job list widget."""
+        return self.query_one(JobList)
+
+    @property
+    def sidebar(self) -> Sidebar:
+        """The providers pane's content."""
+        return self.query_one(Sidebar)
+
+    @property
+    def detail(self) -> DetailPane:
+        """The detail pane."""
+        return self.query_one(DetailPane)
 
     @property
     def filter_bar(self) -> FilterBar:
@@ -195,8 +220,9 @@ class DashboardScreen(PaneScreen):
             moved = self.model.apply(list(changes.jobs.values()), changes.removed)
             job_list.sync(order_changed=moved, changed=changes.jobs.keys())
             self.update_titles()
-            if self._detail_key is not None and self._detail_key in changes.jobs:
-                self.show_detail(self._detail_key)
+            shown = self.detail_follower.key
+            if shown is not None and shown in changes.jobs:
+                self.show_detail(shown)
             self.refresh_hints()  # e.g. cancel goes once the selected job has finished
         self.sidebar.update_counts(self.model.counts, changes.health or None, self.model.fresh_at)
         self.stamp_as_of()
@@ -214,89 +240,12 @@ class DashboardScreen(PaneScreen):
 
     def show_detail(self, key: JobKey | None) -> None:
         """Show ``key``'s job in the detail pane."""
-        self._detail_key = key
-        row = self.model.row(key) if key is not None else None
-        pane = self.query_one("#detail-pane")
-        if row is None:
-            pane.border_title = "3 Detail"
-            self.detail.show(None, [])
-            return
-        title = f"3 Detail · {safe(row.provider)} {safe(row.id)}"
-        if str(pane.border_title) != title:
-            pane.border_title = Text(title)
-        watched = self._payloads.complete(row.watched) or self._read_small_payload(row.watched)
-        if watched is None:
-            # Listed without its payload: show the rest now, the payload when it is read.
-            watched = row.watched
-            self._fetch_payload(row.key, watched)
-        self.detail.show(watched, self.jobtui.transitions(row.key))
-
-    def _read_small_payload(self, listed: WatchedJob) -> WatchedJob | None:
-        """``listed`` completed from the store at once if its payload is small, else None.
-
-        One frame with the whole job instead of two (the fields, then the payload
-        from a thread), and no tree built twice.
-        """
-        stripped = listed.job
-        assert stripped is not None
-        key = (listed.provider, listed.id)
-        try:
-            found = self.jobtui.watchlist.whole_job(key, raw_limit=PAYLOAD_READ_AT_ONCE)
-        except Exception:  # the payload is a nicety: the fields are on screen already
-            return None
-        if found is None or found.job is None or found.job.raw is None:
-            return None
-        self._payloads.remember(key, stripped, found.job)
-        return self._payloads.complete(listed)
-
-    def _fetch_payload(self, key: JobKey, watched: WatchedJob) -> None:
-        stripped = watched.job
-        assert stripped is not None
-        if self._fetching is not None and self._fetching[1] is stripped:
-            return  # already on its way
-        self._fetching = (key, stripped)
-        # exclusive: the cursor has moved on, so a fetch for the job left behind is moot.
-        self.run_worker(
-            self._read_payload(key, stripped), group="payload", exclusive=True,
-            exit_on_error=False,
-        )
-
-    async def _read_payload(self, key: JobKey, stripped: Job) -> None:
-        try:
-            whole = await asyncio.to_thread(self.jobtui.watchlist.whole_job, key)
-        except Exception:  # the payload is a nicety: the fields are on screen already
-            whole = None
-        finally:
-            if self._fetching is not None and self._fetching[1] is stripped:
-                self._fetching = None
-        if whole is None or whole.job is None:
-            return
-        self._payloads.remember(key, stripped, whole.job)
-        if self._detail_key == key:
-            self.show_detail(key)
+        self.detail_follower.show(key)
 
     def _cursor_rests_on(self, key: JobKey | None) -> None:
-        """The job list's cursor moved to ``key``: follow it in the detail pane and hints.
-
-        At most one detail is built per frame: keys that come faster than the screen
-        is drawn (a held key after a stall, a burst over a slow link) move the cursor,
-        and the detail follows the job it stops on, so the jobs passed over are never
-        built.
-        """
+        """The job list's cursor moved to ``key``: follow it in the detail pane and hints."""
         self.refresh_hints()
-        if self._detail_unpainted:
-            self.call_after_refresh(self._follow_cursor, key)
-            return
-        self.show_detail(key)
-        self._detail_unpainted = True
-        self.call_after_refresh(self._detail_painted)
-
-    def _detail_painted(self) -> None:
-        self._detail_unpainted = False
-
-    def _follow_cursor(self, key: JobKey | None) -> None:
-        if key == self.model.cursor_key and key != self._detail_key:
-            self.show_detail(key)
+        self.detail_follower.cursor_rests_on(key)
 
     @on(JobOpened)
     def _opened(self, message: JobOpened) -> None:
@@ -320,36 +269,14 @@ class DashboardScreen(PaneScreen):
             self.job_list.sync()
             self.update_titles()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Whether a key's action applies now (hidden from hints and palette if not)."""
+        if action == "filter":
+            # "/" is a priority key: inside a text field it must stay a character.
+            return not isinstance(self.focused, Input | TextArea)
+        return self.job_actions.check(action)
+
     # ---------------------------------------------------------------- filter
-
-    def _apply_filter(self, text: str) -> None:
-        if self._filter_timer is not None:  # a debounced filter is now moot
-            self._filter_timer.stop()
-            self._filter_timer = None
-        if text == self._filter_applied:
-            return
-        self._filter_applied = text
-        try:
-            query = parse_query(text)
-        except QueryError as exc:
-            self.filter_bar.show_error(str(exc))
-            return
-        self.filter_bar.show_error(None)
-        self.model.set_query(query)
-        # The title first: its pane asks for a repaint before the list does, so both
-        # reach the screen in time for one frame.
-        self.update_titles()
-        self.job_list.sync()
-
-    def _filter_text_changed(self, text: str) -> None:
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
-            self._filter_timer = None
-        if self.model.total < _DEBOUNCE_ABOVE:
-            self._apply_filter(text)
-            return
-        # A big list is filtered once typing pauses, not on every keystroke.
-        self._filter_timer = self.set_timer(_FILTER_DEBOUNCE, partial(self._apply_filter, text))
 
     @on(FilterClosed)
     def _filter_closed(self, message: FilterClosed) -> None:
@@ -377,7 +304,7 @@ class DashboardScreen(PaneScreen):
         if self.filter_bar.value or self.model.query is not None:
             self.filter_bar.set_value("")
             self.filter_bar.show_error(None)
-            self._apply_filter("")
+            self.list_filter.apply("")
             self.jobtui.save_prefs(filter="")
             self.job_list.focus()
         elif self.maximized is not None:
@@ -426,3 +353,63 @@ class DashboardScreen(PaneScreen):
     def action_quit(self) -> None:
         """Leave the dashboard."""
         self.app.exit(0)
+
+    # ----------------------------------------------------------------- panes
+
+    def action_focus_pane(self, name: str) -> None:
+        """Focus pane ``name`` (sidebar, jobs, detail)."""
+        self.panes.focus_pane(name)
+
+    def action_next_pane(self) -> None:
+        """Focus the next visible pane."""
+        self.panes.next_pane()
+
+    def action_toggle_sidebar(self) -> None:
+        """Show or hide the providers pane."""
+        self.panes.toggle_sidebar()
+
+    def action_maximize(self) -> None:
+        """Maximize the focused pane, or restore it."""
+        self.panes.maximize()
+
+    # ------------------------------------------------------------------ jobs
+
+    def action_refresh(self) -> None:
+        """Poll the selected jobs now; on a provider in the sidebar, retry that provider."""
+        self.job_actions.refresh()
+
+    def action_refresh_all(self) -> None:
+        """Poll every job now, finished ones included."""
+        self.job_actions.refresh_all()
+
+    def action_pause(self) -> None:
+        """Pause or resume polling."""
+        self.job_actions.pause()
+
+    def action_interval(self, factor: float) -> None:
+        """Poll less (factor > 1) or more (factor < 1) often."""
+        self.job_actions.interval(factor)
+
+    def action_add(self) -> None:
+        """Ask for jobs to watch."""
+        self.job_actions.add()
+
+    def action_remove(self) -> None:
+        """Stop watching the selected jobs, after a confirmation."""
+        self.job_actions.remove()
+
+    def action_cancel(self) -> None:
+        """Cancel the selected jobs at their provider, after a confirmation."""
+        self.job_actions.cancel()
+
+    def action_copy_id(self) -> None:
+        """Copy the selected job ids; in the detail pane, its selected line."""
+        self.job_actions.copy_id()
+
+    def action_copy_json(self) -> None:
+        """Copy the job's JSON."""
+        self.job_actions.copy_json()
+
+    def action_open_json(self) -> None:
+        """Open the job's JSON in $PAGER (or $EDITOR), the dashboard suspended."""
+        self.job_actions.open_json()
