@@ -425,6 +425,6 @@ async def test_sidebar_shows_provider_health_on_select_and_hover(app: JobtuiApp)
         await pilot.hover(ProviderList, offset=(2, 6))
         await wait_until(
             pilot,
-            lambda: provider_list.tooltip is not None and "auth failed" in str(provider_list.tooltip),
+            lambda: "auth failed" in str(provider_list.tooltip or ""),
             "the hovered provider's health as a tooltip",
         )
