@@ -201,3 +201,29 @@ async def test_the_same_id_spelled_the_providers_other_way_is_the_watched_job(
         assert stored is not None and stored.job is not None and stored.job.id == rig.job_id
     finally:
         await rig.close()
+
+
+@pytest.mark.parametrize("kind", ["superai", "tensorart"])  # the providers that can cancel
+async def test_a_cancel_answer_about_another_job_does_not_replace_the_watched_job(
+    sim: Simulator,
+    proxy: FaultProxy,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    kind: str,
+) -> None:
+    rig = Rig(sim, proxy, kind, tmp_path)
+    try:
+        await rig.sweep()
+        good_snapshot = rig.store.get_job(kind, rig.job_id)
+        assert good_snapshot is not None and good_snapshot.job is not None
+        proxy.arm(rig.job_id, answering_as(rig.job_id, lambda job_id: 7))
+        await rig.engine.cancel(kind, rig.job_id)
+        await rig.sweep()  # the cancel's answer was not taken: the job is polled instead
+        assert proxy.faulted, "the foreign answer was never served"
+        rows = listed(rig.store_path, capsys)
+        assert [row["id"] for row in rows] == [rig.job_id], "a job was created or replaced"
+        stored = rig.store.get_job(kind, rig.job_id)
+        assert stored is not None and stored.job == good_snapshot.job
+        assert stored.poll_error is not None and "answered for job 7" in stored.poll_error
+    finally:
+        await rig.close()
