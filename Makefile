@@ -15,8 +15,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	touch $(STAMP)
 
+# One worker per core; tests that share a machine state (a fixed port, a terminal
+# size, one file) carry @pytest.mark.xdist_group and run on one worker.
+PYTEST_WORKERS ?= auto
+
+# pytest exits 5 when it collected nothing: a broken checkout, never a pass.
 test: venv
-	$(BIN)/python -m pytest -q
+	@status=0; $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup || status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: no tests were collected" >&2; fi; \
+	exit $$status
 
 lint: venv
 	$(BIN)/ruff check jobtui tests

@@ -11,7 +11,7 @@ from datetime import timedelta
 from jobtui.config.model import Config
 from jobtui.engine.clock import Clock, SystemClock
 from jobtui.engine.events import EventHub, JobChanged, JobRemoved, Subscriber
-from jobtui.engine.poller import RETRYABLE, ProviderPoller
+from jobtui.engine.poller import RETRYABLE, ProviderPoller, answer_for
 from jobtui.engine.watchlist import discover_jobs, load_watch_list
 from jobtui.engine.writer import JobModel, StoreWriter
 from jobtui.errors import ConfigError, FetchCategory, FetchError, JobtuiError
@@ -352,10 +352,12 @@ class Engine:
         if found is None or not found.supports_cancel:
             raise FetchError(FetchCategory.CLIENT, f"{provider} jobs cannot be canceled here")
         job = await found.cancel(job_id)
-        if job is not None and (provider, job_id) in self._jobs:
+        # An answer about another job is not this job's new state: poll it instead.
+        answer = None if job is None else answer_for(found, job_id, job)
+        if isinstance(answer, Job) and (provider, job_id) in self._jobs:
             now = self.clock.now()
-            later = None if job.state.terminal else now + timedelta(seconds=1)
-            await self._writer.save([PollOutcome(provider, job_id, now, later, job=job)])
+            later = None if answer.state.terminal else now + timedelta(seconds=1)
+            await self._writer.save([PollOutcome(provider, job_id, now, later, job=answer)])
         else:
             self.refresh([(provider, job_id)])
 

@@ -20,7 +20,7 @@ from jobtui.model import HealthState, Job, JobState, ProviderHealth
 from jobtui.providers.base import Provider
 from jobtui.store import PollOutcome, WatchedJob
 
-__all__ = ["NOT_FOUND_MESSAGE", "RETRYABLE", "PollResult", "ProviderPoller"]
+__all__ = ["NOT_FOUND_MESSAGE", "RETRYABLE", "PollResult", "ProviderPoller", "answer_for"]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,30 @@ RETRYABLE = frozenset(
 
 PollResult = dict[str, Job | FetchError]
 """What one ``poll`` found: each polled id's job, or why it could not be fetched."""
+
+
+_SHOWN_ID = 64
+"""At most this much of a foreign id goes into a poll error (it is provider text)."""
+
+
+def answer_for(provider: Provider, job_id: str, result: Job | FetchError) -> Job | FetchError:
+    """``result`` as the answer for the watched ``job_id``, or why it is not.
+
+    An answer about another job (after the provider's own reading of ids) is
+    a bad payload of the watched job: its last good snapshot stays, and no
+    other job is created or replaced. An answer naming the same job in
+    another spelling (a UUID's case, ``007`` for 7) is kept under the watched id.
+    """
+    if not isinstance(result, Job):
+        return result
+    if not provider.answers_for(job_id, result):
+        named = result.id if len(result.id) <= _SHOWN_ID else f"{result.id[:_SHOWN_ID]}…"
+        return FetchError(
+            FetchCategory.BAD_PAYLOAD,
+            f"{provider.name}: answered for job {named}, not {job_id}",
+            job_id=job_id,
+        )
+    return result if result.id == job_id else result.model_copy(update={"id": job_id})
 
 
 def _batch_size(provider: Provider) -> int:
@@ -347,7 +371,8 @@ class ProviderPoller:
                 results.append(raw[0].for_job(ids[index]))
             else:
                 results.append(FetchError(FetchCategory.CLIENT, "provider gave no answer"))
-        return results
+        pairs = zip(ids, results, strict=True)
+        return [answer_for(self.provider, job_id, result) for job_id, result in pairs]
 
     def _outcome(self, job_id: str, result: Job | FetchError, now: datetime) -> PollOutcome:
         key = (self.name, job_id)

@@ -8,6 +8,7 @@ that talks HTTP (auth included) and turns every failure into a ``FetchError``.
 from __future__ import annotations
 
 import math
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -20,6 +21,8 @@ __all__ = [
     "Provider",
     "to_utc",
 ]
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 
 _SECONDS_CUTOFF = 10**11
 """Epoch values below this are seconds, above it milliseconds (10^11 s is year 5138)."""
@@ -80,6 +83,8 @@ class Provider(ABC):
     """Whether ``discover`` can list jobs (it also needs its setting, see ``can_discover``)."""
     default_rate_limit: ClassVar[float | None] = None
     """Requests per second when the config sets none (Tensor.Art documents 5)."""
+    numeric_ids: ClassVar[bool] = False
+    """Whether the provider reads job ids as integers (then ``007`` and ``7`` are one job)."""
 
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config
@@ -93,6 +98,28 @@ class Provider(ABC):
     def can_discover(self) -> bool:
         """True when ``discover`` has what it needs in the config."""
         return False
+
+    def id_key(self, job_id: str) -> str:
+        """``job_id`` as the provider tells ids apart: UUIDs in any case, integers as numbers.
+
+        Two ids with the same key name the same job; any other difference
+        (leading zeros of a string id, other characters) makes them two jobs.
+        """
+        text = job_id.strip()
+        if self.numeric_ids and text.isascii() and text.isdigit():
+            return str(int(text))
+        if _UUID.fullmatch(text):
+            return text.lower()
+        return text
+
+    def answered_ids(self, job: Job) -> tuple[str, ...]:
+        """The ids an answer names for its job (super.AI names an ``id`` and a ``uuid``)."""
+        return (job.id,)
+
+    def answers_for(self, job_id: str, job: Job) -> bool:
+        """Whether ``job`` (an answer to a request for ``job_id``) is that job."""
+        key = self.id_key(job_id)
+        return any(self.id_key(named) == key for named in self.answered_ids(job))
 
     @abstractmethod
     def parse(self, payload: object) -> Job:

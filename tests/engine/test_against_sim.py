@@ -23,6 +23,7 @@ from jobtui.sim import Simulator
 from jobtui.store import PollOutcome, Store
 
 from support.engine_sim import drive, run_to_end, settle, sim_config
+from support.waiting import wait_for
 
 StartSim = Callable[..., Simulator]
 
@@ -367,12 +368,24 @@ async def test_a_hung_provider_does_not_delay_the_others(
     engine = Engine(config, store, clock=clock)
     runner = asyncio.create_task(engine.run())
     try:
+        def others_polled() -> bool:
+            # Every job of the others polled for now while Deepomatic still hangs.
+            now = clock.now()
+            due = [
+                job
+                for (provider, _), job in engine.jobs().items()
+                if provider != "deepomatic"
+                and not job.state.terminal
+                and (job.polled_at is None or (job.next_poll_at or now) <= now)
+            ]
+            return engine.busy == 1 and not due
+
         for _ in range(3):
-            for _ in range(200):
-                await asyncio.sleep(0.001)
-                counts = sim.stats()["requests"]
-                if engine.busy == 1 and counts.get("cognite") and counts.get("imageintelligence"):
-                    break
+            await wait_for(
+                others_polled,
+                "the other providers polled while Deepomatic hangs",
+                detail=lambda: (engine.busy, sim.stats()["requests"]),
+            )
             clock.advance(60)
             sim.clock.advance(60)
         polled = [j for (p, _), j in engine.jobs().items() if p != "deepomatic"]

@@ -24,6 +24,7 @@ from jobtui.store import Store
 from support.fault_proxy import FaultProxy, Forwarded
 from support.scripted_server import Reply
 from support.sim_configs import sim_config
+from support.waiting import wait_for
 
 IDLE_LIMIT = 20.0
 """Seconds of real time an engine may take to go idle before the test gives up (not a timing)."""
@@ -39,12 +40,7 @@ def sim() -> Iterator[Simulator]:
 
 async def until(condition: Callable[[], bool], what: str) -> None:
     """Yield to the loop until ``condition`` holds (bounded, so a hang fails the test)."""
-    loop = asyncio.get_running_loop()
-    give_up = loop.time() + IDLE_LIMIT
-    while not condition():
-        if loop.time() > give_up:
-            raise AssertionError(f"gave up waiting: {what}")
-        await asyncio.sleep(0.005)
+    await wait_for(condition, what, IDLE_LIMIT)
 
 
 @pytest.mark.parametrize("status", [429, 503])

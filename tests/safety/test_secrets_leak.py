@@ -22,7 +22,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -36,6 +35,7 @@ from jobtui.tui.app import make_app
 
 from support.fault_proxy import FaultProxy, Forwarded
 from support.scripted_server import Recorded, Reply
+from support.waiting import wait_until, wait_until_settled
 
 TOKEN_FIELDS = ("accessToken", "access_token", "token", "refreshToken", "refresh_token", "id_token")
 
@@ -296,14 +296,6 @@ class _Collect(logging.Handler):
         self.lines.append(self.format(record))
 
 
-async def until(pilot: Any, condition: Any, what: str) -> None:
-    for _ in range(1000):
-        if condition():
-            return
-        await pilot.pause()
-    raise AssertionError(f"never happened: {what}")
-
-
 @pytest.mark.parametrize("credentials", ["right", "wrong"])
 async def test_dashboard_screenshot_logs_and_reprs_leak_nothing(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, credentials: str
@@ -322,7 +314,7 @@ async def test_dashboard_screenshot_logs_and_reprs_leak_nothing(
     root.setLevel(logging.DEBUG)
     try:
         async with app.run_test(size=(160, 50)) as pilot:
-            await until(
+            await wait_until(
                 pilot,
                 lambda: (
                     bool(engine.jobs())
@@ -330,7 +322,7 @@ async def test_dashboard_screenshot_logs_and_reprs_leak_nothing(
                 ),
                 "every job polled once",
             )
-            await pilot.pause()
+            await wait_until_settled(pilot)  # what those polls changed is on screen
             screenshot = app.export_screenshot()
             wal_while_open = store_bytes(store_path)
         health = repr(dict(engine.health()))

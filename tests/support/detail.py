@@ -22,6 +22,7 @@ from jobtui.tui.widgets.detail import DetailPane
 from jobtui.tui.widgets.resulttree import ResultTree, TreeEntry
 
 from support.data import provider_doc, real_payload_files
+from support.waiting import wait_until_settled
 
 NOW = datetime(2026, 11, 22, 12, 0, 0, tzinfo=UTC)
 KINDS = ("imageintelligence", "deepomatic", "superai", "tensorart", "cognite")
@@ -172,7 +173,8 @@ async def expand_all(pilot: Pilot[Any], tree: ResultTree, depth: int = 6) -> Non
             return
         for node in closed:
             node.expand()
-        await pilot.pause()
+        # Children are built on NodeExpanded: let those messages (and pages) run.
+        await wait_until_settled(pilot)
 
 
 def _walk(node: TreeNode[TreeEntry]) -> Iterator[TreeNode[TreeEntry]]:

@@ -29,6 +29,7 @@ from support.tui_data import (
     shell_config,
     watched,
 )
+from support.waiting import wait_until, wait_until_settled
 
 
 @pytest.fixture(autouse=True)
@@ -78,10 +79,13 @@ async def test_add_jobs_modal_writes_to_the_store(app: JobtuiApp, store: Store) 
         await pilot.press(*"new-1", "enter", *"new-2, new-3")
         await pilot.press("tab")  # to the label input
         await pilot.press(*"pasted batch", "enter")
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert not isinstance(app.screen, AddJobsScreen)
+        await wait_until(
+            pilot,
+            lambda: not isinstance(app.screen, AddJobsScreen)
+            and app.model.row(("deepo", "new-3")) is not None
+            and app.model.cursor_key == ("deepo", "new-1"),
+            "the add screen closed and the new jobs listed, the cursor on the first",
+        )
         stored = {job.id: job for job in store.list_jobs(provider="deepo")}
         assert {"new-1", "new-2", "new-3"} <= set(stored)
         assert stored["new-2"].label == "pasted batch"
@@ -106,15 +110,19 @@ async def test_delete_asks_and_no_keeps_the_job(app: JobtuiApp, store: Store) ->
         key = app.model.cursor_key
         assert key is not None
         await pilot.press("delete")
-        assert isinstance(app.screen, ConfirmScreen)
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirm")
         await pilot.press("enter")  # the focused button is "No"
-        await pilot.pause()
+        await wait_until(
+            pilot, lambda: not isinstance(app.screen, ConfirmScreen), "the confirm closed"
+        )
+        await wait_until_settled(pilot)
         assert store.get_job(*key) is not None
         await pilot.press("delete", "y")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert store.get_job(*key) is None
-        assert app.model.row(key) is None
+        await wait_until(
+            pilot,
+            lambda: app.model.row(key) is None and store.get_job(*key) is None,
+            "the job removed from the list and the store",
+        )
 
 
 async def test_marks_make_delete_act_on_every_marked_row(app: JobtuiApp, store: Store) -> None:
@@ -122,16 +130,24 @@ async def test_marks_make_delete_act_on_every_marked_row(app: JobtuiApp, store: 
         await app.loaded.wait()
         order = app.model.visible_keys()
         await pilot.press("space", "j", "space")  # marks rows 0 and 2
-        await pilot.pause()
+        await wait_until(
+            pilot,
+            lambda: "2 marked" in str(app.dashboard.query_one("#jobs-pane").border_title),
+            "two marks named in the title",
+        )
         assert app.dashboard.job_list.marks == {order[0], order[2]}
         assert "•" in app.dashboard.job_list.render_line(1).text[:2]
-        assert "2 marked" in str(app.dashboard.query_one("#jobs-pane").border_title)
         await pilot.press("delete")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirm")
         assert "2 marked jobs" in str(app.screen.query_one("#confirm-question").render())
         await pilot.press("y")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert store.get_job(*order[0]) is None and store.get_job(*order[2]) is None
+        await wait_until(
+            pilot,
+            lambda: store.get_job(*order[0]) is None
+            and store.get_job(*order[2]) is None
+            and not app.dashboard.job_list.marks,
+            "both marked jobs removed and the marks cleared",
+        )
         assert store.get_job(*order[1]) is not None
         assert app.dashboard.job_list.marks == set()
 
@@ -225,9 +241,13 @@ async def test_hostile_strings_are_shown_literally(app: JobtuiApp) -> None:
     async with app.run_test(size=(150, 36)) as pilot:
         await app.loaded.wait()
         app.dashboard.job_list.set_columns(["state", "id", "label", "summary"])
-        await pilot.pause()
         index = app.model.index_of(("ii", "ask-43"))
         assert index is not None
+        await wait_until(
+            pilot,
+            lambda: "[bold]x[/]" in app.dashboard.job_list.render_line(index + 1).text,
+            "the hostile label drawn in the new columns",
+        )
         text = app.dashboard.job_list.render_line(index + 1).text
         assert "[bold]x[/]" in text and "[red]not markup[/red]" in text
         assert "[bold]x[/] \\x1b[31m" in text and "\\x1b[2J" in text
@@ -264,7 +284,7 @@ async def test_toast_when_a_job_finishes(
         changes = collect_changes(events)
         app.dashboard.apply_changes(changes)
         app.announce(changes)
-        await pilot.pause()
+        await wait_until_settled(pilot)
         toasts = [m for m in messages(app) if "sai" in m or "deepo" in m]
         assert len(toasts) == expected_toasts
         assert len(bells) == expected_bells

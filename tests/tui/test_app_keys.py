@@ -19,6 +19,7 @@ from jobtui.tui.widgets.detail import DetailPane
 from jobtui.tui.widgets.joblist import JobList
 
 from support.tui_data import FrozenClock, open_store, seed_store, seeded_jobs, shell_config, watched
+from support.waiting import wait_until, wait_until_settled
 
 
 @pytest.fixture(autouse=True)
@@ -55,7 +56,12 @@ def cursor_id(app: JobtuiApp) -> str | None:
 async def test_paints_stored_jobs_at_start(app: JobtuiApp) -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         await app.loaded.wait()
-        await pilot.pause()
+        await wait_until(
+            pilot,
+            lambda: "✓ succeeded" in line(app, 1) and "269999729" in line(app, 1),
+            "the stored jobs painted",
+            detail=lambda: line(app, 1),
+        )
         assert len(app.model) == 12
         assert "state" in line(app, 0) and "summary" in line(app, 0)
         assert "✓ succeeded" in line(app, 1) and "269999729" in line(app, 1)
@@ -93,10 +99,12 @@ async def test_page_down_scrolls_a_long_list(store: Store, tmp_path: Path) -> No
         await app.loaded.wait()
         for _ in range(30):
             await pilot.press("pagedown")
-        await pilot.pause()
         job_list = app.dashboard.job_list
-        assert app.model.cursor > 100
-        assert job_list.scroll_y > 0
+        await wait_until(
+            pilot,
+            lambda: app.model.cursor > 100 and job_list.scroll_y > 0,
+            "the list paged down past line 100 and scrolled",
+        )
         # The cursor line is on screen: its id is drawn with the cursor sign.
         visible = [line(app, y) for y in range(1, job_list.size.height)]
         assert any(text.startswith("▶") for text in visible)
@@ -106,13 +114,21 @@ async def test_enter_opens_detail_and_escape_returns(app: JobtuiApp) -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         await app.loaded.wait()
         await pilot.press("j", "enter")
-        await pilot.pause()
         detail = app.dashboard.query_one(DetailPane)
-        assert detail.watched is not None and detail.watched.id == cursor_id(app)
-        focused = app.focused
-        assert focused is not None and app.dashboard.query_one("#detail-pane") in focused.ancestors
+        pane = app.dashboard.query_one("#detail-pane")
+        await wait_until(
+            pilot,
+            lambda: detail.watched is not None
+            and detail.watched.id == cursor_id(app)
+            and app.focused is not None
+            and pane in app.focused.ancestors,
+            "the detail of the cursor's job open with the keyboard",
+            detail=lambda: app.focused,
+        )
         await pilot.press("escape")
-        assert isinstance(app.focused, JobList)
+        await wait_until(
+            pilot, lambda: isinstance(app.focused, JobList), "the job list focused on escape"
+        )
 
 
 async def test_filter_narrows_and_escape_clears(app: JobtuiApp, tmp_path: Path) -> None:
@@ -120,29 +136,42 @@ async def test_filter_narrows_and_escape_clears(app: JobtuiApp, tmp_path: Path) 
         await app.loaded.wait()
         await pilot.press("slash")
         await pilot.press(*"state:failed")
-        await pilot.pause()
+        await wait_until(
+            pilot,
+            lambda: "filter: state:failed"
+            in str(app.dashboard.query_one("#jobs-pane").border_title),
+            "the filter named in the title",
+        )
         assert [key[1] for key in app.model.visible_keys()] == ["123"]
-        assert "filter: state:failed" in str(app.dashboard.query_one("#jobs-pane").border_title)
         await pilot.press("enter")
-        assert isinstance(app.focused, JobList)
+        await wait_until(
+            pilot, lambda: isinstance(app.focused, JobList), "the job list focused on enter"
+        )
         assert "state:failed" in (tmp_path / "prefs.toml").read_text()
         await pilot.press("escape")
-        await pilot.pause()
-        assert len(app.model) == 12
-        assert app.dashboard.filter_bar.value == ""
+        await wait_until(
+            pilot,
+            lambda: len(app.model) == 12 and app.dashboard.filter_bar.value == "",
+            "the filter cleared on escape",
+        )
 
 
 async def test_unknown_field_shows_an_error_not_a_crash(app: JobtuiApp) -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         await app.loaded.wait()
         await pilot.press("slash", *"colour:red")
-        await pilot.pause()
         error = app.dashboard.filter_bar.query_one("#filter-error")
-        assert error.display and "unknown field 'colour'" in str(error.render())
+        await wait_until(
+            pilot,
+            lambda: error.display and "unknown field 'colour'" in str(error.render()),
+            "the unknown field error shown",
+        )
         # The last query that parsed stays applied ("colour" as free text).
         assert app.model.query is not None and app.model.query.text == "colour"
         await pilot.press("escape")
-        assert "unknown field" not in str(error.render())
+        await wait_until(
+            pilot, lambda: "unknown field" not in str(error.render()), "the error cleared"
+        )
 
 
 async def test_problems_only(app: JobtuiApp) -> None:
@@ -189,10 +218,13 @@ async def test_cursor_stays_on_its_job_when_rows_refresh(app: JobtuiApp) -> None
         changed = watched(chosen[0], chosen[1], JobState.FAILED, minutes_old=3)
         app.dashboard.apply_changes(TickChanges(jobs={fresh.job.key: fresh,  # type: ignore[union-attr]
                                                       chosen: changed}))
-        await pilot.pause()
+        await wait_until(
+            pilot,
+            lambda: line(app, 1).find("brand-new") > 0
+            and "✗ failed" in line(app, app.model.cursor + 1),
+            "the new job on top and the changed one drawn failed",
+        )
         assert app.model.cursor_key == chosen
-        assert line(app, 1).find("brand-new") > 0
-        assert "✗ failed" in line(app, app.model.cursor + 1)
 
 
 async def test_panes_by_number_tab_and_sidebar_scope(app: JobtuiApp) -> None:
@@ -200,10 +232,11 @@ async def test_panes_by_number_tab_and_sidebar_scope(app: JobtuiApp) -> None:
         await app.loaded.wait()
         screen = app.dashboard
         await pilot.press("1")
-        assert app.focused is screen.sidebar.option_list
+        await wait_until(
+            pilot, lambda: app.focused is screen.sidebar.option_list, "the sidebar focused"
+        )
         await pilot.press("j", "j")  # All → deepo → tart
-        await pilot.pause()
-        assert app.model.scope == "tart"
+        await wait_until(pilot, lambda: app.model.scope == "tart", "the list scoped to tart")
         assert {key[0] for key in app.model.visible_keys()} == {"tart"}
         await pilot.press("2")
         assert isinstance(app.focused, JobList)
@@ -269,9 +302,8 @@ async def test_quit_keys(app: JobtuiApp, key: str) -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         await app.loaded.wait()
         await pilot.press(key)
-        await pilot.pause()
+        await wait_until(pilot, lambda: not app.is_running, f"the app quit on {key}")
         assert app.return_code == 0
-        assert not app.is_running
 
 
 async def test_theme_key_cycles_and_is_remembered(app: JobtuiApp, tmp_path: Path) -> None:
@@ -279,17 +311,16 @@ async def test_theme_key_cycles_and_is_remembered(app: JobtuiApp, tmp_path: Path
         await app.loaded.wait()
         first = app.theme
         await pilot.press("t")
-        assert app.theme != first
+        await wait_until(pilot, lambda: app.theme != first, "another theme on t")
         assert f'theme = "{app.theme}"' in (tmp_path / "prefs.toml").read_text()
 
 
 async def test_command_palette_lists_dashboard_actions(app: JobtuiApp) -> None:
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=(120, 36)):
         await app.loaded.wait()
         titles = {command.title for command in app.get_system_commands(app.dashboard)}
         assert {"Problems only (failed, partial, unknown)", "Refresh every job now",
                 "Add jobs"} <= titles
-        await pilot.pause()
 
 
 async def test_columns_can_be_hidden_and_are_remembered(app: JobtuiApp, tmp_path: Path) -> None:
@@ -298,8 +329,9 @@ async def test_columns_can_be_hidden_and_are_remembered(app: JobtuiApp, tmp_path
         titles = {command.title for command in app.get_system_commands(app.dashboard)}
         assert "Hide the label column" in titles
         app.toggle_column("label")
-        await pilot.pause()
-        assert "label" not in line(app, 0)
+        await wait_until(
+            pilot, lambda: "label" not in line(app, 0), "the label column gone from the header"
+        )
         assert "label" not in (tmp_path / "prefs.toml").read_text().split("columns")[1]
     again = make_app(shell_config(), app.store, FrozenClock(), None,
                      prefs_path=tmp_path / "prefs.toml", ascii_only=False, tz=UTC)
@@ -312,9 +344,17 @@ async def test_ascii_terminal_gets_ascii_glyphs(store: Store) -> None:
     app = make_app(shell_config(), store, FrozenClock(), None, ascii_only=True, tz=UTC)
     async with app.run_test(size=(120, 36)) as pilot:
         await app.loaded.wait()
-        await pilot.pause()
-        text = "".join(line(app, y) for y in range(0, 13))
-        assert "x failed" in text and "+ succeeded" in text
+
+        def text() -> str:
+            return "".join(line(app, y) for y in range(0, 13))
+
+        await wait_until(
+            pilot,
+            lambda: "x failed" in text() and "+ succeeded" in text(),
+            "ASCII state glyphs drawn",
+            detail=text,
+        )
+        text = text()
         assert not any(ord(char) > 127 for char in text)
 
 
@@ -334,8 +374,13 @@ async def test_keys_typed_right_after_slash_go_to_the_filter(app: JobtuiApp) -> 
         # All queued at once, as a fast typist or a paste delivers them.
         for key, char in [("slash", "/"), ("s", "s"), ("t", "t"), ("a", "a"), ("slash", "/")]:
             app.post_message(events.Key(key, char))
-        await pilot.pause()
-        assert app.dashboard.filter_bar.value == "sta/"
+        await wait_until(
+            pilot,
+            lambda: app.dashboard.filter_bar.value == "sta/",
+            "every queued key typed into the filter",
+            detail=lambda: app.dashboard.filter_bar.value,
+        )
+        await wait_until_settled(pilot)
         assert app.model.sort_column == "age"  # "s" did not sort
         assert app.screen is app.dashboard  # "a" did not open the add modal
 
@@ -358,9 +403,14 @@ async def test_sidebar_shows_provider_health_on_select_and_hover(app: JobtuiApp)
         )
         app.dashboard.apply_changes(TickChanges(health={"tart": health}))
         await pilot.press("1", "j", "j")  # All → deepo → tart
-        await pilot.pause()
-        details = str(app.dashboard.sidebar.query_one("#provider-health").render())
-        assert "auth failed" in details
+
+        def health_text() -> str:
+            return str(app.dashboard.sidebar.query_one("#provider-health").render())
+
+        await wait_until(
+            pilot, lambda: "auth failed" in health_text(), "tart's health shown", detail=health_text
+        )
+        details = health_text()
         assert "last error: HTTP 401: [bold]bad token[/]" in details
         assert "next retry: 12:05:00" in details
         # The badge is a word, not a colour.
@@ -373,5 +423,8 @@ async def test_sidebar_shows_provider_health_on_select_and_hover(app: JobtuiApp)
         }
         provider_list = app.dashboard.query_one(ProviderList)
         await pilot.hover(ProviderList, offset=(2, 6))
-        await pilot.pause()
-        assert provider_list.tooltip is not None and "auth failed" in str(provider_list.tooltip)
+        await wait_until(
+            pilot,
+            lambda: "auth failed" in str(provider_list.tooltip or ""),
+            "the hovered provider's health as a tooltip",
+        )

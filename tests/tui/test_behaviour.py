@@ -32,6 +32,7 @@ from support.tui_data import (
     shell_config,
     watched,
 )
+from support.waiting import wait_until, wait_until_settled
 
 
 @pytest.fixture(autouse=True)
@@ -90,30 +91,31 @@ async def test_idle_dashboard_runs_one_timer_and_repaints_nothing(store: Store) 
     app = dashboard(store, clock)
     async with app.run_test(size=(120, 36)) as pilot:
         await app.loaded.wait()
-        await pilot.pause()
+        await wait_until_settled(pilot)
         assert running_timers(app) == {"ages"}
         drawn = spy_lines(app)
         app._tick()  # what the 1 s timer does
-        await pilot.pause()
+        await wait_until_settled(pilot)  # nothing to wait for: what was due has run
         assert drawn == []
         # A minute later the ages read differently: only then are lines drawn again.
         clock.current = NOW + timedelta(minutes=1)
         app._tick()
-        await pilot.pause()
-        assert drawn and 0 not in drawn  # rows, never the header
+        await wait_until(pilot, lambda: bool(drawn), "rows redrawn for the new ages")
+        assert 0 not in drawn  # rows, never the header
 
 
 async def test_a_changed_job_redraws_its_line_alone(store: Store) -> None:
     app = dashboard(store)
     async with app.run_test(size=(120, 36)) as pilot:
         await app.loaded.wait()
-        await pilot.pause()
+        await wait_until_settled(pilot)
         drawn = spy_lines(app)
         # Same creation time (the sort key), new state and summary: updated in place.
         job = watched("tart", "1f3c9a7e-5b2d-4c8e-9f01-23456789abcd", JobState.RUNNING,
                       summary="RUNNING 80% step 4/5", progress=0.8, minutes_old=3)
         app.dashboard.apply_changes(TickChanges(jobs={(job.provider, job.id): job}))
-        await pilot.pause()
+        await wait_until(pilot, lambda: bool(drawn), "the changed line redrawn")
+        await wait_until_settled(pilot)  # and nothing else drawn once all is done
         index = app.model.index_of((job.provider, job.id))
         assert index is not None
         assert set(drawn) == {index + 1}
@@ -126,14 +128,16 @@ async def test_cursor_stays_on_its_job_through_filters(store: Store) -> None:
         await app.loaded.wait()
         app.dashboard.job_list.move_cursor_to_key(("ii", "ask-42"))
         await pilot.press("slash", *"state:partial,failed")
-        await pilot.pause()
+        await wait_until(pilot, lambda: len(ids(app)) == 2, "the partial,failed filter applied")
         assert app.model.cursor_key == ("ii", "ask-42")
         await pilot.press(*["backspace"] * len(",failed"))  # "state:partial"
         await pilot.press(*["backspace"] * len("partial"), *"failed")
-        await pilot.pause()
-        assert ids(app) == ["123"]  # the chosen job is filtered out: the cursor rests here
+        # the chosen job is filtered out: the cursor rests here
+        await wait_until(pilot, lambda: ids(app) == ["123"], "only the failed job listed")
         await pilot.press("escape")
-        await pilot.pause()
+        await wait_until(
+            pilot, lambda: len(ids(app)) > 1, "the filter cleared", detail=lambda: ids(app)
+        )
         assert app.model.cursor_key == ("ii", "ask-42")
 
 
@@ -141,10 +145,14 @@ async def test_as_of_tells_how_old_the_data_is(store: Store) -> None:
     app = dashboard(store)
     async with app.run_test(size=(120, 36)) as pilot:
         await app.loaded.wait()
-        await pilot.pause()
         bar = app.dashboard.query_one(StatusBar)
         # The store's newest successful poll, not the time the screen was painted.
-        assert bar.render().plain.endswith("as of 11:59:40 ")
+        await wait_until(
+            pilot,
+            lambda: bar.render().plain.endswith("as of 11:59:40 "),
+            "as of the newest stored poll",
+            detail=lambda: bar.render().plain,
+        )
         fresh = dataclasses.replace(
             watched("deepo", "269999731", JobState.RUNNING, minutes_old=10), polled_at=NOW
         )
@@ -155,9 +163,13 @@ async def test_as_of_tells_how_old_the_data_is(store: Store) -> None:
         app.dashboard.apply_changes(TickChanges(jobs={
             ("deepo", "269999731"): fresh, ("cdf", "123"): failed_poll,
         }))
-        await pilot.pause()
         # A failed poll brings no newer data.
-        assert bar.render().plain.endswith("as of 12:00:00 ")
+        await wait_until(
+            pilot,
+            lambda: bar.render().plain.endswith("as of 12:00:00 "),
+            "as of the fresh poll, not the failed one",
+            detail=lambda: bar.render().plain,
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -184,7 +196,12 @@ async def test_many_jobs_finishing_in_one_tick_give_one_toast_and_one_bell(
         changes = collect_changes(events)
         app.dashboard.apply_changes(changes)
         app.announce(changes)
-        await pilot.pause()
+        await wait_until(
+            pilot,
+            lambda: any("finished" in n.title for n in app._notifications),
+            "the finished toast",
+        )
+        await wait_until_settled(pilot)  # (and no second one)
         finished = [n for n in app._notifications if "finished" in n.title]
         assert [n.title for n in finished] == ["5 jobs finished, 5 failed or partial"]
         assert str(finished[0].message).endswith("… and 2 more")
@@ -198,36 +215,49 @@ async def test_command_palette_runs_screen_and_list_actions(store: Store) -> Non
         await pilot.press("ctrl+p")
         assert isinstance(app.screen, CommandPalette)
         await pilot.press(*"Problems only", "enter")
-        await pilot.pause()
-        assert app.screen is app.dashboard and app.model.problems_only
+        await wait_until(
+            pilot,
+            lambda: app.screen is app.dashboard and app.model.problems_only,
+            "the palette closed and problems only on",
+        )
         await pilot.press("ctrl+p", *"Mark for a bulk", "enter")
-        await pilot.pause()
-        assert app.dashboard.job_list.marks == {app.model.visible_keys()[0]}
+        await wait_until(
+            pilot,
+            lambda: app.dashboard.job_list.marks == {app.model.visible_keys()[0]},
+            "the job under the cursor marked",
+        )
 
 
 async def test_title_names_the_sort_when_its_column_does_not_fit(store: Store) -> None:
     app = dashboard(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await app.loaded.wait()
-        await pilot.pause()
+        await wait_until_settled(pilot)
         assert "sorted by" not in title(app)  # age is on screen, with its arrow
         await pilot.press("s")  # updated: dropped at 80 columns
-        await pilot.pause()
+        await wait_until(
+            pilot, lambda: "sorted by updated ▼" in title(app), "the title naming the sort"
+        )
         assert "updated" not in app.dashboard.job_list.shown_columns()
-        assert "sorted by updated ▼" in title(app)
         await pilot.resize_terminal(140, 36)
-        await pilot.pause()
-        await pilot.pause()
-        assert "sorted by" not in title(app)
+        await wait_until(
+            pilot,
+            lambda: "sorted by" not in title(app),
+            "the title without the sort once its column fits",
+            detail=lambda: title(app),
+        )
 
 
 async def test_ascii_terminal_gets_ascii_frames(store: Store) -> None:
     app = make_app(shell_config(), store, FrozenClock(), None, ascii_only=True, tz=UTC)
     async with app.run_test(size=(80, 24)) as pilot:
         await app.loaded.wait()
-        await pilot.pause()
         for pane in ("#jobs-pane", "#detail-pane"):
-            assert app.dashboard.query_one(pane).styles.border_top[0] == "ascii"
+            await wait_until(
+                pilot,
+                lambda pane=pane: app.dashboard.query_one(pane).styles.border_top[0] == "ascii",
+                f"an ASCII frame on {pane}",
+            )
 
 
 async def test_a_remapped_key_is_what_help_hints_and_palette_show(store: Store) -> None:
@@ -236,21 +266,26 @@ async def test_a_remapped_key_is_what_help_hints_and_palette_show(store: Store) 
     app = dashboard(store, keys={"add": "n", "refresh_all": "f5"})
     async with app.run_test(size=(120, 36)) as pilot:
         await app.loaded.wait()
-        await pilot.pause()
-        assert " n add " in app.dashboard.query_one(StatusBar).render().plain
+        await wait_until(
+            pilot,
+            lambda: " n add " in app.dashboard.query_one(StatusBar).render().plain,
+            "the remapped key in the hints",
+        )
         commands = {c.title: c.help for c in app.get_system_commands(app.dashboard)}
         assert commands["Add jobs"].startswith("n · add")
         assert commands["Refresh every job now"].startswith("f5 · refresh_all")
         # Nothing a provider cannot do is offered: no poller here, so no cancel.
         assert "Cancel at the provider" not in commands
         await pilot.press("question_mark")
-        assert isinstance(app.screen, HelpScreen)
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
         help_text = str(app.screen.query_one("#help-text").render())
         assert any(line.split()[:2] == ["n", "add"] for line in help_text.splitlines())
         await pilot.press("escape", "n")
         from jobtui.tui.screens.add_jobs import AddJobsScreen
 
-        assert isinstance(app.screen, AddJobsScreen)
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, AddJobsScreen), "the add screen on n"
+        )
 
 
 async def test_shrinking_the_terminal_moves_focus_out_of_the_hidden_sidebar(
@@ -262,13 +297,21 @@ async def test_shrinking_the_terminal_moves_focus_out_of_the_hidden_sidebar(
     async with app.run_test(size=(120, 36)) as pilot:
         await app.loaded.wait()
         await pilot.press("1")
-        assert app.focused is app.dashboard.sidebar.option_list
+        await wait_until(
+            pilot,
+            lambda: app.focused is app.dashboard.sidebar.option_list,
+            "the sidebar focused on 1",
+        )
         await pilot.resize_terminal(80, 24)
-        await pilot.pause()
-        assert not app.dashboard.query_one("#sidebar-pane").display
-        assert isinstance(app.focused, JobList)
+        await wait_until(
+            pilot,
+            lambda: not app.dashboard.query_one("#sidebar-pane").display
+            and isinstance(app.focused, JobList),
+            "the sidebar hidden and the job list focused",
+            detail=lambda: app.focused,
+        )
         await pilot.press("j")
-        assert app.model.cursor == 1
+        await wait_until(pilot, lambda: app.model.cursor == 1, "the cursor one down on j")
 
 
 async def test_finishes_arriving_too_soon_wait_for_the_next_round(store: Store) -> None:
@@ -282,7 +325,7 @@ async def test_finishes_arriving_too_soon_wait_for_the_next_round(store: Store) 
             changes = collect_changes([event])
             app.dashboard.apply_changes(changes)
             app.announce(changes)
-            await pilot.pause()
+            await wait_until_settled(pilot)
 
         def shown() -> list[str]:
             return [str(n.message) for n in app._notifications if "succeeded" in str(n.message)]
@@ -293,15 +336,15 @@ async def test_finishes_arriving_too_soon_wait_for_the_next_round(store: Store) 
         await finish("a-3")
         assert shown() == ["deepo a-1: succeeded"]  # held back: a toast was just shown
         app._tick()  # too soon: still held
-        await pilot.pause()
+        await wait_until_settled(pilot)
         assert len(shown()) == 1
         clock.current = NOW + timedelta(seconds=ROUND_SECONDS)
         app._tick()  # the next round
-        await pilot.pause()
+        await wait_until(pilot, lambda: len(shown()) == 2, "the held-back toast", detail=shown)
         # Both held back, in one toast.
         assert shown() == ["deepo a-1: succeeded", "deepo a-2: succeeded\ndeepo a-3: succeeded"]
         app._tick()  # nothing held back: nothing more
-        await pilot.pause()
+        await wait_until_settled(pilot)
         assert len(shown()) == 2
 
 
@@ -311,7 +354,7 @@ async def test_every_update_of_a_row_is_drawn_with_its_own_text(store: Store) ->
     app = dashboard(store)
     async with app.run_test(size=(120, 36)) as pilot:
         await app.loaded.wait()
-        await pilot.pause()
+        await wait_until_settled(pilot)
         job_list = app.dashboard.job_list
         key = ("deepo", "269999731")
         for n in range(40):
@@ -326,29 +369,39 @@ async def test_a_new_theme_redraws_the_rows_in_its_colours(store: Store) -> None
     app = dashboard(store)
     async with app.run_test(size=(120, 36)) as pilot:
         await app.loaded.wait()
-        await pilot.pause()
+        await wait_until_settled(pilot)
         job_list = app.dashboard.job_list
         before = list(job_list.render_line(3))[1].style  # the state cell of a failed job
+        assert before is not None
+
+        def after() -> Any:
+            return list(job_list.render_line(3))[1].style
+
         await pilot.press("t")
-        await pilot.pause()
-        after = list(job_list.render_line(3))[1].style
-        assert before is not None and after is not None
-        assert after.bgcolor != before.bgcolor and after.color != before.color
+        await wait_until(
+            pilot,
+            lambda: after() is not None
+            and after().bgcolor != before.bgcolor
+            and after().color != before.color,
+            "the failed job's state cell in the new theme's colours",
+            detail=lambda: (before, after()),
+        )
 
 
 async def test_hints_follow_the_focus(store: Store) -> None:
     app = dashboard(store)
     async with app.run_test(size=(120, 36)) as pilot:
         await app.loaded.wait()
-        await pilot.pause()
         bar = app.dashboard.query_one(StatusBar)
-        assert " / filter " in bar.render().plain
+        await wait_until(pilot, lambda: " / filter " in bar.render().plain, "the / hint")
         await pilot.press("slash")
-        await pilot.pause()
-        assert " / filter " not in bar.render().plain  # "/" types into the query here
+        await wait_until(
+            pilot,
+            lambda: " / filter " not in bar.render().plain,  # "/" types into the query here
+            "the / hint gone while the filter has the keyboard",
+        )
         await pilot.press(*"state:failed", "enter")
-        await pilot.pause()
-        assert " / filter " in bar.render().plain
+        await wait_until(pilot, lambda: " / filter " in bar.render().plain, "the / hint back")
 
 
 async def test_no_color_shows_the_highlighted_provider_reversed(
@@ -359,7 +412,6 @@ async def test_no_color_shows_the_highlighted_provider_reversed(
     async with app.run_test(size=(120, 36)) as pilot:
         await app.loaded.wait()
         await pilot.press("1", "j")  # All → deepo (two lines each: no health reports yet)
-        await pilot.pause()
         option_list = app.dashboard.sidebar.option_list
 
         def reversed_lines() -> list[int]:
@@ -368,7 +420,12 @@ async def test_no_color_shows_the_highlighted_provider_reversed(
                 if any(seg.style and seg.style.reverse for seg in option_list.render_line(y))
             ]
 
-        assert reversed_lines() == [2, 3]
+        await wait_until(
+            pilot,
+            lambda: reversed_lines() == [2, 3],
+            "deepo's two lines reversed",
+            detail=reversed_lines,
+        )
 
 
 async def test_a_burst_of_cursor_keys_ends_with_the_detail_of_the_last_job(store: Store) -> None:
@@ -377,7 +434,7 @@ async def test_a_burst_of_cursor_keys_ends_with_the_detail_of_the_last_job(store
     app = dashboard(store)
     async with app.run_test(size=(120, 36)) as pilot:
         await app.loaded.wait()
-        await pilot.pause()
+        await wait_until_settled(pilot)
         shown: list[str] = []
         detail = app.dashboard.detail
         show = detail.show
@@ -389,9 +446,11 @@ async def test_a_burst_of_cursor_keys_ends_with_the_detail_of_the_last_job(store
         detail.show = recording  # type: ignore[method-assign]
         for _ in range(5):  # all queued at once, as a held-down key delivers them
             app.post_message(events.Key("j", "j"))
-        await pilot.pause()
-        await pilot.pause()
-        assert detail.watched is not None and detail.watched.id == ids(app)[5]
+        await wait_until(
+            pilot,
+            lambda: detail.watched is not None and detail.watched.id == ids(app)[5],
+            "the detail of the job five down",
+        )
         assert shown[-1] == ids(app)[5] and len(shown) < 5  # jobs passed over: not built
 
 
@@ -410,7 +469,7 @@ async def test_cursor_move_draws_list_and_detail_without_touching_the_scrollbar(
     try:
         async with app.run_test(size=(120, 36)) as pilot:
             await app.loaded.wait()
-            await pilot.pause()
+            await wait_until_settled(pilot)
             job_list = app.dashboard.job_list
             scrollbar = job_list.vertical_scrollbar
             assert scrollbar.window_virtual_size == 101  # a line per job and the header
@@ -422,19 +481,25 @@ async def test_cursor_move_draws_list_and_detail_without_touching_the_scrollbar(
                 return refresh(*args, **kwargs)
 
             scrollbar.refresh = counting  # type: ignore[method-assign]
-            for _ in range(3):
+            for step in range(1, 4):
                 await pilot.press("j")
-                await pilot.pause()
-            assert app.dashboard.detail.watched is not None
-            assert app.dashboard.detail.watched.id == ids(app)[3]
+                await wait_until(
+                    pilot,
+                    lambda step=step: app.dashboard.detail.watched is not None
+                    and app.dashboard.detail.watched.id == ids(app)[step],
+                    f"the detail following the cursor to line {step}",
+                )
+            await wait_until_settled(pilot)
             assert repaints == []
             # A change of the list's length still reaches the scrollbar.
             await pilot.press("slash")
             for char in "provider:deepo":
                 await pilot.press(char)
-            await pilot.pause()
-            assert len(app.model) == 50
-            assert scrollbar.window_virtual_size == 51
+            await wait_until(
+                pilot,
+                lambda: len(app.model) == 50 and scrollbar.window_virtual_size == 51,
+                "the filtered list's length on the scrollbar",
+            )
             assert repaints
     finally:
         store.close()
@@ -464,23 +529,30 @@ async def test_vi_keys_move_in_the_result_tree_and_slash_searches_the_json(store
     async with app.run_test(size=(120, 36)) as pilot:
         await app.loaded.wait()
         await pilot.press("enter")  # open the job: the keyboard goes to its tree
-        await pilot.pause()
         tree = app.dashboard.detail.query_one(ResultTree)
-        assert app.focused is tree
+        await wait_until(pilot, lambda: app.focused is tree, "the Result tree focused on enter")
+        await wait_until_settled(pilot)
         start = tree.cursor_line
         await pilot.press("j", "j")
         assert tree.cursor_line == start + 2
         await pilot.press("k")
         assert tree.cursor_line == start + 1
         await pilot.press("right_square_bracket")  # the JSON tab
-        await pilot.pause()
+        await wait_until(
+            pilot, lambda: app.dashboard.detail.active_tab == "json", "the JSON tab on ]"
+        )
+        await wait_until_settled(pilot)
         for key, char in (("slash", "/"), ("r", "r"), ("u", "u"), ("n", "n")):
             app.post_message(events.Key(key, char))  # queued at once, as over a slow link
-        await pilot.pause()
-        await pilot.pause()
         search = app.dashboard.detail.query_one(JsonView).query_one("#json-search", Input)
-        assert app.focused is search and search.value == "run"
+        await wait_until(
+            pilot,
+            lambda: app.focused is search and search.value == "run",
+            "the JSON search focused holding 'run'",
+            detail=lambda: (app.focused, search.value),
+        )
         assert not app.dashboard.filter_bar.has_class("-active")  # not the job filter
         await pilot.press("escape", "2", "slash")  # from the list, "/" is the job filter
-        await pilot.pause()
-        assert app.dashboard.filter_bar.has_class("-active")
+        await wait_until(
+            pilot, lambda: app.dashboard.filter_bar.has_class("-active"), "the job filter open"
+        )

@@ -26,6 +26,7 @@ from support.detail import (
     transitions_for,
     watched,
 )
+from support.waiting import wait_until, wait_until_settled
 
 EXPECTED_SEED_LABELS = {
     "imageintelligence": [
@@ -102,14 +103,19 @@ async def test_ten_thousand_elements_expand_one_page_at_a_time() -> None:
         big = tree.find_node("vertices [10,000]")
         assert big is not None
         big.expand()
-        await pilot.pause()
         # Only one page of nodes is built however long the array (speed is in bench/).
+        await wait_until(pilot, lambda: bool(big.children), "the big array opened")
+        await wait_until_settled(pilot)
         assert len(big.children) == PAGE_SIZE + 1
         more = big.children[-1]
         assert more.data is not None and more.data.text == "… 9,950 more"
         tree.select_node(more)
-        await pilot.pause()
-        assert len(big.children) == 2 * PAGE_SIZE + 1
+        await wait_until(
+            pilot,
+            lambda: len(big.children) == 2 * PAGE_SIZE + 1,
+            "the next page loaded",
+            detail=lambda: len(big.children),
+        )
         assert big.children[PAGE_SIZE].data is not None
         assert big.children[PAGE_SIZE].data.text == "[50]: 50"
         last = big.children[-1].data
@@ -151,6 +157,12 @@ async def test_hostile_provider_strings_show_literally() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         tree = app.query_one(ResultTree)
         await expand_all(pilot, tree)
+        await wait_until(
+            pilot,
+            lambda: "\\x1b[2Jwipe" in screen_text(app),
+            "the hostile label painted",
+            detail=lambda: screen_text(app),
+        )
         shown = screen_text(app)
         assert "[red]evil[/]" in shown
         assert "[link=http://x]click[/link]\\x07" in shown
@@ -158,9 +170,13 @@ async def test_hostile_provider_strings_show_literally() -> None:
         assert "[bold]x[/]\\x1b[31mred\\u202eeman" in shown
         assert "\x1b" not in shown and "\u202e" not in shown and "\x9b" not in shown
         await pilot.press("right_square_bracket")
-        await pilot.pause()
+        await wait_until(
+            pilot,
+            lambda: "[bold]x[/]\\u001b[31mred\\u202eeman" in screen_text(app),
+            "the JSON tab painted with the escaped payload",
+            detail=lambda: screen_text(app),
+        )
         shown = screen_text(app)
-        assert "[bold]x[/]\\u001b[31mred\\u202eeman" in shown
         assert "\u202e" not in shown
 
 
@@ -170,14 +186,17 @@ async def test_brackets_switch_tabs_and_wrap() -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         pane = app.query_one(DetailPane)
         seen = []
-        for _ in range(3):
+        await wait_until_settled(pilot)  # the start-up focus must not switch a tab back
+        for expected in ("json", "timeline", "result"):
             await pilot.press("right_square_bracket")
-            await pilot.pause()
+            await wait_until(
+                pilot, lambda e=expected: pane.active_tab == e, f"the {expected} tab on ]"
+            )
+            await wait_until_settled(pilot)
             seen.append(pane.active_tab)
         assert seen == ["json", "timeline", "result"]
         await pilot.press("left_square_bracket")
-        await pilot.pause()
-        assert pane.active_tab == "timeline"
+        await wait_until(pilot, lambda: pane.active_tab == "timeline", "the timeline tab on [")
 
 
 async def test_refresh_keeps_open_branches_and_skips_unchanged_jobs() -> None:
@@ -189,14 +208,15 @@ async def test_refresh_keeps_open_branches_and_skips_unchanged_jobs() -> None:
         file_node = tree.find_node("file 1234 (1234)")
         assert file_node is not None
         file_node.expand()
-        await pilot.pause()
+        await wait_until(pilot, lambda: bool(file_node.children), "the file branch opened")
         first_root_child = tree.root.children[0]
         pane.show(watched(job), [])  # same job: nothing rebuilt
         assert tree.root.children[0] is first_root_child
         changed = dict(raw, statusTime=raw["statusTime"] + 1000)
         pane.show(watched(make_job("cognite", changed)), [])
-        await pilot.pause()
-        assert tree.root.children[0] is not first_root_child
+        await wait_until(
+            pilot, lambda: tree.root.children[0] is not first_root_child, "the tree rebuilt"
+        )
         reopened = tree.find_node("file 1234 (1234)")
         assert reopened is not None and reopened.is_expanded
         assert any(label.startswith("segments (1)") for label in labels(tree))
@@ -210,8 +230,11 @@ async def test_never_fetched_job_and_no_selection() -> None:
         assert shown[0] == "? never fetched  deepo 42"
         assert "poll     HTTP 401: bad key" in shown
         app.query_one(DetailPane).show(None, [])
-        await pilot.pause()
-        assert labels(app.query_one(ResultTree)) == ["no job selected"]
+        await wait_until(
+            pilot,
+            lambda: labels(app.query_one(ResultTree)) == ["no job selected"],
+            "the empty detail",
+        )
 
 
 async def test_header_shows_times_durations_progress_queue_error() -> None:

@@ -20,6 +20,7 @@ from support.detail import (
     transitions_for,
     watched,
 )
+from support.waiting import wait_until_settled
 
 # Fixed normalized fields per provider, so the snapshots do not depend on parse().
 FIELDS: dict[str, dict[str, Any]] = {
@@ -80,7 +81,7 @@ def expanded(depth: int) -> Any:
     async def run(pilot: Pilot[Any]) -> None:
         await expand_all(pilot, pilot.app.query_one(ResultTree), depth=depth)
         pilot.app.query_one(ResultTree).move_cursor_to_line(0)
-        await pilot.pause()
+        await wait_until_settled(pilot)
 
     return run
 
@@ -98,7 +99,7 @@ def test_json_tab_snapshot_with_search(snap_compare: Any) -> None:
     async def run(pilot: Pilot[Any]) -> None:
         pilot.app.query_one(JsonView).search("garage")
         await pilot.press("n")
-        await pilot.pause()
+        await wait_until_settled(pilot)
 
     app = SnapshotHost(watched(job), transitions_for(job), initial_tab="json")
     assert snap_compare(app, terminal_size=(90, 24), run_before=run)

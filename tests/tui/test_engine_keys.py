@@ -11,10 +11,8 @@ import dataclasses
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 
 from jobtui.config import load_config
 from jobtui.config.model import Config
@@ -29,6 +27,7 @@ from jobtui.tui.screens.confirm import ConfirmScreen
 from jobtui.tui.widgets.statusbar import StatusBar
 
 from support.tui_data import NOW, open_store, seed_store, watched
+from support.waiting import wait_until, wait_until_settled
 
 TART = "tensorart"
 _JOB_ENDPOINT = "GET /v1/jobs/{id}"
@@ -37,15 +36,6 @@ _JOB_ENDPOINT = "GET /v1/jobs/{id}"
 @pytest.fixture(autouse=True)
 def _environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-
-
-async def until(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> None:
-    """Let the app and the simulator run turn by turn until ``condition`` holds."""
-    for _ in range(500):
-        if condition():
-            return
-        await pilot.pause()
-    raise AssertionError(f"never happened: {what}")
 
 
 def job_polls(sim: Simulator) -> int:
@@ -101,29 +91,36 @@ def polled(rig: Rig) -> bool:
 async def test_r_polls_the_selected_job_now(rig: Rig) -> None:
     app = rig.app
     async with app.run_test(size=(120, 36)) as pilot:
-        await until(pilot, lambda: polled(rig), "first poll of every job")
+        await wait_until(pilot, lambda: polled(rig), "first poll of every job")
         before = job_polls(rig.sim)
         await pilot.press("r")
-        await until(pilot, lambda: job_polls(rig.sim) == before + 1, "one more poll")
+        await wait_until(pilot, lambda: job_polls(rig.sim) == before + 1, "one more poll")
         assert any("Refreshing 1 job" in str(n.message) for n in app._notifications)
         # The providers pane counts the requests (they change without a health event).
         app._tick()
         await pilot.press("1", "j")
-        await pilot.pause()
-        details = str(app.dashboard.sidebar.query_one("#provider-health").render())
-        assert f"requests {rig.engine.health()[TART].requests}," in details
-        assert "requests 0," not in details
+
+        def details() -> str:
+            return str(app.dashboard.sidebar.query_one("#provider-health").render())
+
+        await wait_until(
+            pilot,
+            lambda: f"requests {rig.engine.health()[TART].requests}," in details(),
+            "the providers pane counting the engine's requests",
+            detail=details,
+        )
+        assert "requests 0," not in details()
 
 
 @pytest.mark.parametrize("key", ["R", "ctrl+r"])
 async def test_refresh_all_polls_every_job(rig: Rig, key: str) -> None:
     app = rig.app
     async with app.run_test(size=(120, 36)) as pilot:
-        await until(pilot, lambda: polled(rig), "first poll of every job")
+        await wait_until(pilot, lambda: polled(rig), "first poll of every job")
         before = job_polls(rig.sim)
         jobs = sum(1 for row in app.model.rows() if row.provider == TART)
         await pilot.press(key)
-        await until(pilot, lambda: job_polls(rig.sim) >= before + jobs, "a poll of each job")
+        await wait_until(pilot, lambda: job_polls(rig.sim) >= before + jobs, "a poll of each job")
 
 
 async def test_p_pauses_the_engine_and_plus_minus_scale_it(rig: Rig) -> None:
@@ -144,30 +141,39 @@ async def test_p_pauses_the_engine_and_plus_minus_scale_it(rig: Rig) -> None:
 async def test_x_asks_then_cancels_at_the_provider(rig: Rig) -> None:
     app = rig.app
     async with app.run_test(size=(120, 36)) as pilot:
-        await until(pilot, lambda: polled(rig), "first poll of every job")
+        await wait_until(pilot, lambda: polled(rig), "first poll of every job")
         running = [
             row.key for row in app.model.rows()
             if row.provider == TART and row.state is JobState.RUNNING
         ]
         assert running, "the seeded world has a running Tensor.Art job"
         app.dashboard.job_list.move_cursor_to_key(running[0])
-        await pilot.pause()
-        assert "cancel" in app.dashboard.query_one(StatusBar).render().plain
+        await wait_until(
+            pilot,
+            lambda: "cancel" in app.dashboard.query_one(StatusBar).render().plain,
+            "cancel hinted for a running job",
+        )
         await pilot.press("x")
-        assert isinstance(app.screen, ConfirmScreen)
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirm")
         await pilot.press("n")
-        assert not isinstance(app.screen, ConfirmScreen)
+        await wait_until(
+            pilot, lambda: not isinstance(app.screen, ConfirmScreen), "the confirm closed on n"
+        )
         await pilot.press("x", "y")
-        await until(
+        await wait_until(
             pilot,
             lambda: app.model.row(running[0]).state is JobState.CANCELED,  # type: ignore[union-attr]
             "the job shows canceled",
         )
         assert any("Cancel sent for 1 job" in str(n.message) for n in app._notifications)
         # Canceled now: nothing left to cancel, so the key is neither hinted nor active.
-        await pilot.pause()
-        assert " cancel " not in app.dashboard.query_one(StatusBar).render().plain
+        await wait_until(
+            pilot,
+            lambda: " cancel " not in app.dashboard.query_one(StatusBar).render().plain,
+            "cancel no longer hinted",
+        )
         await pilot.press("x")
+        await wait_until_settled(pilot)
         assert app.screen is app.dashboard
 
 
@@ -192,15 +198,23 @@ async def test_start_up_paints_stored_jobs_while_the_provider_is_unreachable(
         async with app.run_test(size=(120, 36)) as pilot:
             await app.loaded.wait()
             assert app.model.row((TART, "t-1")) is not None  # painted from the store
-            await until(
+            await wait_until(
                 pilot,
                 lambda: TART in app.health and app.health[TART].state is not HealthState.OK,
                 "the provider's health turns bad",
             )
             await pilot.press("1", "j")
-            await pilot.pause()
-            details = str(app.dashboard.sidebar.query_one("#provider-health").render())
-            assert "unreachable" in details and "last error:" in details
+
+            def health_text() -> str:
+                return str(app.dashboard.sidebar.query_one("#provider-health").render())
+
+            await wait_until(
+                pilot,
+                lambda: "unreachable" in health_text() and "last error:" in health_text(),
+                "the unreachable provider's health shown",
+                detail=health_text,
+            )
+            details = health_text()
             assert "data as of 11:59:40" in details
             prompts = [str(o.prompt) for o in app.dashboard.sidebar.option_list.options]
             assert any(TART in prompt and "unreachable" in prompt for prompt in prompts)

@@ -27,6 +27,7 @@ from jobtui.tui.widgets.joblist import JobList
 from jobtui.tui.widgets.statusbar import StatusBar
 
 from support.tui_data import FrozenClock, open_store, seed_store, seeded_jobs, shell_config
+from support.waiting import wait_until, wait_until_settled
 
 Case = Callable[[JobtuiApp, Pilot[Any], str], Awaitable[None]]
 
@@ -107,10 +108,15 @@ async def page_up(app: JobtuiApp, pilot: Pilot[Any], key: str) -> None:
 
 async def open_job(app: JobtuiApp, pilot: Pilot[Any], key: str) -> None:
     await pilot.press("j", key)
-    await pilot.pause()
     detail = app.dashboard.detail
-    assert detail.watched is not None and detail.watched.id == ids(app)[1]
-    assert focused_pane(app) == "detail"
+    await wait_until(
+        pilot,
+        lambda: detail.watched is not None
+        and detail.watched.id == ids(app)[1]
+        and focused_pane(app) == "detail",
+        f"the second job's detail open with the keyboard on {key}",
+        detail=lambda: focused_pane(app),
+    )
 
 
 async def toggle_mark(app: JobtuiApp, pilot: Pilot[Any], key: str) -> None:
@@ -132,7 +138,7 @@ async def filter_jobs(app: JobtuiApp, pilot: Pilot[Any], key: str) -> None:
     await pilot.press(key)
     assert app.focused is app.dashboard.filter_bar.input
     await pilot.press(*"!state:succeeded")
-    await pilot.pause()
+    await wait_until(pilot, lambda: len(app.model) == 9, "the succeeded jobs filtered out")
     assert len(app.model) == 9 and "succeeded" not in " ".join(
         row.state.value for row in map(app.model.row_at, range(len(app.model)))
     )
@@ -267,8 +273,8 @@ async def show_help(app: JobtuiApp, pilot: Pilot[Any], key: str) -> None:
 
 async def quit_app(app: JobtuiApp, pilot: Pilot[Any], key: str) -> None:
     await pilot.press(key)
-    await pilot.pause()
-    assert app.return_code == 0 and not app.is_running
+    await wait_until(pilot, lambda: not app.is_running, f"the app quit on {key}")
+    assert app.return_code == 0
 
 
 CASES: dict[str, Case] = {
@@ -323,6 +329,6 @@ async def test_key_has_its_effect(store: Store, tmp_path: Path, action_id: str, 
     # 80x24: the layout an SSH user gets (providers hidden, detail under the list).
     async with app.run_test(size=(80, 24)) as pilot:
         await app.loaded.wait()
-        await pilot.pause()
+        await wait_until_settled(pilot)
         assert cursor_id(app) == ids(app)[0]
         await CASES[action_id](app, pilot, key)

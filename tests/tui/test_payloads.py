@@ -8,17 +8,15 @@ and a Result tree of 10,000 images built a page at a time.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.worker import WorkerCancelled
 
 from jobtui.engine import Engine
 from jobtui.model import Job, JobState
@@ -43,6 +41,7 @@ from support.tui_data import (
     shell_config,
     watched,
 )
+from support.waiting import wait_until, wait_until_settled
 
 REAL = REAL_PAYLOADS / "imageintelligence--v2-detect-get-completed.json"
 KEY = ("ii", "detect-1")
@@ -80,20 +79,6 @@ def store(tmp_path: Path) -> Iterator[Store]:
     store.close()
 
 
-async def until(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> None:
-    """Let the app run turn by turn (workers included) until ``condition`` holds."""
-    for _ in range(200):
-        if condition():
-            return
-        # The payload is read in a thread: wait for those workers (the engine's never ends).
-        reads = [worker for worker in pilot.app.workers if worker.group == "payload"]
-        if reads:  # (an empty list would mean every worker)
-            with contextlib.suppress(WorkerCancelled):  # the cursor moved on: a newer read runs
-                await pilot.app.workers.wait_for_complete(reads)
-        await pilot.pause()
-    raise AssertionError(f"never happened: {what}")
-
-
 def shown_payload(app: JobtuiApp) -> object:
     watched_job = app.dashboard.detail.watched
     job = watched_job.job if watched_job is not None else None
@@ -105,13 +90,16 @@ async def open_job(pilot: Pilot[Any], app: JobtuiApp, key: tuple[str, str]) -> N
     dashboard = app.dashboard
     assert dashboard.model.move_cursor_to_key(key)
     dashboard.job_list.sync()
-    await until(
+    await wait_until(
         pilot,
         lambda: dashboard.detail.watched is not None
         and (dashboard.detail.watched.provider, dashboard.detail.watched.id) == key
         and shown_payload(app) is not None,
         f"the payload of {key}",
     )
+    # The start-up focus may still be bubbling through the detail's tabs: let it
+    # land first, or it switches a tab chosen next back to Result.
+    await wait_until_settled(pilot)
 
 
 # -- start-up without payloads ---------------------------------------------------------------------
@@ -132,10 +120,15 @@ async def test_list_holds_no_payload_and_detail_reads_it(store: Store) -> None:
         assert any(line.startswith("jobResults (2)") for line in shown), shown
         assert any(line.startswith("imageResults (2)") for line in shown), shown
         app.dashboard.detail.select_tab("json")
-        await pilot.pause()
+        shown_id = '"id": "5d689c71-e68f-46c3-ac71-4053806e71de"'
+        await wait_until(
+            pilot,
+            lambda: shown_id in screen_text(app),
+            "the JSON tab painted with the payload's id",
+            detail=lambda: screen_text(app),
+        )
         body = app.dashboard.detail.query_one(JsonLines)
         assert any('"feedId"' in line for line in body.lines)
-        assert '"id": "5d689c71-e68f-46c3-ac71-4053806e71de"' in screen_text(app)
         # Reading the payload for the detail pane leaves the list as it was.
         row = app.model.row(KEY)
         assert row is not None and row.watched.job is not None and row.watched.job.raw is None
@@ -150,7 +143,7 @@ async def drawn(pilot: Pilot[Any], app: JobtuiApp) -> None:
 
     (A move before that is one of a burst, and its detail waits for the frame.)
     """
-    await until(pilot, lambda: not app.dashboard.detail_follower.unpainted, "the detail drawn")
+    await wait_until(pilot, lambda: not app.dashboard.detail_follower.unpainted, "the detail drawn")
 
 
 async def test_small_payload_is_shown_with_the_cursor_move(store: Store) -> None:
@@ -164,8 +157,11 @@ async def test_small_payload_is_shown_with_the_cursor_move(store: Store) -> None
         # read from the store at once, and no read went to a thread.
         assert shown_payload(app) == {"id": "269999729", "status": "SUCCEEDED"}
         assert payload_reads(app) == []
-        await pilot.pause()
-        assert '"status": "SUCCEEDED"' in app.dashboard.detail.payload_text()
+        await wait_until(
+            pilot,
+            lambda: '"status": "SUCCEEDED"' in app.dashboard.detail.payload_text(),
+            "the small payload's text in the detail",
+        )
 
 
 async def test_big_payload_is_read_in_a_thread_after_the_fields(store: Store) -> None:
@@ -179,7 +175,7 @@ async def test_big_payload_is_read_in_a_thread_after_the_fields(store: Store) ->
         assert shown.job is not None and shown.job.state is JobState.SUCCEEDED
         assert shown_payload(app) is None  # the fields now, the payload from the thread
         assert len(payload_reads(app)) == 1
-        await until(pilot, lambda: shown_payload(app) is not None, "the big payload")
+        await wait_until(pilot, lambda: shown_payload(app) is not None, "the big payload")
         assert shown_payload(app) == big_payload()
 
 
@@ -194,7 +190,7 @@ async def test_payload_arriving_after_the_cursor_left_is_not_shown(store: Store)
         assert payload_reads(app)  # the detail follows the cursor: its payload is being read
         other = ("deepo", "269999729")
         await open_job(pilot, app, other)
-        await until(pilot, lambda: not list(app.workers), "every read done")
+        await wait_until(pilot, lambda: not list(app.workers), "every read done")
         shown = dashboard.detail.watched
         assert shown is not None and (shown.provider, shown.id) == other
         assert shown_payload(app) == {"id": "269999729", "status": "SUCCEEDED"}
@@ -238,9 +234,12 @@ async def test_json_tab_opened_after_an_update_keeping_the_payload_shows_it() ->
         # A new poll: same payload, new poll time. The JSON tab was never drawn for it.
         pane.show(detail_watched(job, polled_at=NOW), [])
         pane.select_tab("json")
-        await pilot.pause()
-        assert '"poodle"' in screen_text(app)
-        assert "7 lines" in screen_text(app)
+        await wait_until(
+            pilot,
+            lambda: '"poodle"' in screen_text(app) and "7 lines" in screen_text(app),
+            "the JSON tab painted with the kept payload and its line count",
+            detail=lambda: screen_text(app),
+        )
 
 
 async def test_json_tab_follows_a_super_ai_job_updated_while_shown(store: Store) -> None:
@@ -251,8 +250,12 @@ async def test_json_tab_follows_a_super_ai_job_updated_while_shown(store: Store)
         await open_job(pilot, app, key)
         dashboard = app.dashboard
         dashboard.detail.select_tab("json")
-        await pilot.pause()
-        assert '"QUEUED"' in screen_text(app)
+        await wait_until(
+            pilot,
+            lambda: '"QUEUED"' in screen_text(app),
+            "the JSON tab painted with the queued payload",
+            detail=lambda: screen_text(app),
+        )
         body = dashboard.detail.query_one(JsonLines)
         for position, status in ((2, "QUEUED"), (2, "QUEUED"), (1, "IN_PROGRESS")):
             raw = {"id": "job-7", "status": status, "queue": position}
@@ -263,9 +266,14 @@ async def test_json_tab_follows_a_super_ai_job_updated_while_shown(store: Store)
                     polled_at=NOW,
                 )
                 dashboard.apply_changes(TickChanges(jobs={key: update}))
-                await pilot.pause()
-                assert body.lines and f'"{status}"' in screen_text(app), screen_text(app)
-                assert f"{len(body.lines)} lines" in screen_text(app)
+                await wait_until(
+                    pilot,
+                    lambda status=status: bool(body.lines)
+                    and f'"{status}"' in screen_text(app)
+                    and f"{len(body.lines)} lines" in screen_text(app),
+                    f"the JSON tab painted with {status} and its line count",
+                    detail=lambda: screen_text(app),
+                )
 
 
 # -- relative times on the tick --------------------------------------------------------------------
@@ -300,9 +308,13 @@ async def test_relative_times_refresh_on_the_tick_without_a_rebuild(tmp_path: Pa
             nodes_before = [node for node in tree.root.children]
             clock.current = NOW + timedelta(seconds=9)
             app._tick()
-            await pilot.pause()
+            await wait_until(
+                pilot,
+                lambda: any("(1m ago)" in line for line in labels(tree)),
+                "the tick relabelled 51s ago as 1m ago",
+                detail=lambda: labels(tree),
+            )
             shown = labels(tree)
-            assert any("(1m ago)" in line for line in shown), shown
             assert not any("(51s ago)" in line for line in shown)
             # The same tree lines, relabelled: nothing was rebuilt.
             assert [node for node in tree.root.children] == nodes_before
@@ -321,12 +333,17 @@ async def test_relabel_keeps_open_branches_and_cursor() -> None:
         tree = app.query_one(ResultTree)
         branch = next(node for node in tree.root.children if node.allow_expand)
         branch.expand()
-        await pilot.pause()
+        await wait_until(pilot, lambda: bool(branch.children), "the branch opened")
         tree.move_cursor(branch.children[0])
         opened = {entry.path for _, entry in tree.entries()}
         moments[0] = NOW + timedelta(hours=2)
         pane.refresh_times()
-        await pilot.pause()
+        await wait_until(
+            pilot,
+            lambda: any("(2h ago)" in line for line in labels(tree)),
+            "the times relabelled 2h ago",
+            detail=lambda: labels(tree),
+        )
         assert {entry.path for _, entry in tree.entries()} == opened
         assert tree.cursor_node is branch.children[0]
         assert any("(2h ago)" in line for line in labels(tree)), labels(tree)
@@ -344,8 +361,12 @@ async def test_ten_thousand_image_results_are_built_a_page_at_a_time() -> None:
     job = make_job("imageintelligence", raw)
     app = DetailHost(detail_watched(job))
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
         tree = app.query_one(ResultTree)
+        await wait_until(
+            pilot,
+            lambda: tree.find_node("imageResults (10,000)") is not None,
+            "the Result tree built with its 10,000 images",
+        )
         images = tree.find_node("imageResults (10,000)")
         assert images is not None and images.is_expanded
         assert len(images.children) == PAGE_SIZE + 1
@@ -354,7 +375,11 @@ async def test_ten_thousand_image_results_are_built_a_page_at_a_time() -> None:
         built = sum(1 for _ in tree.entries())
         assert built < 4 * PAGE_SIZE, built
         tree.load_more(images.children[-1])
-        await pilot.pause()
-        assert len(images.children) == 2 * PAGE_SIZE + 1
+        await wait_until(
+            pilot,
+            lambda: len(images.children) == 2 * PAGE_SIZE + 1,
+            "the second page of images loaded",
+            detail=lambda: len(images.children),
+        )
         last = images.children[-1].data
         assert last is not None and last.text == f"… {10_000 - 2 * PAGE_SIZE:,} more"

@@ -14,6 +14,7 @@ from jobtui.store import Store
 from jobtui.tui.app import JobtuiApp, make_app
 
 from support.tui_data import FrozenClock, open_store, seed_store, seeded_jobs, shell_config
+from support.waiting import wait_until_settled
 
 SnapCompare = Callable[..., bool]
 
@@ -43,10 +44,10 @@ def after(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
         app = pilot.app
         assert isinstance(app, JobtuiApp)
         await app.loaded.wait()
-        await pilot.pause()
+        await wait_until_settled(pilot)
         if keys:
             await pilot.press(*keys)
-        await pilot.pause()
+        await wait_until_settled(pilot)
 
     return run_before
 

@@ -28,6 +28,7 @@ from support.detail import (
     transitions_for,
     watched,
 )
+from support.waiting import wait_until, wait_until_settled
 
 SHIPPED = ("ansi-dark", "ansi-light", "high-contrast", "jobtui-dark", "jobtui-light")
 NOWHERE = Path("/nonexistent")
@@ -182,7 +183,7 @@ async def test_every_theme_is_readable(
     app = DetailHost(watched(job), transitions_for(job), theme=theme)
     async with app.run_test(size=(90, 18)) as pilot:
         await pilot.press("down")
-        await pilot.pause()
+        await wait_until_settled(pilot)
         assert app.no_color is no_color
         strips = app.screen._compositor.render_strips()
         bad = [text for strip in strips for text in _unreadable(list(strip))]
@@ -197,5 +198,4 @@ async def test_every_theme_is_readable(
 
         with_cursor = look()
         await pilot.press("down")
-        await pilot.pause()
-        assert look() != with_cursor
+        await wait_until(pilot, lambda: look() != with_cursor, "the cursor line moved")

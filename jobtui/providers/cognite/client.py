@@ -75,6 +75,7 @@ class CogniteProvider(Provider):
     """Polls Cognite vision segment or extract jobs (the API offers no cancel, no list)."""
 
     kind: ClassVar[str] = KIND
+    numeric_ids: ClassVar[bool] = True  # Cognite job ids are integers
 
     config: CogniteConfig
 

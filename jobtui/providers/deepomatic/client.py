@@ -50,6 +50,7 @@ class DeepomaticProvider(Provider):
     """Polls Deepomatic tasks in batches (the API offers no cancel, no list)."""
 
     kind: ClassVar[str] = KIND
+    numeric_ids: ClassVar[bool] = True  # Deepomatic task ids are integers (strings in the docs)
     batch_size: ClassVar[int] = BATCH_LIMIT
 
     config: DeepomaticConfig
@@ -94,7 +95,7 @@ class DeepomaticProvider(Provider):
 
     async def _fetch_batch(self, chunk: list[str]) -> dict[str, Job | FetchError]:
         """Every page of one batch; tasks by id, only those asked for."""
-        asked = set(chunk)
+        asked = {self.id_key(job_id): job_id for job_id in chunk}
         found: dict[str, Job | FetchError] = {}
         url: str | httpx.URL = TASKS_PATH
         params: dict[str, str | list[str]] | None = {
@@ -119,18 +120,26 @@ class DeepomaticProvider(Provider):
             url, params = self._next_url(page.next), None
         return found
 
-    def _take(self, entry: object, asked: set[str], found: dict[str, Job | FetchError]) -> None:
-        """Keep one task of a batch page (a bad one spoils only itself)."""
+    def _take(
+        self, entry: object, asked: dict[str, str], found: dict[str, Job | FetchError]
+    ) -> None:
+        """Keep one task of a batch page (a bad one spoils only itself).
+
+        ``asked`` maps each id's key (``id_key``) to the id as watched: a task
+        the page names ``7`` answers for a watched ``007``.
+        """
         raw_id = entry.get("id") if isinstance(entry, dict) else None
-        job_id = str(raw_id) if isinstance(raw_id, str | int) and raw_id is not True else None
+        named = str(raw_id) if isinstance(raw_id, str | int) and raw_id is not True else None
+        job_id = None if named is None else asked.get(self.id_key(named))
         try:
             job = self.parse(entry)
         except PayloadError as exc:
-            if job_id in asked and job_id is not None:
+            if job_id is not None:
                 found[job_id] = FetchError(FetchCategory.BAD_PAYLOAD, str(exc), job_id=job_id)
             return
-        if job.id in asked:
-            found[job.id] = job
+        watched = asked.get(self.id_key(job.id))
+        if watched is not None:
+            found[watched] = job
 
     def _next_url(self, link: str) -> httpx.URL:
         """``next`` on the configured origin: its path and query, never its host or scheme."""

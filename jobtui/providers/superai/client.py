@@ -100,6 +100,11 @@ class SuperaiProvider(Provider):
         """Normalize a job object (with its output when attached)."""
         return parse(payload, provider=self.name)
 
+    def answered_ids(self, job: Job) -> tuple[str, ...]:
+        """The job's ``id`` and its ``uuid``: a job may be watched by either."""
+        raw_uuid = job.raw.get("uuid") if isinstance(job.raw, dict) else None
+        return (job.id, raw_uuid) if isinstance(raw_uuid, str) and raw_uuid else (job.id,)
+
     def job_path(self, job_id: str) -> str:
         """The documented path of one job (``id`` or ``uuid``)."""
         return f"/v1/jobs/{quote(job_id, safe='')}"

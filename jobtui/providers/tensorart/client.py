@@ -46,6 +46,7 @@ class TensorartProvider(Provider):
     """Polls and cancels Tensor.Art jobs."""
 
     kind: ClassVar[str] = KIND
+    numeric_ids: ClassVar[bool] = True  # Tensor.Art job ids are uint64 carried as strings
     supports_cancel: ClassVar[bool] = True
     default_rate_limit: ClassVar[float | None] = 5.0
 
