@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_mouse_option", "register", "run"]
+__all__ = ["add_mouse_option", "register", "require_terminal", "run"]
 
 
 def add_mouse_option(parser: argparse.ArgumentParser) -> None:
@@ -37,14 +37,33 @@ def run(args: argparse.Namespace) -> int:
     from jobtui.engine import Engine
     from jobtui.store import Store
     from jobtui.tui.app import make_app
+    from jobtui.tui.terminal.hangup import end_after_hangup
 
+    if not require_terminal():
+        return 2
     config = load_config(Path(args.config) if args.config else None)
     store = Store(store_path(args.store))
+    hung_up = False
     try:
         engine = Engine(config, store)
         app = make_app(config, store, engine=engine, prefs_path=state_dir() / "prefs.toml")
         mouse = config.ui.mouse and not getattr(args, "no_mouse", False)
-        result = app.run(mouse=mouse)
-        return int(result or 0)
+        result = int(app.run(mouse=mouse) or 0)
+        hung_up = app.hung_up
     finally:
         store.close()
+    if hung_up:
+        end_after_hangup(result)
+    return result
+
+
+def require_terminal() -> bool:
+    """True when there is a terminal to draw on; otherwise say what to use instead."""
+    import sys
+
+    from jobtui.tui.terminal.hangup import NO_TERMINAL, has_terminal
+
+    if has_terminal():
+        return True
+    print(NO_TERMINAL, file=sys.stderr)
+    return False
