@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUNTIME_STAMP := $(VENV)/.installed-runtime
 
 .PHONY: venv test lint demo bench soak clean
 
@@ -15,6 +16,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	touch $(STAMP)
 
+# The demo needs only the runtime: no test or dev extras before the first screen.
+# A full install (the venv target) includes the runtime, so it satisfies this too.
+$(RUNTIME_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -f $(STAMP) -a $(STAMP) -nt pyproject.toml || $(BIN)/python -m pip install --quiet -e .
+	touch $(RUNTIME_STAMP)
+
 test: venv
 	$(BIN)/python -m pytest -q
 
@@ -23,7 +31,7 @@ lint: venv
 	$(BIN)/mypy jobtui
 	$(BIN)/python -m pytest -q tests/test_layers.py
 
-demo: venv
+demo: $(RUNTIME_STAMP)
 	$(BIN)/jobtui demo
 
 bench: venv

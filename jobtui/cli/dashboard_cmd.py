@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,10 @@ def run(args: argparse.Namespace) -> int:
     if not require_terminal():
         return 2
     config = load_config(Path(args.config) if args.config else None)
-    store = Store(store_path(args.store))
+    if config.path is None and not config.providers:
+        print(no_config_message(args.config), file=sys.stderr)
+        return 2
+    store = Store(store_path(args.store, config.store))
     hung_up = False
     try:
         engine = Engine(config, store)
@@ -57,10 +61,19 @@ def run(args: argparse.Namespace) -> int:
     return result
 
 
+def no_config_message(override: str | None) -> str:
+    """What a first start without a config says: where it is expected, and what to try."""
+    from jobtui.config import config_path
+
+    return (
+        f"jobtui: no config at {config_path(override)} yet.\n"
+        "  jobtui config init   writes a starter config there to edit (then: jobtui config check)\n"
+        "  jobtui demo          tries the dashboard on simulated providers, nothing to configure"
+    )
+
+
 def require_terminal() -> bool:
     """True when there is a terminal to draw on; otherwise say what to use instead."""
-    import sys
-
     from jobtui.tui.terminal.hangup import NO_TERMINAL, has_terminal
 
     if has_terminal():

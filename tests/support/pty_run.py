@@ -17,19 +17,28 @@ from pathlib import Path
 class PtyChild:
     """A ``python -m jobtui …`` child on a pty of 120×40; the test holds the other end."""
 
-    def __init__(self, argv: Sequence[str], tmp_path: Path, *, controlling: bool = False) -> None:
+    def __init__(
+        self,
+        argv: Sequence[str],
+        tmp_path: Path,
+        *,
+        controlling: bool = False,
+        with_config: bool = True,
+    ) -> None:
         config = tmp_path / "config.toml"
-        if not config.exists():
+        if with_config and not config.exists():
             config.write_text("")
         self.master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-        env = dict(
-            os.environ,
+        env = {k: v for k, v in os.environ.items() if not k.startswith("JOBTUI_")}
+        env.update(
             TERM="xterm-256color",
-            JOBTUI_CONFIG=str(config),
             JOBTUI_STORE=str(tmp_path / "jobs.sqlite"),
             XDG_STATE_HOME=str(tmp_path / "state"),
+            XDG_CONFIG_HOME=str(tmp_path / "xdg-config"),
         )
+        if with_config:
+            env["JOBTUI_CONFIG"] = str(config)
 
         def become_session_leader() -> None:
             # The pty becomes the child's controlling terminal: closing our end

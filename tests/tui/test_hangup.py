@@ -208,3 +208,16 @@ def test_without_a_terminal_the_dashboard_says_so_and_exits_2(
     text = out.read_bytes()
     assert text.decode().strip() == NO_TERMINAL
     assert b"\x1b" not in text
+
+
+def test_a_first_start_without_a_config_says_where_and_what_to_try(tmp_path: Path) -> None:
+    child = PtyChild([], tmp_path, with_config=False)
+    try:
+        child.wait_for(b"jobtui demo")
+        assert child.wait_exit() == 2
+        child.drain()
+        expected = str(tmp_path / "xdg-config" / "jobtui" / "config.toml").encode()
+        assert expected in child.seen
+        assert b"jobtui config init" in child.seen
+    finally:
+        child.cleanup()
