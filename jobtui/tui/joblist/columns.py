@@ -7,7 +7,6 @@ screen and the widget only arranges their output.
 from __future__ import annotations
 
 import math
-
 from collections.abc import Sequence
 from dataclasses import dataclass
 
