@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUNTIME_STAMP := $(VENV)/.installed-runtime
 
 .PHONY: venv test lint demo bench soak clean
 
@@ -14,6 +15,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	touch $(STAMP)
+
+# The demo needs only the runtime: no test or dev extras before the first screen.
+# A full install (the venv target) includes the runtime, so it satisfies this too.
+$(RUNTIME_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -f $(STAMP) -a $(STAMP) -nt pyproject.toml || $(BIN)/python -m pip install --quiet -e .
+	touch $(RUNTIME_STAMP)
 
 # One worker per core; tests that share a machine state (a fixed port, a terminal
 # size, one file) carry @pytest.mark.xdist_group and run on one worker.
@@ -30,7 +38,7 @@ lint: venv
 	$(BIN)/mypy jobtui
 	$(BIN)/python -m pytest -q tests/test_layers.py
 
-demo: venv
+demo: $(RUNTIME_STAMP)
 	$(BIN)/jobtui demo
 
 bench: venv

@@ -13,7 +13,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from jobtui.config.starter import STARTER_PROVIDERS
 from jobtui.errors import ConfigError
@@ -116,6 +116,7 @@ def check_problems(config: Config, text: str) -> list[str]:
 
     lines = KeyLines(text)
     problems = list(config.warnings)
+    problems += placeholder_problems(config, text, lines)
     for name, provider in config.providers.items():
         missing = missing_credentials(provider)
         if missing:
@@ -134,6 +135,39 @@ def check_problems(config: Config, text: str) -> list[str]:
                 )
                 problems.append(str(located))
     return problems
+
+
+PLACEHOLDER = "your-"
+"""What marks a value ``config init`` wrote for the user to replace."""
+
+
+def placeholder_problems(config: Config, text: str, lines: Any) -> list[str]:
+    """Every provider value still holding a ``your-…`` placeholder from ``config init``."""
+    import tomllib
+
+    from jobtui.config.problems import format_key
+
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return []  # the loader has said so already
+    found: list[str] = []
+    tables = document.get("providers", {})
+    for name, table in tables.items() if isinstance(tables, dict) else ():
+        if not isinstance(table, dict):
+            continue
+        for key, value in table.items():
+            values = value if isinstance(value, list) else [value]
+            if any(isinstance(item, str) and PLACEHOLDER in item for item in values):
+                path: tuple[str | int, ...] = ("providers", name, key)
+                problem = ConfigError(
+                    f"still the placeholder from `jobtui config init`: {value!r} (replace it)",
+                    file=config.path,
+                    line=lines.line_of(path),
+                    key=format_key(path),
+                )
+                found.append(str(problem))
+    return found
 
 
 def run_check(args: argparse.Namespace) -> int:

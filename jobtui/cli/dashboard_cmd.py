@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_mouse_option", "register", "run"]
+__all__ = ["add_mouse_option", "register", "require_terminal", "run"]
 
 
 def add_mouse_option(parser: argparse.ArgumentParser) -> None:
@@ -37,14 +38,45 @@ def run(args: argparse.Namespace) -> int:
     from jobtui.engine import Engine
     from jobtui.store import Store
     from jobtui.tui.app import make_app
+    from jobtui.tui.terminal.hangup import end_after_hangup
 
+    if not require_terminal():
+        return 2
     config = load_config(Path(args.config) if args.config else None)
-    store = Store(store_path(args.store))
+    if config.path is None and not config.providers:
+        print(no_config_message(args.config), file=sys.stderr)
+        return 2
+    store = Store(store_path(args.store, config.store))
+    hung_up = False
     try:
         engine = Engine(config, store)
         app = make_app(config, store, engine=engine, prefs_path=state_dir() / "prefs.toml")
         mouse = config.ui.mouse and not getattr(args, "no_mouse", False)
-        result = app.run(mouse=mouse)
-        return int(result or 0)
+        result = int(app.run(mouse=mouse) or 0)
+        hung_up = app.hung_up
     finally:
         store.close()
+    if hung_up:
+        end_after_hangup(result)
+    return result
+
+
+def no_config_message(override: str | None) -> str:
+    """What a first start without a config says: where it is expected, and what to try."""
+    from jobtui.config import config_path
+
+    return (
+        f"jobtui: no config at {config_path(override)} yet.\n"
+        "  jobtui config init   writes a starter config there to edit (then: jobtui config check)\n"
+        "  jobtui demo          tries the dashboard on simulated providers, nothing to configure"
+    )
+
+
+def require_terminal() -> bool:
+    """True when there is a terminal to draw on; otherwise say what to use instead."""
+    from jobtui.tui.terminal.hangup import NO_TERMINAL, has_terminal
+
+    if has_terminal():
+        return True
+    print(NO_TERMINAL, file=sys.stderr)
+    return False

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from jobtui.cli.dashboard_cmd import add_mouse_option
+from jobtui.cli.dashboard_cmd import add_mouse_option, require_terminal
 
 __all__ = ["register", "run"]
 
@@ -68,7 +68,11 @@ def run(args: argparse.Namespace) -> int:
     from jobtui.sim import Simulator
     from jobtui.store import Store
     from jobtui.tui.app import make_app
+    from jobtui.tui.terminal.hangup import end_after_hangup
 
+    if not require_terminal():
+        return 2
+    hung_up = False
     with tempfile.TemporaryDirectory(prefix="jobtui-demo-") as directory:
         root = Path(directory)
         sim = Simulator(jobs=args.jobs, faults=args.faults, speed=args.speed, port=0)
@@ -98,9 +102,12 @@ def run(args: argparse.Namespace) -> int:
             if providers:
                 app.run_in_background(submit_jobs)
             mouse = config.ui.mouse and not getattr(args, "no_mouse", False)
-            result = app.run(mouse=mouse)
-            return int(result or 0)
+            result = int(app.run(mouse=mouse) or 0)
+            hung_up = app.hung_up
         finally:
             sim.stop_in_thread()
             if store is not None:
                 store.close()
+    if hung_up:
+        end_after_hangup(result)  # the temporary directory is gone already
+    return result

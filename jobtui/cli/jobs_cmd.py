@@ -73,7 +73,35 @@ def job_ids(values: Iterable[str], stdin: TextIO) -> list[str]:
 def _open_store(args: argparse.Namespace) -> Store:
     from jobtui.config import store_path
 
-    return Store(store_path(args.store))
+    return Store(store_path(args.store, configured_store(args.config)))
+
+
+def configured_store(option: str | None) -> Path | None:
+    """The ``store`` a config names, read leniently: ``ls`` and ``rm`` need the store alone.
+
+    A config named explicitly (``--config``, ``$JOBTUI_CONFIG``) that does not exist is
+    a mistake, not a reason to fall back on the default store: ``ConfigError`` (exit 2).
+    A config that does not parse is the other commands' business.
+    """
+    import tomllib
+
+    from jobtui.config import config_path
+    from jobtui.config.paths import from_env
+
+    path = config_path(option)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        if option or from_env("JOBTUI_CONFIG"):
+            raise ConfigError("no such file", file=path) from None
+        return None
+    except OSError:
+        return None
+    try:
+        store = tomllib.loads(data.decode("utf-8")).get("store")
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    return path.parent / Path(store).expanduser() if isinstance(store, str) and store else None
 
 
 def _plural(count: int, word: str) -> str:

@@ -1,16 +1,23 @@
 """``jobtui sim``: the provider simulator in the foreground, its config on stdout.
 
-The printed config (all simulated providers with their fake credentials, and
-the seeded jobs as ``[[jobs]]``) works as ``--config`` for every other command
-without edits. Logs go to stderr; ctrl+c (or SIGTERM) stops the server cleanly.
+The printed config (all simulated providers with their fake credentials, the
+seeded jobs as ``[[jobs]]`` and a throwaway store of its own, deleted when the
+simulator stops) works as ``--config`` for every other command without edits.
+``--write-config PATH`` writes it to a file instead, readable by the owner only,
+once the simulator listens. Logs go to stderr; ctrl+c (or SIGTERM) stops the
+server cleanly.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import shutil
 import signal
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 __all__ = ["register", "run"]
@@ -52,7 +59,10 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "sim",
         help="run the provider simulator and print a config for it",
-        description=__doc__,
+        description=(
+            "Run the simulator of all five provider APIs on loopback and print a ready "
+            "config for --config (its own throwaway store included); ctrl+c stops it."
+        ),
     )
     parser.add_argument(
         "--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any)"
@@ -65,6 +75,11 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--speed", type=_speed, default=1.0, help="simulated seconds per real second (0: frozen)"
+    )
+    parser.add_argument(
+        "--write-config",
+        metavar="PATH",
+        help="write the config to PATH (owner-only, once listening) instead of stdout",
     )
     parser.set_defaults(handler=run)
 
@@ -81,22 +96,38 @@ def run(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
     )
+    scratch = Path(tempfile.mkdtemp(prefix="jobtui-sim-"))
     try:
-        return asyncio.run(_serve(sim))
+        return asyncio.run(_serve(sim, scratch / "store.sqlite", args.write_config))
     except OSError as error:
         print(f"jobtui sim: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 2
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
-async def _serve(sim: Any) -> int:
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` with mode 0600, whole or not at all (rename into place)."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(partial, path)
+
+
+async def _serve(sim: Any, store: Path, write_config: str | None) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     await sim.start()
     try:
-        sys.stdout.write(sim.config_toml(store_jobs=True))
-        sys.stdout.flush()
+        text = sim.config_toml(store_jobs=True, store=str(store))
+        if write_config:
+            write_private(Path(write_config), text)
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
         print(
             f"jobtui sim: serving {', '.join(sim.kinds)} at {sim.url} "
             f"(seed {sim.seed}, speed {sim.speed:g}); ctrl+c stops",

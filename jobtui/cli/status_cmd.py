@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 from jobtui.cli.output import STATE_NAMES, job_row, print_table, select_rows
 from jobtui.engine import Engine, Event, JobChanged, ProviderChanged
+from jobtui.engine.poller import NOT_FOUND_MESSAGE
 from jobtui.errors import ConfigError
 from jobtui.model import HealthState, JobState
 from jobtui.store import Store, WatchedJob
@@ -38,7 +39,12 @@ STATUS_MAX_WAIT = 5.0
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``status`` and ``watch`` commands."""
     status = subparsers.add_parser(
-        "status", help="refresh the watched jobs once and print them", description=__doc__
+        "status",
+        help="refresh the watched jobs once and print them",
+        description=(
+            "Poll the watched jobs once (finished ones too with --all), then print a table, "
+            "or a JSON array with --json. Needs no terminal."
+        ),
     )
     status.add_argument("--all", action="store_true", help="refresh finished jobs too")
     status.add_argument("--json", action="store_true", help="print a JSON array of job rows")
@@ -46,7 +52,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     status.add_argument("--state", metavar="S", choices=STATE_NAMES, help="only jobs in state S")
     status.set_defaults(handler=run_status)
 
-    watch = subparsers.add_parser("watch", help="keep refreshing and print each state change")
+    watch = subparsers.add_parser(
+        "watch",
+        help="keep refreshing and print each state change",
+        description=(
+            "Keep polling the watched jobs and print one line per state change (JSON lines "
+            "with --json). With --until-done, exit once every job has finished or is unknown "
+            "at its provider: 0 all succeeded, 1 one failed, ended partial or canceled, or is "
+            "unknown at its provider; 3 when --timeout ran out (the jobs still active on stderr)."
+        ),
+    )
     watch.add_argument(
         "--until-done", action="store_true", help="exit when every watched job has finished"
     )
@@ -65,7 +80,7 @@ def _open(args: argparse.Namespace) -> tuple[Any, Store]:
     provider = getattr(args, "provider", None)
     if provider is not None and provider not in config.providers:
         raise ConfigError(f"no provider named {provider!r} in the config")
-    path = store_path(args.store)
+    path = store_path(args.store, config.store)
     path.parent.mkdir(parents=True, exist_ok=True)
     return config, Store(path)
 
@@ -127,7 +142,19 @@ class _Progress:
     def __init__(self, jobs: Mapping[tuple[str, str], WatchedJob], provider: str | None) -> None:
         self.provider = provider
         self.states = {k: j.state for k, j in jobs.items() if provider in (None, j.provider)}
+        self.missing = {
+            k for k, j in jobs.items() if k in self.states and j.poll_error == NOT_FOUND_MESSAGE
+        }
+        """Jobs the provider does not know: over for the wait, and a failure."""
         self.done = asyncio.Event()
+
+    def over(self) -> bool:
+        """Every job ended, or is unknown at its provider (it never will end)."""
+        return all(s.terminal or k in self.missing for k, s in self.states.items())
+
+    def active(self) -> list[tuple[str, str]]:
+        """The jobs still being waited for, in a stable order."""
+        return sorted(k for k, s in self.states.items() if not s.terminal and k not in self.missing)
 
     def tally(self) -> tuple[int, int, int]:
         finished = sum(1 for s in self.states.values() if s.terminal)
@@ -198,6 +225,15 @@ async def _watch(
                 continue
             before = progress.states.get(key)
             progress.states[key] = event.job.state
+            if event.job.poll_error == NOT_FOUND_MESSAGE:
+                if key not in progress.missing:
+                    progress.missing.add(key)
+                    if live:
+                        err.write("\r\x1b[K")
+                    err.write(f"jobtui: {visible(key[0])} {visible(key[1])}: {NOT_FOUND_MESSAGE}\n")
+                    err.flush()
+            else:
+                progress.missing.discard(key)
             if before is not None and before == event.job.state:
                 continue
             if live:
@@ -205,23 +241,44 @@ async def _watch(
             out.write(_change_line(event, before, args.json) + "\n")
             out.flush()
         show()
-        if args.until_done and all(s.terminal for s in progress.states.values()):
+        if args.until_done and progress.over():
             progress.done.set()
 
     unsubscribe = engine.subscribe(on_events)
     show()
-    if args.until_done and all(s.terminal for s in progress.states.values()):
+    if args.until_done and progress.over():
         progress.done.set()
     runner = asyncio.create_task(engine.run())
     try:
         await asyncio.wait_for(progress.done.wait(), timeout=args.timeout)
     except TimeoutError:
-        return EXIT_TIMEOUT
+        timed_out = True
+    else:
+        timed_out = False
     finally:
         unsubscribe()
         await engine.aclose()
         await runner
         if live:
             err.write("\n")
-    failed = any(s in BAD_ENDINGS for s in progress.states.values())
+    if timed_out:
+        _report_timeout(progress, args.timeout, err)
+        return EXIT_TIMEOUT
+    failed = any(s in BAD_ENDINGS for s in progress.states.values()) or bool(progress.missing)
     return EXIT_FAILED if failed else EXIT_OK
+
+
+_NAMED = 10
+"""How many still-active jobs a timeout names (the count says how many more)."""
+
+
+def _report_timeout(progress: _Progress, timeout: float | None, err: TextIO) -> None:
+    """Say on stderr how many jobs are still active at the timeout, and which."""
+    active = progress.active()
+    count = len(active)
+    names = ", ".join(f"{visible(p)} {visible(i)}" for p, i in active[:_NAMED])
+    more = f" and {count - _NAMED:,} more" if count > _NAMED else ""
+    noun = "job is" if count == 1 else "jobs are"
+    err.write(f"jobtui: timed out after {timeout:g} s; {count:,} {noun} still active: ")
+    err.write(f"{names}{more}\n")
+    err.flush()

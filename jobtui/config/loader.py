@@ -10,6 +10,7 @@ needs them.
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 import re
@@ -25,6 +26,7 @@ from jobtui.config.checks import check_provider, interval_problem
 from jobtui.config.lines import KeyLines, KeyPath
 from jobtui.config.model import (
     PROVIDER_CONFIG_TYPES,
+    SECRET_KEYS,
     Config,
     DefaultsConfig,
     ProviderConfig,
@@ -34,12 +36,13 @@ from jobtui.config.model import (
 from jobtui.config.paths import config_path, from_env
 from jobtui.config.problems import KeyProblem, describe, explain, format_key, quote
 from jobtui.config.secrets import (
+    SECRET_SUFFIXES,
     extract_secrets,
 )
 from jobtui.errors import ConfigError
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column \d+\)$|\s*\(at end of document\)$")
-_SECTIONS = ("ui", "defaults", "providers", "jobs")
+_SECTIONS = ("ui", "defaults", "providers", "jobs", "store")
 _M = TypeVar("_M", bound=BaseModel)
 _MAX_DEPTH = 32
 _TOO_DEEP = f"values nested more than {_MAX_DEPTH} levels deep"
@@ -70,6 +73,15 @@ def load_config(path: Path | None = None) -> Config:
         line = data[: exc.start].count(b"\n") + 1
         raise ConfigError("not UTF-8 text", file=file, line=line) from None
     return _Loader(file, text).load()
+
+
+def _suggest(key: str, model: type[BaseModel], fixed: Mapping[str, object]) -> str:
+    """``"; did you mean api_key_env?"`` for a key close to a known one, else nothing."""
+    known = [name for name in model.model_fields if name not in fixed]
+    if "secrets" in fixed:  # a provider table: its secret keys are known too
+        known += [k + suffix for k in SECRET_KEYS for suffix in SECRET_SUFFIXES]
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]}?" if close else ""
 
 
 def _toml_error(exc: tomllib.TOMLDecodeError, file: Path, text: str) -> ConfigError:
@@ -151,8 +163,12 @@ class _Loader:
             providers[name] = self._provider(name, raw, inherited)
         jobs = self._jobs(document.get("jobs", ()), providers)
         self._check_permissions(providers)
+        store = document.get("store")
+        if store is not None and (not isinstance(store, str) or not store.strip()):
+            raise KeyProblem(("store",), "expected a file path as a string")
         return Config(
             path=self.file,
+            store=(self.file.parent / Path(store).expanduser()) if store else None,
             ui=ui,
             defaults=defaults,
             providers=providers,
@@ -182,7 +198,7 @@ class _Loader:
             elif key in model.model_fields:
                 known[key] = value
             else:
-                self._warn((*prefix, key), "unknown key (ignored)")
+                self._warn((*prefix, key), "unknown key (ignored)" + _suggest(key, model, fixed))
         merged = {k: v for k, v in inherited.items() if k in model.model_fields}
         merged.update(known)
 

@@ -212,5 +212,8 @@ class Config(_Strict):
     """Providers by configured name."""
     jobs: tuple[WatchedJobConfig, ...] = ()
     """Jobs declared in the config."""
+    store: Path | None = None
+    """The store this config uses (top-level ``store = "PATH"``, relative to the file);
+    ``--store`` and ``$JOBTUI_STORE`` still win. ``jobtui sim`` names a throwaway one."""
     warnings: tuple[str, ...] = ()
     """Non-fatal findings (unknown keys, world-readable secrets), located like errors."""

@@ -31,20 +31,25 @@ def state_dir() -> Path:
     return platformdirs.user_state_path(APP_NAME)
 
 
-def store_location(override: str | Path | None = None) -> Path:
+def store_location(
+    override: str | Path | None = None, configured: Path | None = None
+) -> Path:
     """Where the store is (as ``store_path``) without creating anything."""
     chosen = override if override not in (None, "") else from_env("JOBTUI_STORE")
     if chosen is not None:
         return Path(chosen).expanduser()
+    if configured is not None:
+        return configured
     return state_dir() / "jobs.sqlite"
 
 
-def store_path(override: str | Path | None = None) -> Path:
-    """The store file: ``override`` > ``$JOBTUI_STORE`` > ``state_dir()/jobs.sqlite``.
+def store_path(override: str | Path | None = None, configured: Path | None = None) -> Path:
+    """The store file: ``override`` > ``$JOBTUI_STORE`` > the config's ``store`` (``configured``)
+    > ``state_dir()/jobs.sqlite``.
 
     Its directory is created (mode 0700 when new); ``ConfigError`` if it cannot be.
     """
-    path = store_location(override)
+    path = store_location(override, configured)
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:

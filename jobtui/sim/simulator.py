@@ -242,12 +242,19 @@ class Simulator:
             tables[kind] = table
         return tables
 
-    def config_toml(self, store_jobs: bool = True) -> str:
-        """A complete config.toml for every simulated provider, plus ``[[jobs]]`` if asked."""
+    def config_toml(self, store_jobs: bool = True, store: str | None = None) -> str:
+        """A complete config.toml for every simulated provider, plus ``[[jobs]]`` if asked.
+
+        ``store`` names the store the config uses, so the simulator's fake jobs
+        stay out of the user's real one.
+        """
         lines = [
             f"# jobtui simulator at {self.url} (seed {self.seed}); fake credentials only.",
             "# Use it as: jobtui --config THIS_FILE",
         ]
+        if store is not None:
+            lines += ["# A throwaway store: the simulated jobs never reach your own.", ""]
+            lines.append(f"store = {_toml_value(store)}")
         for kind, table in self.provider_tables().items():
             lines += ["", f"[providers.{kind}]"]
             lines += [f"{key} = {_toml_value(value)}" for key, value in table.items()]

@@ -37,7 +37,7 @@ from jobtui.tui.palette import dashboard_commands
 from jobtui.tui.prefs import load_prefs, save_prefs
 from jobtui.tui.screens.dashboard import DashboardScreen
 from jobtui.tui.terminal.clipboard import copy_text, driver_writer
-from jobtui.tui.terminal.hangup import install_hangup_handler, terminal_hung_up
+from jobtui.tui.terminal.hangup import HangupWatch
 from jobtui.tui.terminal.safe_text import safe
 from jobtui.tui.terminal.surroundings import SystemClock, terminal_is_utf8
 from jobtui.tui.themes import (
@@ -106,8 +106,7 @@ class JobtuiApp(App[int]):
         self._theme_names: list[str] = []
         self._background: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self._loop_thread = threading.get_ident()
-        self._hangup_watch = False
-        self._remove_hangup: Callable[[], None] = lambda: None
+        self._hangup_watch: HangupWatch | None = None
         self.terminal_write: Callable[[str], None] = driver_writer(self)
         """Raw output to the terminal (clipboard sequences); replaceable to observe them."""
 
@@ -125,9 +124,9 @@ class JobtuiApp(App[int]):
         self._loop_thread = threading.get_ident()
         # Leave when the terminal goes away (SSH drop, closed pty) instead of
         # spinning on its end-of-file; headless runs have no terminal to lose.
-        self._hangup_watch = not self.is_headless and _stdin_is_terminal()
-        if self._hangup_watch:
-            self._remove_hangup = install_hangup_handler(self.exit)
+        if not self.is_headless and _stdin_is_terminal():
+            self._hangup_watch = HangupWatch(self.exit)
+            self._hangup_watch.start()
         self.set_class(self.ascii_only, "-ascii")
         self._install_themes()
         self.set_keymap(self._keymap)
@@ -222,7 +221,8 @@ class JobtuiApp(App[int]):
             self.call_from_thread(dashboard.post_message, message)
 
     async def on_unmount(self) -> None:
-        self._remove_hangup()
+        if self._hangup_watch is not None:
+            self._hangup_watch.stop()
         gc.unfreeze()
         if self._unsubscribe is not None:
             self._unsubscribe()
@@ -231,6 +231,11 @@ class JobtuiApp(App[int]):
             await self.engine.aclose()
 
     # ------------------------------------------------------------- services
+
+    @property
+    def hung_up(self) -> bool:
+        """True when the app left because its terminal went away (SIGHUP, closed pty)."""
+        return self._hangup_watch is not None and self._hangup_watch.hung_up.is_set()
 
     @property
     def dashboard(self) -> DashboardScreen:
@@ -367,9 +372,6 @@ class JobtuiApp(App[int]):
 
     def _tick(self) -> None:
         """Once a second: held-back toasts, the providers' counters, ages on screen."""
-        if self._hangup_watch and terminal_hung_up():
-            self.exit()
-            return
         self._toast_finished()
         if not self.loaded.is_set():
             return

@@ -217,3 +217,44 @@ def test_a_log_file_that_cannot_be_opened_is_a_usage_error(
     assert code == EXIT_CONFIG and out == ""
     assert f"cannot open the log file {missing}" in err
     assert "Traceback" not in err
+
+
+def test_a_fresh_init_fails_strict_check_on_its_placeholders(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "config", "init")[0] == EXIT_OK
+    code, _out, err = run(capsys, "config", "check")
+    assert code == EXIT_OK  # a warning without --strict
+    assert "jobtui: warning:" in err and "your-client-id" in err
+    assert "still the placeholder from `jobtui config init`" in err
+    code, _out, err = run(capsys, "config", "check", "--strict")
+    assert code == EXIT_CONFIG
+    assert "jobtui: error:" in err and "client_id" in err
+
+
+def test_an_unknown_key_gets_a_suggestion(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(home / "c.toml", {"providers": {"deepo": {
+        "kind": "deepomatic", "api_key_env": "X", "api_key_ev": "X"}}})  # fmt: skip
+    code, _out, err = run(capsys, "--config", str(path), "config", "check")
+    assert code == EXIT_OK
+    assert "api_key_ev: unknown key (ignored); did you mean api_key_env?" in err
+
+
+def test_ls_with_a_missing_config_exits_2_naming_it(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "--config", str(home / "missing.toml"), "ls")
+    assert code == EXIT_CONFIG
+    assert "missing.toml" in err and out == ""
+    assert not (home / "state" / "jobtui").exists(), "no default store behind the user's back"
+
+
+def test_a_config_names_its_own_store(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = home / "sim.toml"
+    path.write_text('store = "sim-store.sqlite"\n')
+    path.chmod(0o600)
+    assert load_config(path).store == home / "sim-store.sqlite"
+    code, _out, err = run(capsys, "--config", str(path), "ls")
+    assert code == EXIT_OK, err
+    assert (home / "sim-store.sqlite").exists()
+    assert not (home / "state" / "jobtui" / "jobs.sqlite").exists()

@@ -157,7 +157,7 @@ def test_watch_says_once_when_a_provider_refuses_the_credentials(
     code, out, err = watch(tmp_path, config, "--until-done", "--timeout", "1", capsys=capsys)
     assert code == 3  # the refused provider's jobs never end
     assert err.count("jobtui: deepomatic: auth_failed") == 1
-    assert "tensorart" not in err
+    assert "jobtui: tensorart" not in err  # healthy: no trouble line (the timeout names its jobs)
     assert "not-the-key-123" not in out + err
     assert sum(1 for line in out.splitlines() if "  tensorart  " in line) == 2
     assert sim.stats()["providers"]["deepomatic"]["requests"] == 1
@@ -217,3 +217,46 @@ def test_watch_of_one_provider_polls_only_that_provider(
     assert code in (0, 1)
     assert len(out.splitlines()) == 3 and all("  cognite  " in line for line in out.splitlines())
     assert set(sim.stats()["requests"]) <= {"cognite"}
+
+
+def test_watch_until_done_ends_on_a_job_the_provider_does_not_know(
+    start_sim: StartSim, tmp_path: Path, capsys: Any
+) -> None:
+    sim = start_sim(jobs=0, seed=10, speed=0)
+    config = write_config(tmp_path / "config.toml", sim, only=("deepomatic",))
+    assert main(["--config", str(config), "--store", str(tmp_path / "jobs.sqlite"),
+                 "add", "deepomatic", "270966999"]) == 0  # fmt: skip
+    capsys.readouterr()
+    # The timeout only bounds a regression: the wait must end long before it.
+    code, _out, err = watch(tmp_path, config, "--until-done", "--timeout", "120", capsys=capsys)
+    assert code == 1, err
+    assert "deepomatic 270966999: not found at provider" in err
+    assert "timed out" not in err
+
+
+def test_a_timeout_names_the_jobs_still_active(
+    start_sim: StartSim, tmp_path: Path, capsys: Any
+) -> None:
+    sim = start_sim(jobs=0, seed=10, speed=0)
+    job_id = sim.create_job("deepomatic")
+    config = write_config(tmp_path / "config.toml", sim, only=("deepomatic",))
+    code, _out, err = watch(tmp_path, config, "--until-done", "--timeout", "0.5", capsys=capsys)
+    assert code == 3
+    assert f"timed out after 0.5 s; 1 job is still active: deepomatic {job_id}" in err
+
+
+def test_watch_help_describes_the_command(capsys: Any) -> None:
+    with pytest.raises(SystemExit):
+        main(["watch", "--help"])
+    out = capsys.readouterr().out
+    assert "unknown at its provider" in out
+    assert "--until-done" in out
+
+
+@pytest.mark.parametrize("command", ["sim", "status", "watch"])
+def test_help_shows_no_rst_backticks(command: str, capsys: Any) -> None:
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    assert "``" not in out
+    assert len(out.split("\n\n")[1].strip()) > 20  # a description under the usage

@@ -325,3 +325,24 @@ async def test_real_payload_row_and_its_json_copy(tmp_path: Path, real_payload: 
             assert json.loads(base64.b64decode(encoded)) == payload
     finally:
         store.close()
+
+
+async def test_add_without_providers_says_how_to_get_one(tmp_path: Path) -> None:
+    from jobtui.config.model import Config
+
+    store = open_store(tmp_path / "empty.sqlite")
+    app = make_app(Config(), store, FrozenClock(), None,
+                   prefs_path=tmp_path / "prefs.toml", ascii_only=False, tz=UTC)  # fmt: skip
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.loaded.wait()
+        await pilot.press("a")
+        assert isinstance(app.screen, AddJobsScreen)
+        screen = app.screen
+        for _ in range(500):  # until the dialog has mounted and said it
+            shown = str(screen.query_one("#add-error").render())
+            if "No provider is configured" in shown:
+                break
+            await pilot.pause()
+        assert "No provider is configured" in shown, f"the dialog said {shown!r}"
+        assert "jobtui config init" in shown and "jobtui demo" in shown
+    store.close()

@@ -6,6 +6,7 @@ screen and the widget only arranges their output.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -143,7 +144,9 @@ def human_age(seconds: float) -> str:
 def progress_text(row: JobRow, width: int, *, ascii_only: bool = False) -> str:
     """A bar with a percentage, ``queue 3/17`` while waiting, or nothing."""
     if row.progress is not None and not row.state.terminal:
-        percent = f"{round(row.progress * 100):>3d}%"
+        # Floored like every summary line (a job shows 100 % only when done), so the
+        # list and the detail pane never disagree by one point.
+        percent = f"{math.floor(row.progress * 100 + 1e-9):>3d}%"
         bar_width = max(0, width - len(percent) - 1)
         full, empty = ("#", "-") if ascii_only else ("█", "░")
         filled = round(row.progress * bar_width)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -26,7 +27,7 @@ from jobtui.tui.results.nodes import (
     scalar_spans,
 )
 
-__all__ = ["expiry_moment", "tensorart_nodes"]
+__all__ = ["expiry_moment", "percent_text", "progress_scale", "tensorart_nodes"]
 
 _NUMBER = re.compile(r"^(\d+(?:\.\d+)?)(s?)$")
 
@@ -86,13 +87,38 @@ def _ta_output(
     return make
 
 
+def progress_scale(body: object) -> float:
+    """100 when the payload's progress values are percentages, 1 when fractions.
+
+    The provider's convention (as the parser reads it): one value above 1 in
+    the payload makes them all percentages. The tree must read them alike.
+    """
+    pending = [body]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, Mapping):
+            progress = value.get("progress")
+            if isinstance(progress, int | float) and 1.0 < progress <= 100.0:
+                return 100.0
+            pending.extend(value.values())
+        elif isinstance(value, list | tuple):
+            pending.extend(value)
+    return 1.0
+
+
+def percent_text(value: float, scale: float) -> str:
+    """A progress value as the summary prints it: a floored whole percentage."""
+    fraction = min(max(value / scale, 0.0), 1.0)
+    return f"{math.floor(fraction * 100 + 1e-9)}%"
+
+
 def _finished_ids(value: object) -> set[str]:
     if isinstance(value, Mapping):
         return {str(k) for k in value}
     return {str(v) for v in as_list(value)}
 
 
-def _workflow(item: Mapping[str, object]) -> ResultNode:
+def _workflow(item: Mapping[str, object], scale: float) -> ResultNode:
     nodes = as_map(item.get("nodes"))
     finished = _finished_ids(item.get("finishedNodes"))
 
@@ -118,7 +144,7 @@ def _workflow(item: Mapping[str, object]) -> ResultNode:
         ]
         progress = as_number(node.get("progress"))
         if progress is not None:
-            spans.append((f"  {progress:g}%", "num"))
+            spans.append((f"  {percent_text(progress, scale)}", "num"))
         if done:
             spans.append(("  finished", "muted"))
         return branch(spans, dict_children(node), key=f"node:{name}")
@@ -128,7 +154,7 @@ def _workflow(item: Mapping[str, object]) -> ResultNode:
         part
         for part in (
             as_text(item.get("status")),
-            f"{progress:g}%" if progress is not None else "",
+            percent_text(progress, scale) if progress is not None else "",
             f"step {as_text(item.get('step'))}" if item.get("step") not in (None, "") else "",
             f"{len(finished & set(nodes)):,}/{len(nodes):,} nodes finished" if nodes else "",
         )
@@ -155,7 +181,14 @@ def _workflow(item: Mapping[str, object]) -> ResultNode:
     )
 
 
-def _processing(index: int, value: object) -> ResultNode:
+def _processing(scale: float) -> Callable[[int, object], ResultNode]:
+    def make(index: int, value: object) -> ResultNode:
+        return _processing_image(index, value, scale)
+
+    return make
+
+
+def _processing_image(index: int, value: object, scale: float) -> ResultNode:
     image = as_map(value)
     resource = as_map(image.get("resourceImage"))
     progress = as_number(image.get("progress"))
@@ -165,7 +198,7 @@ def _processing(index: int, value: object) -> ResultNode:
         (as_text(resource.get("id")) or f"[{index}]", "str"),
     ]
     if progress is not None:
-        spans.append((f"  {progress:g}%", "num"))
+        spans.append((f"  {percent_text(progress, scale)}", "num"))
     return branch(spans, dict_children(image), key=f"processing:{index}")
 
 
@@ -178,6 +211,7 @@ def tensorart_nodes(
     """
     body = as_map(raw.get("job")) if isinstance(raw.get("job"), Mapping) else raw
     nodes: list[ResultNode] = []
+    scale = progress_scale(body)
     waiting = as_map(body.get("waitingInfo"))
     if waiting:
         rank, length = as_text(waiting.get("queueRank")), as_text(waiting.get("queueLen"))
@@ -197,7 +231,7 @@ def tensorart_nodes(
             nodes.append(
                 branch(
                     count_spans("processing images", len(images)),
-                    list_children(images, _processing),
+                    list_children(images, _processing(scale)),
                     expanded=True,
                     key="processing",
                 )
@@ -215,7 +249,7 @@ def tensorart_nodes(
                 )
         workflow = as_map(info.get("workflowFinishItem"))
         if workflow:
-            nodes.append(_workflow(workflow))
+            nodes.append(_workflow(workflow, scale))
     failed = as_map(body.get("failedInfo"))
     if failed:
         code = as_text(failed.get("code"))

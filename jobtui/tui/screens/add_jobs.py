@@ -40,6 +40,13 @@ class AddJobsRequest:
     label: str | None
 
 
+NO_PROVIDERS = (
+    "No provider is configured: `jobtui config init` writes a config to edit; "
+    "`jobtui demo` tries simulated ones."
+)
+"""What the Add dialog says when there is no provider to add jobs to."""
+
+
 class AddJobsScreen(ModalScreen[AddJobsRequest | None]):
     """Dismisses with an ``AddJobsRequest``, or None when cancelled."""
 
@@ -76,6 +83,9 @@ class AddJobsScreen(ModalScreen[AddJobsRequest | None]):
     def on_mount(self) -> None:
         self._fit(self.app.size.height)
         self.query_one("#add-ids", TextArea).focus()
+        if not self._providers:
+            # An empty list would say nothing: say why, and what to do.
+            self.query_one("#add-error", Static).update(Text(NO_PROVIDERS))
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit(event.size.height)
@@ -96,7 +106,7 @@ class AddJobsScreen(ModalScreen[AddJobsRequest | None]):
         label = self.query_one("#add-label", Input).value.strip() or None
         error = self.query_one("#add-error", Static)
         if not isinstance(provider, str):
-            error.update(Text("Pick a provider (none is configured: see `jobtui config init`)."))
+            error.update(Text(NO_PROVIDERS if not self._providers else "Pick a provider."))
             return
         if not ids:
             error.update(Text("Paste at least one job id."))

@@ -1,0 +1,73 @@
+"""Numbers on one screen agree: the result tree, the summary line and the list's bar."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from jobtui.providers import parse
+from jobtui.tui.joblist.columns import progress_text
+from jobtui.tui.joblist.row import JobRow
+from jobtui.tui.results.nodes import ResultNode
+from jobtui.tui.results.tensorart import tensorart_nodes
+
+from support.detail import watched
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+def _texts(nodes: list[ResultNode]) -> Iterator[str]:
+    pending = list(nodes)
+    while pending:
+        node = pending.pop()
+        yield node.text
+        if node.children is not None:
+            pending.extend(node.children.load(0, 200))
+
+
+def _running_tensorart(progress: float, node_progress: float) -> dict[str, object]:
+    return {
+        "job": {
+            "id": "1814480486365823872",
+            "status": "RUNNING",
+            "runningInfo": {
+                "workflowFinishItem": {
+                    "status": "RUNNING",
+                    "progress": progress,
+                    "nodes": {
+                        "1": {"status": "SUCCESS", "progress": 1},
+                        "2": {"status": "RUNNING", "progress": node_progress},
+                    },
+                    "finishedNodes": ["1"],
+                }
+            },
+        }
+    }
+
+
+def test_tensorart_fractions_show_as_the_summary_says() -> None:
+    raw = _running_tensorart(0.474, 0.474)
+    job = parse("tensorart", raw)
+    assert "47%" in job.summary
+    texts = list(_texts(tensorart_nodes(raw, job, NOW)[0]))
+    joined = "\n".join(texts)
+    assert "0.474%" not in joined
+    assert any("RUNNING  47%" in text for text in texts), texts
+    assert any("SUCCESS  100%" in text for text in texts), texts
+    assert not any(text.endswith("SUCCESS  1%") for text in texts)
+
+
+def test_tensorart_percentages_stay_percentages() -> None:
+    raw = _running_tensorart(47.4, 62.0)
+    job = parse("tensorart", raw)
+    texts = list(_texts(tensorart_nodes(raw, job, NOW)[0]))
+    assert any("RUNNING  62%" in text for text in texts), texts
+    assert "47%" in job.summary
+
+
+def test_the_list_bar_floors_like_the_summary() -> None:
+    raw = _running_tensorart(0.259, 0.259)
+    job = parse("tensorart", raw)
+    assert "25%" in job.summary
+    row = JobRow.from_watched(watched(job))
+    assert progress_text(row, 20).endswith(" 25%")
