@@ -14,6 +14,7 @@ CORE_MODULES = [
     "jobtui.providers",
     "jobtui.store",
     "jobtui.engine",
+    "jobtui.insights",
     "jobtui.sim",
 ]
 
@@ -31,6 +32,8 @@ ALLOWED_BELOW = {
         "jobtui.providers",
         "jobtui.store",
     },
+    # Reports over the store's records: pure, below the viewers.
+    "jobtui.insights": {"jobtui.model", "jobtui.store"},
 }
 
 

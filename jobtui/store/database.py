@@ -329,6 +329,20 @@ class Store:
             ).fetchall()
         return [transition_from_row(row) for row in rows]
 
+    def transitions_since(self, since: datetime | None = None) -> list[Transition]:
+        """Every job's state changes at or after ``since`` (all when None), by job then time.
+
+        One query for reports over many jobs (``jobtui errors``, ``jobtui stats``).
+        """
+        sql = "SELECT provider, id, at, from_state, to_state, raw_status FROM transitions"
+        params: tuple[str, ...] = ()
+        if since is not None:
+            sql += " WHERE at >= ?"
+            params = (stamp(since),)
+        with self._reading() as conn:
+            rows = conn.execute(sql + " ORDER BY provider, id, at, seq", params).fetchall()
+        return [transition_from_row(row) for row in rows]
+
     def count_jobs(self) -> int:
         """How many jobs are watched."""
         with self._reading() as conn:
