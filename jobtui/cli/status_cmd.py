@@ -16,7 +16,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from jobtui.cli.formats import add_format_option, chosen_format, write_rows
 from jobtui.cli.output import STATE_NAMES, job_row, print_table, select_rows
+from jobtui.cli.views import add_view_option, apply_view
 from jobtui.engine import Engine, Event, JobChanged, ProviderChanged
 from jobtui.errors import ConfigError
 from jobtui.model import HealthState, JobState
@@ -44,6 +46,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     status.add_argument("--json", action="store_true", help="print a JSON array of job rows")
     status.add_argument("--provider", metavar="P", help="only this configured provider")
     status.add_argument("--state", metavar="S", choices=STATE_NAMES, help="only jobs in state S")
+    add_format_option(status, with_json=False)
+    add_view_option(status)
     status.set_defaults(handler=run_status)
 
     watch = subparsers.add_parser("watch", help="keep refreshing and print each state change")
@@ -55,6 +59,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     watch.add_argument("--json", action="store_true", help="print changes as JSON lines")
     watch.add_argument("--provider", metavar="P", help="only this configured provider")
+    add_view_option(watch)
+    watch.add_argument(
+        "--notify", action="store_true", help="announce finished jobs per [ui] notify_via"
+    )
     watch.set_defaults(handler=run_watch)
 
 
@@ -78,13 +86,16 @@ def run_status(args: argparse.Namespace) -> int:
     finally:
         store.close()
     rows = select_rows(jobs.values(), args.provider, args.state)
-    if args.json:
-        json.dump([job_row(j) for j in rows], sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        from jobtui.engine import SystemClock
+    if args.view:
+        rows = apply_view(config, args.view, rows)
+    from jobtui.engine import SystemClock
 
-        print_table(rows, SystemClock().now(), sys.stdout)
+    write_rows(
+        [job_row(j) for j in rows],
+        chosen_format(args),
+        sys.stdout,
+        table=lambda: print_table(rows, SystemClock().now(), sys.stdout),
+    )
     return EXIT_OK
 
 
@@ -124,9 +135,19 @@ def _change_line(event: JobChanged, previous: JobState | None, as_json: bool) ->
 class _Progress:
     """Watch bookkeeping: last printed state per job, and when the watch is over."""
 
-    def __init__(self, jobs: Mapping[tuple[str, str], WatchedJob], provider: str | None) -> None:
+    def __init__(
+        self,
+        jobs: Mapping[tuple[str, str], WatchedJob],
+        provider: str | None,
+        keys: frozenset[tuple[str, str]] | None = None,
+    ) -> None:
         self.provider = provider
-        self.states = {k: j.state for k, j in jobs.items() if provider in (None, j.provider)}
+        self.keys = keys  # a view's jobs, as matched at the start (None: every job)
+        self.states = {
+            k: j.state
+            for k, j in jobs.items()
+            if provider in (None, j.provider) and (keys is None or k in keys)
+        }
         self.done = asyncio.Event()
 
     def tally(self) -> tuple[int, int, int]:
@@ -173,7 +194,11 @@ async def _watch(
         config = config.model_copy(update={"providers": chosen})
     engine = Engine(config, store)
     await engine.load()
-    progress = _Progress(engine.jobs(), args.provider)
+    keys = None
+    if getattr(args, "view", None):
+        matched = apply_view(config, args.view, list(engine.jobs().values()))
+        keys = frozenset((j.provider, j.id) for j in matched)
+    progress = _Progress(engine.jobs(), args.provider, keys)
     # The live line is for a person at a terminal: never in JSON output, pipes or logs.
     live = not args.json and out.isatty() and err.isatty()
 
@@ -195,6 +220,8 @@ async def _watch(
                 continue
             key = (event.job.provider, event.job.id)
             if args.provider not in (None, event.job.provider):
+                continue
+            if progress.keys is not None and key not in progress.keys:
                 continue
             before = progress.states.get(key)
             progress.states[key] = event.job.state
