@@ -24,6 +24,7 @@ from jobtui.errors import ConfigError
 from jobtui.model import HealthState, JobState
 from jobtui.store import Store, WatchedJob
 from jobtui.textsafe import visible
+from jobtui.tui.terminal.notify import Notifier
 
 __all__ = ["register", "run_status", "run_watch"]
 
@@ -176,6 +177,40 @@ def _report_trouble(
     err.flush()
 
 
+def _notifier(config: Any, err: TextIO) -> Notifier:
+    """``[ui] notify_via`` for a headless watch: sequences go to stderr when it is a terminal."""
+    import os
+
+    def write(text: str) -> None:
+        err.write(text)
+        err.flush()
+
+    return Notifier(
+        config.ui.notify_via,
+        config.ui.notify_cmd,
+        write=write if err.isatty() else None,
+        env=os.environ,
+    )
+
+
+def _announce(notifier: Notifier, jobs: Sequence[WatchedJob], mode: str) -> None:
+    """One notification for the jobs that just finished (``[ui] notify`` chooses which)."""
+    if mode == "none":
+        return
+    bad = [j for j in jobs if j.state in BAD_ENDINGS]
+    chosen = list(jobs) if mode == "all" else bad
+    if not chosen:
+        return
+    if len(chosen) == 1:
+        title = "Job finished"
+    else:
+        title = f"{len(chosen):,} jobs finished" + (f", {len(bad):,} failed" if bad else "")
+    lines = [f"{j.provider} {j.id}: {j.state.value}" for j in chosen[:3]]
+    if len(chosen) > 3:
+        lines.append(f"and {len(chosen) - 3:,} more")
+    notifier.announce(title, "; ".join(visible(line) for line in lines), failures=len(bad))
+
+
 def run_watch(args: argparse.Namespace) -> int:
     """Keep refreshing; print each state change; exit 0, 1 or 3 (see DESIGN.md)."""
     config, store = _open(args)
@@ -209,6 +244,9 @@ async def _watch(
             err.flush()
 
     troubles: dict[str, HealthState] = {}
+    notifier = _notifier(config, err) if getattr(args, "notify", False) else None
+
+    finished: list[WatchedJob] = []
 
     def on_events(batch: Sequence[Event]) -> None:
         for event in batch:
@@ -231,6 +269,11 @@ async def _watch(
                 err.write("\r\x1b[K")
             out.write(_change_line(event, before, args.json) + "\n")
             out.flush()
+            if event.job.state.terminal:
+                finished.append(event.job)
+        if notifier is not None and finished:
+            _announce(notifier, finished, config.ui.notify)
+        finished.clear()
         show()
         if args.until_done and all(s.terminal for s in progress.states.values()):
             progress.done.set()
