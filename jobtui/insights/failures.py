@@ -26,6 +26,7 @@ __all__ = [
     "group_failures",
     "mask_message",
     "signature_of",
+    "signature_token",
 ]
 
 FAILURE_STATES: frozenset[JobState] = frozenset({JobState.FAILED, JobState.PARTIAL})

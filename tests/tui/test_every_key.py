@@ -143,6 +143,28 @@ async def problems(app: JobtuiApp, pilot: Pilot[Any], key: str) -> None:
     assert app.model.problems_only and set(ids(app)) == {"123", "ask-42", "269999730"}
 
 
+async def failures(app: JobtuiApp, pilot: Pilot[Any], key: str) -> None:
+    from jobtui.tui.screens.failures import FailuresScreen
+
+    await pilot.press(key)
+    for _ in range(200):
+        if isinstance(app.screen, FailuresScreen):
+            break
+        await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, FailuresScreen), "the failures view never opened"
+    groups = screen.groups
+    assert sum(g.count for g in groups) == 2  # cdf 123 failed, ii ask-42 partial
+    await pilot.press("down", "up", "enter")
+    for _ in range(200):
+        if not isinstance(app.screen, FailuresScreen) and app.model.query is not None:
+            break
+        await pilot.pause()
+    assert app.model.query is not None, "picking a group never filtered the list"
+    assert app.model.query.text == groups[0].signature.term
+    assert set(ids(app)) == {job_id for _, job_id in groups[0].keys}
+
+
 async def sort(app: JobtuiApp, pilot: Pilot[Any], key: str) -> None:
     before = app.model.sort_column
     await pilot.press(key)
@@ -283,6 +305,7 @@ CASES: dict[str, Case] = {
     "back": back,
     "filter": filter_jobs,
     "problems": problems,
+    "failures": failures,
     "sort": sort,
     "sort_reverse": sort_reverse,
     "refresh": refresh,

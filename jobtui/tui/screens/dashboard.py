@@ -396,6 +396,24 @@ class DashboardScreen(PaneScreen):
         self.job_list.sync()
         self.update_titles()
 
+    def action_failures(self) -> None:
+        """Open the failures view; a group picked there joins the filter (``sig:`` term)."""
+        from jobtui.insights.failures import group_failures
+        from jobtui.tui.screens.failures import FailuresScreen
+
+        groups = group_failures(row.watched for row in self.model.rows())
+
+        def picked(term: str | None) -> None:
+            if term is None:
+                return
+            kept = [t for t in self.filter_bar.value.split() if not t.startswith("sig:")]
+            text = " ".join([*kept, term])
+            self.filter_bar.set_value(text)
+            self._apply_filter(text)
+            self.jobtui.save_prefs(filter=text)
+
+        self.app.push_screen(FailuresScreen(groups), picked)
+
     # ------------------------------------------------------------------ sort
 
     def action_sort(self) -> None:
