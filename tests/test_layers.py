@@ -17,6 +17,7 @@ CORE_MODULES = [
     "jobtui.providers",
     "jobtui.store",
     "jobtui.engine",
+    "jobtui.insights",
     "jobtui.sim",
 ]
 
@@ -33,6 +34,8 @@ ALLOWED_BELOW = {
         "jobtui.providers",
         "jobtui.store",
     },
+    # Reports over the store's records: pure, below the viewers.
+    "jobtui.insights": {"jobtui.model", "jobtui.store"},
 }
 
 

@@ -35,6 +35,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "jobtui.cli.sim_cmd",
     "jobtui.cli.jobs_cmd",
     "jobtui.cli.status_cmd",
+    "jobtui.cli.errors_cmd",
+    "jobtui.cli.stats_cmd",
     "jobtui.cli.config_cmd",
 )
 

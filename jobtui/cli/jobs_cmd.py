@@ -8,14 +8,15 @@ same rows ``status`` prints after a refresh.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from jobtui.cli.formats import add_format_option, chosen_format, write_rows
 from jobtui.cli.output import STATE_NAMES, job_row, print_table, select_rows
+from jobtui.cli.views import add_view_option, apply_view
 from jobtui.errors import ConfigError, JobtuiError
 from jobtui.model import JobState
 from jobtui.store import Store
@@ -56,6 +57,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     ls.add_argument("--json", action="store_true", help="print a JSON array of job rows")
     ls.add_argument("--provider", metavar="P", help="only this provider")
     ls.add_argument("--state", metavar="S", choices=STATE_NAMES, help="only jobs in state S")
+    add_format_option(ls, with_json=False)
+    add_view_option(ls)
     ls.set_defaults(handler=run_ls)
 
 
@@ -158,9 +161,14 @@ def run_ls(args: argparse.Namespace) -> int:
     with _open_store(args) as store:
         jobs = store.list_jobs(provider=args.provider, state=state, include_raw=False)
     rows = select_rows(jobs, args.provider, args.state)
-    if args.json:
-        json.dump([job_row(j) for j in rows], sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        print_table(rows, datetime.now(UTC), sys.stdout)
+    if args.view:
+        from jobtui.config import load_config
+
+        rows = apply_view(load_config(Path(args.config) if args.config else None), args.view, rows)
+    write_rows(
+        [job_row(j) for j in rows],
+        chosen_format(args),
+        sys.stdout,
+        table=lambda: print_table(rows, datetime.now(UTC), sys.stdout),
+    )
     return EXIT_OK

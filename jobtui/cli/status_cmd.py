@@ -16,13 +16,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from jobtui.cli.formats import add_format_option, chosen_format, write_rows
 from jobtui.cli.output import STATE_NAMES, job_row, print_table, select_rows
+from jobtui.cli.views import add_view_option, apply_view
 from jobtui.engine import Engine, Event, JobChanged, ProviderChanged
 from jobtui.engine.poller import NOT_FOUND_MESSAGE
 from jobtui.errors import ConfigError
 from jobtui.model import HealthState, JobState
 from jobtui.store import Store, WatchedJob
 from jobtui.textsafe import visible
+from jobtui.tui.terminal.notify import Notifier
 
 __all__ = ["register", "run_status", "run_watch"]
 
@@ -50,6 +53,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     status.add_argument("--json", action="store_true", help="print a JSON array of job rows")
     status.add_argument("--provider", metavar="P", help="only this configured provider")
     status.add_argument("--state", metavar="S", choices=STATE_NAMES, help="only jobs in state S")
+    add_format_option(status, with_json=False)
+    add_view_option(status)
     status.set_defaults(handler=run_status)
 
     watch = subparsers.add_parser(
@@ -70,6 +75,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     watch.add_argument("--json", action="store_true", help="print changes as JSON lines")
     watch.add_argument("--provider", metavar="P", help="only this configured provider")
+    add_view_option(watch)
+    watch.add_argument(
+        "--notify", action="store_true", help="announce finished jobs per [ui] notify_via"
+    )
     watch.set_defaults(handler=run_watch)
 
 
@@ -93,13 +102,16 @@ def run_status(args: argparse.Namespace) -> int:
     finally:
         store.close()
     rows = select_rows(jobs.values(), args.provider, args.state)
-    if args.json:
-        json.dump([job_row(j) for j in rows], sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        from jobtui.engine import SystemClock
+    if args.view:
+        rows = apply_view(config, args.view, rows)
+    from jobtui.engine import SystemClock
 
-        print_table(rows, SystemClock().now(), sys.stdout)
+    write_rows(
+        [job_row(j) for j in rows],
+        chosen_format(args),
+        sys.stdout,
+        table=lambda: print_table(rows, SystemClock().now(), sys.stdout),
+    )
     return EXIT_OK
 
 
@@ -139,9 +151,19 @@ def _change_line(event: JobChanged, previous: JobState | None, as_json: bool) ->
 class _Progress:
     """Watch bookkeeping: last printed state per job, and when the watch is over."""
 
-    def __init__(self, jobs: Mapping[tuple[str, str], WatchedJob], provider: str | None) -> None:
+    def __init__(
+        self,
+        jobs: Mapping[tuple[str, str], WatchedJob],
+        provider: str | None,
+        keys: frozenset[tuple[str, str]] | None = None,
+    ) -> None:
         self.provider = provider
-        self.states = {k: j.state for k, j in jobs.items() if provider in (None, j.provider)}
+        self.keys = keys  # a view's jobs, as matched at the start (None: every job)
+        self.states = {
+            k: j.state
+            for k, j in jobs.items()
+            if provider in (None, j.provider) and (keys is None or k in keys)
+        }
         self.missing = {
             k for k, j in jobs.items() if k in self.states and j.poll_error == NOT_FOUND_MESSAGE
         }
@@ -182,6 +204,40 @@ def _report_trouble(
     err.flush()
 
 
+def _notifier(config: Any, err: TextIO) -> Notifier:
+    """``[ui] notify_via`` for a headless watch: sequences go to stderr when it is a terminal."""
+    import os
+
+    def write(text: str) -> None:
+        err.write(text)
+        err.flush()
+
+    return Notifier(
+        config.ui.notify_via,
+        config.ui.notify_cmd,
+        write=write if err.isatty() else None,
+        env=os.environ,
+    )
+
+
+def _announce(notifier: Notifier, jobs: Sequence[WatchedJob], mode: str) -> None:
+    """One notification for the jobs that just finished (``[ui] notify`` chooses which)."""
+    if mode == "none":
+        return
+    bad = [j for j in jobs if j.state in BAD_ENDINGS]
+    chosen = list(jobs) if mode == "all" else bad
+    if not chosen:
+        return
+    if len(chosen) == 1:
+        title = "Job finished"
+    else:
+        title = f"{len(chosen):,} jobs finished" + (f", {len(bad):,} failed" if bad else "")
+    lines = [f"{j.provider} {j.id}: {j.state.value}" for j in chosen[:3]]
+    if len(chosen) > 3:
+        lines.append(f"and {len(chosen) - 3:,} more")
+    notifier.announce(title, "; ".join(visible(line) for line in lines), failures=len(bad))
+
+
 def run_watch(args: argparse.Namespace) -> int:
     """Keep refreshing; print each state change; exit 0, 1 or 3 (see DESIGN.md)."""
     config, store = _open(args)
@@ -200,7 +256,11 @@ async def _watch(
         config = config.model_copy(update={"providers": chosen})
     engine = Engine(config, store)
     await engine.load()
-    progress = _Progress(engine.jobs(), args.provider)
+    keys = None
+    if getattr(args, "view", None):
+        matched = apply_view(config, args.view, list(engine.jobs().values()))
+        keys = frozenset((j.provider, j.id) for j in matched)
+    progress = _Progress(engine.jobs(), args.provider, keys)
     # The live line is for a person at a terminal: never in JSON output, pipes or logs.
     live = not args.json and out.isatty() and err.isatty()
 
@@ -211,6 +271,9 @@ async def _watch(
             err.flush()
 
     troubles: dict[str, HealthState] = {}
+    notifier = _notifier(config, err) if getattr(args, "notify", False) else None
+
+    finished: list[WatchedJob] = []
 
     def on_events(batch: Sequence[Event]) -> None:
         for event in batch:
@@ -222,6 +285,8 @@ async def _watch(
                 continue
             key = (event.job.provider, event.job.id)
             if args.provider not in (None, event.job.provider):
+                continue
+            if progress.keys is not None and key not in progress.keys:
                 continue
             before = progress.states.get(key)
             progress.states[key] = event.job.state
@@ -240,6 +305,11 @@ async def _watch(
                 err.write("\r\x1b[K")
             out.write(_change_line(event, before, args.json) + "\n")
             out.flush()
+            if event.job.state.terminal:
+                finished.append(event.job)
+        if notifier is not None and finished:
+            _announce(notifier, finished, config.ui.notify)
+        finished.clear()
         show()
         if args.until_done and progress.over():
             progress.done.set()

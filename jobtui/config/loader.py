@@ -31,6 +31,7 @@ from jobtui.config.model import (
     DefaultsConfig,
     ProviderConfig,
     UiConfig,
+    ViewConfig,
     WatchedJobConfig,
 )
 from jobtui.config.paths import config_path, from_env
@@ -42,7 +43,7 @@ from jobtui.config.secrets import (
 from jobtui.errors import ConfigError
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column \d+\)$|\s*\(at end of document\)$")
-_SECTIONS = ("ui", "defaults", "providers", "jobs", "store")
+_SECTIONS = ("ui", "defaults", "providers", "jobs", "store", "views")
 _M = TypeVar("_M", bound=BaseModel)
 _MAX_DEPTH = 32
 _TOO_DEEP = f"values nested more than {_MAX_DEPTH} levels deep"
@@ -162,6 +163,11 @@ class _Loader:
         for name, raw in _table(document, "providers").items():
             providers[name] = self._provider(name, raw, inherited)
         jobs = self._jobs(document.get("jobs", ()), providers)
+        views: dict[str, ViewConfig] = {}
+        for name, raw in _table(document, "views").items():
+            if not isinstance(raw, dict):
+                raise KeyProblem(("views", name), f"expected a table, got {describe(raw)}")
+            views[name] = self._model(ViewConfig, raw, ("views", name))
         self._check_permissions(providers)
         store = document.get("store")
         if store is not None and (not isinstance(store, str) or not store.strip()):
@@ -173,6 +179,7 @@ class _Loader:
             defaults=defaults,
             providers=providers,
             jobs=jobs,
+            views=views,
             warnings=tuple(self.warnings),
         )
 

@@ -25,6 +25,7 @@ __all__ = [
     "SuperaiConfig",
     "TensorartConfig",
     "UiConfig",
+    "ViewConfig",
     "WatchedJobConfig",
 ]
 
@@ -68,6 +69,12 @@ class UiConfig(_Strict):
     """Enable mouse reporting (turn off over slow links)."""
     keys: dict[str, str] = Field(default_factory=dict)
     """Key remapping: action id → comma-separated keys."""
+    notify_via: tuple[Literal["toast", "bell", "osc9", "osc777", "command"], ...] = ("toast",)
+    """How finished jobs are announced: toast, bell, OSC 9 / OSC 777 desktop notifications
+    (tmux-wrapped under ``$TMUX``), and ``notify_cmd``."""
+    notify_cmd: tuple[str, ...] = ()
+    """A command run without a shell for ``command`` notifications; the summary is appended
+    as arguments (title, then message)."""
 
 
 class DefaultsConfig(_Strict):
@@ -201,6 +208,17 @@ class WatchedJobConfig(_Strict):
     """A human label shown in the job list."""
 
 
+class ViewConfig(_Strict):
+    """A ``[views.NAME]`` table: a saved filter for ``--view NAME`` and ``v``."""
+
+    query: str
+    """The filter query, as typed at ``/`` (``state:failed provider:deepo``)."""
+    sort: str | None = None
+    """A column id to sort by (``-`` in front: descending)."""
+    columns: tuple[str, ...] | None = None
+    """Column ids to show, in order (None: the usual ones)."""
+
+
 class Config(_Strict):
     """A whole validated configuration."""
 
@@ -215,5 +233,7 @@ class Config(_Strict):
     store: Path | None = None
     """The store this config uses (top-level ``store = "PATH"``, relative to the file);
     ``--store`` and ``$JOBTUI_STORE`` still win. ``jobtui sim`` names a throwaway one."""
+    views: dict[str, ViewConfig] = Field(default_factory=dict)
+    """Saved views by name."""
     warnings: tuple[str, ...] = ()
     """Non-fatal findings (unknown keys, world-readable secrets), located like errors."""

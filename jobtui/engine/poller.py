@@ -350,7 +350,7 @@ class ProviderPoller:
         outcomes = [self._outcome(i, r, now) for i, r in zip(ids, results, strict=True)]
         self._note_reach(ids, results, now, probe=probe)
         self._update_health(results, latency, now)
-        await self._writer.save(outcomes)
+        await self._writer.save(outcomes, request=(self.name, now))
         return dict(zip(ids, results, strict=True))
 
     async def _fetch(self, ids: list[str]) -> list[Job | FetchError]:

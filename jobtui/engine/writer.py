@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from datetime import datetime
 
 from jobtui.engine.events import EventHub, JobChanged
 from jobtui.store import PollOutcome, Store, WatchedJob
@@ -47,6 +48,8 @@ class StoreWriter:
         self._jobs = jobs
         self._hub = hub
         self._pending: list[PollOutcome] = []
+        # Requests sent, by (provider, minute): written with the next batch of outcomes.
+        self._requests: dict[tuple[str, datetime], int] = {}
         self._waiters: list[asyncio.Future[None]] = []
         self._task: asyncio.Task[None] | None = None
         self.transactions = 0
@@ -56,8 +59,17 @@ class StoreWriter:
         """Whether a write is waiting or running."""
         return bool(self._pending) or (self._task is not None and not self._task.done())
 
-    async def save(self, outcomes: list[PollOutcome]) -> None:
-        """Write ``outcomes`` (with whatever else is waiting) and update the model."""
+    async def save(
+        self, outcomes: list[PollOutcome], *, request: tuple[str, datetime] | None = None
+    ) -> None:
+        """Write ``outcomes`` (with whatever else is waiting) and update the model.
+
+        ``request`` (provider, when) counts the request these outcomes came from.
+        """
+        if request is not None:
+            minute = request[1].replace(second=0, microsecond=0)
+            key = (request[0], minute)
+            self._requests[key] = self._requests.get(key, 0) + 1
         if not outcomes:
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -70,9 +82,10 @@ class StoreWriter:
     async def _drain(self) -> None:
         while self._pending:
             batch, waiters = self._pending, self._waiters
+            requests, self._requests = self._requests, {}
             self._pending, self._waiters = [], []
             try:
-                await asyncio.to_thread(self._store.save_outcomes, batch)
+                await asyncio.to_thread(self._store.save_outcomes, batch, requests)
             except Exception as exc:
                 for waiter in waiters:
                     if not waiter.done():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -210,13 +210,20 @@ class Store:
 
     # -- poll results -------------------------------------------------------
 
-    def save_outcomes(self, outcomes: Sequence[PollOutcome]) -> list[Transition]:
+    def save_outcomes(
+        self,
+        outcomes: Sequence[PollOutcome],
+        requests: Mapping[tuple[str, datetime], int] | None = None,
+    ) -> list[Transition]:
         """Write a batch in one transaction; returns the transitions it recorded.
 
         Outcomes apply in order. Outcomes of jobs no longer watched (removed
-        while their poll was in flight) are ignored.
+        while their poll was in flight) are ignored. ``requests`` adds to the
+        request counts, by (provider, time in the minute), in the same transaction.
         """
         if not outcomes:
+            if requests:
+                self.record_requests(requests)
             return []
         # Serialize before taking the lock: JSON and timestamps need no database,
         # and a bad timestamp fails here, before anything is written.
@@ -247,6 +254,8 @@ class Store:
                     )
                     current[key] = (new_state, True)
             conn.executemany(UPDATE_JOB, updates)
+            if requests:
+                _add_requests(conn, requests)
             conn.executemany(
                 "INSERT INTO transitions (provider, id, at, from_state, to_state, raw_status)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
@@ -329,6 +338,36 @@ class Store:
             ).fetchall()
         return [transition_from_row(row) for row in rows]
 
+    def transitions_since(self, since: datetime | None = None) -> list[Transition]:
+        """Every job's state changes at or after ``since`` (all when None), by job then time.
+
+        One query for reports over many jobs (``jobtui errors``, ``jobtui stats``).
+        """
+        sql = "SELECT provider, id, at, from_state, to_state, raw_status FROM transitions"
+        params: tuple[str, ...] = ()
+        if since is not None:
+            sql += " WHERE at >= ?"
+            params = (stamp(since),)
+        with self._reading() as conn:
+            rows = conn.execute(sql + " ORDER BY provider, id, at, seq", params).fetchall()
+        return [transition_from_row(row) for row in rows]
+
+    def record_requests(self, counts: Mapping[tuple[str, datetime], int]) -> None:
+        """Add request counts, by (provider, a time in the minute they were sent)."""
+        with self._writing() as conn:
+            _add_requests(conn, counts)
+
+    def request_counts(self, since: datetime | None = None) -> dict[str, int]:
+        """Requests sent per provider in the minutes from ``since``'s minute on (all when None)."""
+        sql = "SELECT provider, sum(count) FROM requests"
+        params: tuple[str, ...] = ()
+        if since is not None:
+            sql += " WHERE minute >= ?"
+            params = (stamp(minute_of(since)),)
+        with self._reading() as conn:
+            rows = conn.execute(sql + " GROUP BY provider", params).fetchall()
+        return {provider: int(total) for provider, total in rows}
+
     def count_jobs(self) -> int:
         """How many jobs are watched."""
         with self._reading() as conn:
@@ -368,6 +407,23 @@ def _configure(conn: sqlite3.Connection, path: Path) -> None:
     # a power cut may drop the last few commits, and never corrupts the file.
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
+
+
+def minute_of(moment: datetime) -> datetime:
+    """The start of ``moment``'s minute (the request counts' granularity)."""
+    return moment.replace(second=0, microsecond=0)
+
+
+def _add_requests(conn: sqlite3.Connection, counts: Mapping[tuple[str, datetime], int]) -> None:
+    merged: dict[tuple[str, str], int] = {}
+    for (provider, at), count in counts.items():
+        key = (provider, stamp(minute_of(at)))
+        merged[key] = merged.get(key, 0) + count
+    conn.executemany(
+        "INSERT INTO requests (provider, minute, count) VALUES (?, ?, ?)"
+        " ON CONFLICT (provider, minute) DO UPDATE SET count = count + excluded.count",
+        [(p, m, c) for (p, m), c in merged.items() if c > 0],
+    )
 
 
 def _current_states(

@@ -11,10 +11,12 @@ History:
   job_json, state, next_poll_at, last_error)`` and ``transitions(provider,
   id, at, from_state, to_state)``, without the provider kind, the poll time
   or the provider's status words.
-- version 2 (current): ``jobs`` gains ``kind``, ``raw_status``, ``polled_at``
+- version 2: ``jobs`` gains ``kind``, ``raw_status``, ``polled_at``
   and ``state_seen``; ``job_json`` becomes ``snapshot`` and ``last_error``
   becomes ``poll_error``; ``transitions`` gains ``raw_status``, a sequence
   number for a stable order, and a foreign key to its job.
+- version 3 (current): ``requests(provider, minute, count)`` — requests the
+  pollers sent, per provider per minute, for ``jobtui stats`` (budget use).
 """
 
 from __future__ import annotations
@@ -62,12 +64,30 @@ _INDEXES_V2 = (
 )
 
 
+# Self-contained (no reference to the other tables), so the step adding it can be
+# renumbered freely beside other migrations.
+_REQUESTS_V3 = """
+CREATE TABLE IF NOT EXISTS requests (
+    provider TEXT NOT NULL,
+    minute   TEXT NOT NULL,   -- the minute's start, UTC ISO-8601 like every stamp
+    count    INTEGER NOT NULL,
+    PRIMARY KEY (provider, minute)
+)
+"""
+
+
 def create_schema(conn: sqlite3.Connection) -> None:
     """Create the current schema in an empty database (inside the caller's transaction)."""
     conn.execute(_JOBS_V2)
     conn.execute(_TRANSITIONS_V2)
     for statement in _INDEXES_V2:
         conn.execute(statement)
+    _add_request_counts(conn)
+
+
+def _add_request_counts(conn: sqlite3.Connection) -> None:
+    # IF NOT EXISTS: a v1 file migrating runs create_schema (which makes it) first.
+    conn.execute(_REQUESTS_V3)
 
 
 def _v1_to_v2(conn: sqlite3.Connection) -> None:
@@ -101,10 +121,13 @@ def _v1_to_v2(conn: sqlite3.Connection) -> None:
     conn.execute("DROP TABLE jobs_v1")
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _v1_to_v2,
+    2: _add_request_counts,
+}
 """Step from version ``n`` (the key) to ``n + 1``."""
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The version this code writes."""
 
 

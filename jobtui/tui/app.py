@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import sys
 import threading
 from collections.abc import Callable, Coroutine, Iterable, Sequence
@@ -38,6 +39,7 @@ from jobtui.tui.prefs import load_prefs, save_prefs
 from jobtui.tui.screens.dashboard import DashboardScreen
 from jobtui.tui.terminal.clipboard import copy_text, driver_writer
 from jobtui.tui.terminal.hangup import HangupWatch
+from jobtui.tui.terminal.notify import Notifier
 from jobtui.tui.terminal.safe_text import safe
 from jobtui.tui.terminal.surroundings import SystemClock, terminal_is_utf8
 from jobtui.tui.themes import (
@@ -102,6 +104,13 @@ class JobtuiApp(App[int]):
         """Set once the store's jobs are on screen (tests and benchmarks wait on it)."""
         self._pending: TickChanges | None = TickChanges()
         self._notices = FinishNotices(config.ui.notify)
+        self._notifier = Notifier(
+            config.ui.notify_via,
+            config.ui.notify_cmd,
+            # Through terminal_write, looked up at each call: tests capture the bytes there.
+            write=lambda text: self.terminal_write(text),
+            env=os.environ,
+        )
         self._unsubscribe: Callable[[], None] | None = None
         self._theme_names: list[str] = []
         self._background: list[Callable[[], Coroutine[Any, Any, None]]] = []
@@ -359,15 +368,19 @@ class JobtuiApp(App[int]):
         round_ = self._notices.take(self.now_timestamp())
         if round_ is None:
             return
+        via = self.config.ui.notify_via
         for toast in round_.toasts:
-            self.notify(
-                toast.message,
-                title=toast.title,
-                severity=toast.severity,
-                timeout=TOAST_SECONDS,
-                markup=False,
-            )
-        if round_.failures and self.config.ui.bell:
+            if "toast" in via:
+                self.notify(
+                    toast.message,
+                    title=toast.title,
+                    severity=toast.severity,
+                    timeout=TOAST_SECONDS,
+                    markup=False,
+                )
+            # OSC 9/777 (tmux-wrapped) and notify_cmd: they reach the user's own desktop.
+            self._notifier.announce(toast.title, toast.message, failures=round_.failures)
+        if round_.failures and self.config.ui.bell and "bell" not in via:
             self.bell()
 
     def _tick(self) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from jobtui.config.model import Config
 from jobtui.model import ProviderHealth
 from jobtui.store import Transition
 from jobtui.tui.feed.enginelink import ClockLike, EngineLike, TickChanges
@@ -26,6 +27,11 @@ class DashboardHost(Protocol):
     """The app as the dashboard screen, its parts and the command palette use it."""
 
     # ----------------------------------------------------------------- state
+
+    @property
+    def config(self) -> Config:
+        """The loaded configuration (saved views, providers)."""
+        ...
 
     @property
     def engine(self) -> EngineLike | None:

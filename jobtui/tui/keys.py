@@ -63,6 +63,9 @@ KEY_SPECS: tuple[KeySpec, ...] = (
     # Priority: the filter bar takes focus before the keys typed right after "/" are routed.
     KeySpec("filter", "slash", "filter", "Filter the jobs", "screen", "filter", priority=True),
     KeySpec("problems", "E", "problems", "Problems only (failed, partial, unknown)", "screen"),
+    KeySpec("failures", "F", "failures", "Failures grouped by cause; enter filters to one",
+            "screen"),
+    KeySpec("views", "v", "views", "Next saved view ([views.NAME] in the config)", "screen"),
     KeySpec("sort", "s", "sort", "Sort by the next column", "screen", "sort"),
     KeySpec("sort_reverse", "S", "sort_reverse", "Reverse the sort", "screen"),
     KeySpec("refresh", "r", "refresh", "Refresh the selected (or marked) jobs now", "screen",

@@ -10,7 +10,7 @@ import pytest
 from pydantic import BaseModel
 
 from jobtui.config import load_config, provider_secret
-from jobtui.config.model import PROVIDER_CONFIG_TYPES, DefaultsConfig, UiConfig
+from jobtui.config.model import PROVIDER_CONFIG_TYPES, DefaultsConfig, UiConfig, ViewConfig
 from jobtui.config.secrets import CREDENTIALS_BY_KIND, SECRET_SUFFIXES, secret_keys_of
 from jobtui.config.starter import STARTER_PROVIDERS, starter_toml
 
@@ -35,6 +35,7 @@ def test_example_loads_cleanly(monkeypatch: pytest.MonkeyPatch) -> None:
     assert config.warnings == ()
     assert {cfg.kind for cfg in config.providers.values()} == set(PROVIDER_CONFIG_TYPES)
     assert config.jobs, "the example shows [[jobs]]"
+    assert config.views, "the example shows a saved view"
     for cfg in config.providers.values():
         for key, ref in cfg.secrets.items():
             if ref.source == "env":
@@ -43,7 +44,12 @@ def test_example_loads_cleanly(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_example_mentions_every_field_of_every_model() -> None:
     text = EXAMPLE.read_text()
-    models: list[type[BaseModel]] = [UiConfig, DefaultsConfig, *PROVIDER_CONFIG_TYPES.values()]
+    models: list[type[BaseModel]] = [
+        UiConfig,
+        DefaultsConfig,
+        ViewConfig,
+        *PROVIDER_CONFIG_TYPES.values(),
+    ]
     for model in models:
         for field in set(model.model_fields) - NOT_KEYS:
             assert re.search(rf"\b{field}\b", text), f"{model.__name__}.{field} is not documented"

@@ -185,8 +185,25 @@ def test_migrates_a_version_1_store(tmp_path: Path) -> None:
     tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_schema WHERE type='table'")}
     orphans = conn.execute("SELECT count(*) FROM transitions WHERE id = 'orphan'").fetchone()[0]
     conn.close()
-    assert tables == {"jobs", "transitions"}
+    assert tables == {"jobs", "transitions", "requests"}
     assert orphans == 0  # a transition of no watched job cannot satisfy the foreign key
+
+
+def test_a_version_2_store_gains_request_counts(tmp_path: Path) -> None:
+    path = tmp_path / "v2.sqlite"
+    Store(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE requests")
+    conn.execute("PRAGMA user_version = 2")
+    conn.commit()
+    conn.close()
+    minute = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+    with Store(path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        store.record_requests({("tart", minute): 3, ("tart", minute.replace(second=59)): 2})
+        store.record_requests({("tart", minute): 1, ("deepo", minute.replace(minute=5)): 7})
+        assert store.request_counts() == {"tart": 6, "deepo": 7}
+        assert store.request_counts(minute.replace(minute=1)) == {"deepo": 7}
 
 
 def test_store_from_a_newer_jobtui_is_refused_untouched(tmp_path: Path) -> None:

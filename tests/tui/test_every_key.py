@@ -149,6 +149,48 @@ async def problems(app: JobtuiApp, pilot: Pilot[Any], key: str) -> None:
     assert app.model.problems_only and set(ids(app)) == {"123", "ask-42", "269999730"}
 
 
+async def failures(app: JobtuiApp, pilot: Pilot[Any], key: str) -> None:
+    from jobtui.tui.screens.failures import FailuresScreen
+
+    await pilot.press(key)
+    for _ in range(200):
+        if isinstance(app.screen, FailuresScreen):
+            break
+        await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, FailuresScreen), "the failures view never opened"
+    groups = screen.groups
+    assert sum(g.count for g in groups) == 2  # cdf 123 failed, ii ask-42 partial
+    await pilot.press("down", "up", "enter")
+    for _ in range(200):
+        if not isinstance(app.screen, FailuresScreen) and app.model.query is not None:
+            break
+        await pilot.pause()
+    assert app.model.query is not None, "picking a group never filtered the list"
+    assert app.model.query.text == groups[0].signature.term
+    assert set(ids(app)) == {job_id for _, job_id in groups[0].keys}
+
+
+async def views(app: JobtuiApp, pilot: Pilot[Any], key: str) -> None:
+    from jobtui.config.model import ViewConfig
+
+    saved = {"deepo": ViewConfig(query="provider:deepo"), "bad": ViewConfig(query="state:failed")}
+    app.config = app.config.model_copy(update={"views": saved})
+    await pilot.press(key)
+    for _ in range(200):
+        if app.model.query is not None:
+            break
+        await pilot.pause()
+    assert app.model.query is not None and app.model.query.text == "provider:deepo"
+    assert {k[0] for k in app.model.visible_keys()} == {"deepo"}
+    await pilot.press(key)
+    assert app.model.query is not None and app.model.query.text == "state:failed"
+    assert ids(app) == ["123"]
+    await pilot.press(key)  # past the last view: every job again
+    assert app.model.query is None and len(ids(app)) == 12
+    assert "Showing all jobs" in toasts(app)
+
+
 async def sort(app: JobtuiApp, pilot: Pilot[Any], key: str) -> None:
     before = app.model.sort_column
     await pilot.press(key)
@@ -289,6 +331,8 @@ CASES: dict[str, Case] = {
     "back": back,
     "filter": filter_jobs,
     "problems": problems,
+    "failures": failures,
+    "views": views,
     "sort": sort,
     "sort_reverse": sort_reverse,
     "refresh": refresh,

@@ -9,6 +9,8 @@ A query is a list of terms, all of which must hold::
   values.
 - a bare word or a ``"quoted phrase"`` matches the provider, id, label,
   summary, raw status or error.
+- ``sig:TOKEN`` matches the jobs of one failure group (the failures view, ``F``,
+  writes it; ``jobtui errors --json`` prints each group's ``term``).
 - ``!`` in front of a term negates it.
 
 Unknown fields, unknown states and unclosed quotes raise ``QueryError`` with
@@ -64,6 +66,10 @@ class SearchableRow(Protocol):
     def haystack(self) -> str:
         """Every searchable field, lower-cased and joined."""
         ...
+    @property
+    def sig(self) -> str:
+        """The failure group token (``jobtui.insights.failures``), empty when none."""
+        ...
 
 
 STATE_GROUPS: dict[str, frozenset[JobState]] = {
@@ -82,6 +88,7 @@ _TEXT_FIELDS: dict[str, Callable[[SearchableRow], str]] = {
     "label": lambda row: row.label,
     "summary": lambda row: row.summary,
     "error": lambda row: row.error,
+    "sig": lambda row: row.sig,
 }
 
 FIELDS: tuple[str, ...] = ("state", *_TEXT_FIELDS)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from jobtui.insights.failures import FAILURE_STATES, signature_of, signature_token
 from jobtui.model import JobState
 from jobtui.store import WatchedJob
 
@@ -82,6 +83,17 @@ class JobRow:
     updated: float | None
     """Last change at the provider, or the last poll (epoch seconds)."""
     haystack: str
+
+    @property
+    def sig(self) -> str:
+        """The failure group token (``sig:`` filters by it); empty unless failed or partial.
+
+        Computed on demand: only a ``sig:`` term asks, and only failures have one.
+        """
+        job = self.watched.job
+        if job is None or self.state not in FAILURE_STATES:
+            return ""
+        return signature_token(signature_of(job))
 
     @classmethod
     def from_watched(cls, watched: WatchedJob) -> JobRow:

@@ -323,6 +323,46 @@ class DashboardScreen(Screen[None]):
         self.job_list.sync()
         self.update_titles()
 
+    def action_failures(self) -> None:
+        """Open the failures view; a group picked there joins the filter (``sig:`` term)."""
+        from jobtui.insights.failures import group_failures
+        from jobtui.tui.screens.failures import FailuresScreen
+
+        groups = group_failures(row.watched for row in self.model.rows())
+
+        def picked(term: str | None) -> None:
+            if term is None:
+                return
+            kept = [t for t in self.filter_bar.value.split() if not t.startswith("sig:")]
+            text = " ".join([*kept, term])
+            self.filter_bar.set_value(text)
+            self.list_filter.apply(text)
+            self.jobtui.save_prefs(filter=text)
+
+        self.app.push_screen(FailuresScreen(groups), picked)
+
+    def action_views(self) -> None:
+        """Apply the next saved view's query (after the last one: no filter again)."""
+        names = list(self.jobtui.config.views)
+        if not names:
+            self.app.notify("No saved views: add [views.NAME] query = \"…\" to the config",
+                            timeout=4, markup=False)  # fmt: skip
+            return
+        current = next(
+            (i for i, n in enumerate(names)
+             if self.jobtui.config.views[n].query == self.filter_bar.value),
+            None,
+        )  # fmt: skip
+        index = 0 if current is None else current + 1
+        if index >= len(names):
+            text, shown = "", "all jobs"
+        else:
+            text, shown = self.jobtui.config.views[names[index]].query, f"view {names[index]}"
+        self.filter_bar.set_value(text)
+        self.list_filter.apply(text)
+        self.jobtui.save_prefs(filter=text)
+        self.app.notify(f"Showing {shown}", timeout=2, markup=False)
+
     # ------------------------------------------------------------------ sort
 
     def action_sort(self) -> None:

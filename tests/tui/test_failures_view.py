@@ -1,0 +1,86 @@
+"""The failures view (F): snapshots at both sizes, and a group term composing with `/`."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from jobtui.store import Store
+from jobtui.tui.app import JobtuiApp, make_app
+from jobtui.tui.screens.failures import FailuresScreen
+
+from support.tui_data import FrozenClock, open_store, seed_store, seeded_jobs, shell_config
+
+SnapCompare = Callable[..., bool]
+
+
+@pytest.fixture(autouse=True)
+def _environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    store = open_store(tmp_path / "store.sqlite")
+    seed_store(store, seeded_jobs())
+    yield store
+    store.close()
+
+
+def dashboard(store: Store, tmp_path: Path | None = None) -> JobtuiApp:
+    prefs = {"prefs_path": tmp_path / "prefs.toml"} if tmp_path else {}
+    return make_app(shell_config(), store, FrozenClock(), None, ascii_only=False, tz=UTC, **prefs)
+
+
+async def until(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> None:
+    for _ in range(500):
+        if condition():
+            return
+        await pilot.pause()
+    raise AssertionError(f"{what} never happened")
+
+
+def opened(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        assert isinstance(app, JobtuiApp)
+        await app.loaded.wait()
+        await pilot.press(*keys)
+        await until(pilot, lambda: isinstance(app.screen, FailuresScreen), "the failures view")
+        await pilot.pause()
+
+    return run_before
+
+
+def test_failures_view_120x36(snap_compare: SnapCompare, store: Store) -> None:
+    assert snap_compare(dashboard(store), terminal_size=(120, 36), run_before=opened("F"))
+
+
+def test_failures_view_80x24(snap_compare: SnapCompare, store: Store) -> None:
+    assert snap_compare(dashboard(store), terminal_size=(80, 24), run_before=opened("F"))
+
+
+async def test_a_group_term_joins_the_filter_already_typed(store: Store, tmp_path: Path) -> None:
+    app = dashboard(store, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.loaded.wait()
+        await pilot.press("slash", *"provider:ii", "enter")
+        await until(pilot, lambda: app.model.query is not None, "the typed filter")
+        await pilot.press("F")
+        await until(pilot, lambda: isinstance(app.screen, FailuresScreen), "the failures view")
+        screen = app.screen
+        assert isinstance(screen, FailuresScreen)
+        ii = next(g for g in screen.groups if "ii" in g.providers)
+        index = screen.groups.index(ii)
+        await pilot.press(*(["down"] * index), "enter")
+        await until(pilot, lambda: "sig:" in (app.model.query.text if app.model.query else ""),
+                    "the group's term in the filter")  # fmt: skip
+        assert app.model.query is not None
+        assert app.model.query.text == f"provider:ii {ii.signature.term}"
+        assert [key[1] for key in app.model.visible_keys()] == ["ask-42"]
