@@ -19,7 +19,7 @@ from typing import Any, TextIO
 from jobtui.cli.output import STATE_NAMES, job_row, print_table, select_rows
 from jobtui.engine import Engine, Event, JobChanged, ProviderChanged
 from jobtui.errors import ConfigError
-from jobtui.model import HealthState, JobState
+from jobtui.model import HealthState, JobKey, JobState
 from jobtui.store import Store, WatchedJob
 from jobtui.textsafe import visible
 
@@ -124,7 +124,7 @@ def _change_line(event: JobChanged, previous: JobState | None, as_json: bool) ->
 class _Progress:
     """Watch bookkeeping: last printed state per job, and when the watch is over."""
 
-    def __init__(self, jobs: Mapping[tuple[str, str], WatchedJob], provider: str | None) -> None:
+    def __init__(self, jobs: Mapping[JobKey, WatchedJob], provider: str | None) -> None:
         self.provider = provider
         self.states = {k: j.state for k, j in jobs.items() if provider in (None, j.provider)}
         self.done = asyncio.Event()

@@ -6,11 +6,12 @@ import asyncio
 import dataclasses
 
 from jobtui.engine.events import EventHub, JobChanged
+from jobtui.model import JobKey
 from jobtui.store import PollOutcome, Store, WatchedJob
 
 __all__ = ["JobModel", "StoreWriter"]
 
-JobModel = dict[tuple[str, str], WatchedJob]
+JobModel = dict[JobKey, WatchedJob]
 
 
 def apply_outcome(previous: WatchedJob, outcome: PollOutcome) -> WatchedJob:

@@ -28,7 +28,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from jobtui.errors import PayloadError
-from jobtui.model import Job, JobItem, JobState
+from jobtui.model import Job, JobItem, JobState, format_duration
 from jobtui.providers.base import to_utc
 from jobtui.providers.parsing import json_type, payload_error
 from jobtui.providers.tensorart.wire import (
@@ -321,21 +321,7 @@ def expiry_text(value: str | None) -> str | None:
         if instant is not None:
             return f"expires {instant:%Y-%m-%d %H:%M} UTC"
         return f"expires in {text}"
-    return f"expires in {_duration_text(number)}"
-
-
-def _duration_text(seconds: float) -> str:
-    whole = int(seconds)
-    days, rest = divmod(whole, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
-    if hours:
-        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
-    if minutes:
-        return f"{minutes}m {secs}s" if secs else f"{minutes}m"
-    return f"{secs}s"
+    return f"expires in {format_duration(number)}"
 
 
 def _node_items(workflow: WorkflowFinishItem | None, scale: float) -> Iterable[JobItem]:
