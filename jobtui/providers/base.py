@@ -157,14 +157,8 @@ class HttpProvider(Provider):
 class ApiKeyProvider(HttpProvider):
     """An HTTP provider authenticated by one ``api_key`` secret sent as a header."""
 
-    def __init__(
-        self,
-        config: ProviderConfig,
-        root: str,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        super().__init__(config, root, transport)
-        self._api_key: str | None = None
+    _api_key: str | None = None
+    """The secret once read (a class default so subclasses need no ``__init__`` of their own)."""
 
     def _key(self) -> str:
         """The ``api_key`` secret, read at the first request; ``FetchError`` (auth) when unset."""
