@@ -22,7 +22,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -35,6 +34,7 @@ from jobtui.store import Store
 from jobtui.tui.app import make_app
 
 from support.fault_proxy import FaultProxy, Forwarded
+from support.pilot_until import until
 from support.scripted_server import Recorded, Reply
 
 TOKEN_FIELDS = ("accessToken", "access_token", "token", "refreshToken", "refresh_token", "id_token")
@@ -294,14 +294,6 @@ class _Collect(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.lines.append(self.format(record))
-
-
-async def until(pilot: Any, condition: Any, what: str) -> None:
-    for _ in range(1000):
-        if condition():
-            return
-        await pilot.pause()
-    raise AssertionError(f"never happened: {what}")
 
 
 @pytest.mark.parametrize("credentials", ["right", "wrong"])

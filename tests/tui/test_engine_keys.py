@@ -11,10 +11,8 @@ import dataclasses
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 
 from jobtui.config import load_config
 from jobtui.config.model import Config
@@ -28,24 +26,14 @@ from jobtui.tui.app import JobtuiApp, make_app
 from jobtui.tui.screens.confirm import ConfirmScreen
 from jobtui.tui.widgets.statusbar import StatusBar
 
+from support.pilot_until import until
 from support.tui_data import NOW, open_store, seed_store, watched
 
 TART = "tensorart"
 _JOB_ENDPOINT = "GET /v1/jobs/{id}"
 
 
-@pytest.fixture(autouse=True)
-def _environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-
-
-async def until(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> None:
-    """Let the app and the simulator run turn by turn until ``condition`` holds."""
-    for _ in range(500):
-        if condition():
-            return
-        await pilot.pause()
-    raise AssertionError(f"never happened: {what}")
+pytestmark = pytest.mark.usefixtures("no_user_config")
 
 
 def job_polls(sim: Simulator) -> int:
