@@ -18,9 +18,15 @@ __all__ = [
     "HealthState",
     "Job",
     "JobItem",
+    "JobKey",
     "JobState",
     "ProviderHealth",
+    "format_duration",
 ]
+
+
+JobKey = tuple[str, str]
+"""A watched job's identity above the providers: (configured provider name, job id)."""
 
 
 class JobState(StrEnum):
@@ -112,7 +118,7 @@ class Job(BaseModel):
     """The payload as received."""
 
     @property
-    def key(self) -> tuple[str, str]:
+    def key(self) -> JobKey:
         """The job's identity across the app: (provider name, id)."""
         return (self.provider, self.id)
 
@@ -150,3 +156,22 @@ class ProviderHealth(BaseModel):
     """Requests that failed since start."""
     paused: bool = False
     """True when polling is stopped until a retry (auth failure) or by the user."""
+
+
+def format_duration(seconds: float) -> str:
+    """A short human duration: ``40s``, ``3m 12s``, ``2h 5m``, ``3d 4h`` (the sign is dropped).
+
+    One wording for every layer that tells a span of time (a Tensor.Art URL's
+    expiry, the detail view's queued/ran times, the timeline).
+    """
+    total = int(abs(seconds))
+    days, rest = divmod(total, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    if minutes:
+        return f"{minutes}m {secs}s" if secs else f"{minutes}m"
+    return f"{secs}s"

@@ -16,33 +16,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from jobtui.cli.arguments import count, rate, speed
 from jobtui.cli.dashboard_cmd import add_mouse_option, require_terminal
 
 __all__ = ["register", "run"]
 
 SUBMIT_EVERY = 4.0
 """Seconds between two jobs submitted by the demo (at simulator speed 1)."""
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return value
-
-
-def _rate(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError("must be between 0 and 1")
-    return value
-
-
-def _speed(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be more than 0")
-    return value
 
 
 def register(subparsers: Any) -> None:
@@ -52,11 +32,11 @@ def register(subparsers: Any) -> None:
         help="try the dashboard on simulated providers (nothing to configure)",
         description="Start the simulator and open the dashboard on it; q quits and cleans up.",
     )
-    parser.add_argument("--jobs", type=_positive_int, default=40, help="jobs seeded per provider")
+    parser.add_argument("--jobs", type=count, default=40, help="jobs seeded per provider")
     parser.add_argument(
-        "--faults", type=_rate, default=0.0, help="share of requests that fail (0 to 1)"
+        "--faults", type=rate, default=0.0, help="share of requests that fail (0 to 1)"
     )
-    parser.add_argument("--speed", type=_speed, default=1.0, help="simulated time speed factor")
+    parser.add_argument("--speed", type=speed, default=1.0, help="simulated time speed factor")
     add_mouse_option(parser)
     parser.set_defaults(handler=run)
 

@@ -20,6 +20,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from jobtui.cli.arguments import count, rate, speed
+
 __all__ = ["register", "run"]
 
 DEFAULT_PORT = 8765
@@ -33,25 +35,8 @@ def _port(text: str) -> int:
     return value
 
 
-def _count(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return value
-
-
-def _rate(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError("must be between 0 and 1")
-    return value
-
-
 def _speed(text: str) -> float:
-    value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more (0 freezes time)")
-    return value
+    return speed(text, frozen_ok=True)
 
 
 def register(subparsers: Any) -> None:
@@ -68,10 +53,10 @@ def register(subparsers: Any) -> None:
         "--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any)"
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
-    parser.add_argument("--jobs", type=_count, default=40, help="jobs seeded per provider")
+    parser.add_argument("--jobs", type=count, default=40, help="jobs seeded per provider")
     parser.add_argument("--seed", type=int, default=0, help="same seed, same world")
     parser.add_argument(
-        "--faults", type=_rate, default=0.0, help="share of requests that misbehave (0 to 1)"
+        "--faults", type=rate, default=0.0, help="share of requests that misbehave (0 to 1)"
     )
     parser.add_argument(
         "--speed", type=_speed, default=1.0, help="simulated seconds per real second (0: frozen)"

@@ -22,7 +22,7 @@ from jobtui.cli.views import add_view_option, apply_view
 from jobtui.engine import Engine, Event, JobChanged, ProviderChanged
 from jobtui.engine.poller import NOT_FOUND_MESSAGE
 from jobtui.errors import ConfigError
-from jobtui.model import HealthState, JobState
+from jobtui.model import HealthState, JobKey, JobState
 from jobtui.store import Store, WatchedJob
 from jobtui.textsafe import visible
 from jobtui.tui.terminal.notify import Notifier
@@ -153,9 +153,9 @@ class _Progress:
 
     def __init__(
         self,
-        jobs: Mapping[tuple[str, str], WatchedJob],
+        jobs: Mapping[JobKey, WatchedJob],
         provider: str | None,
-        keys: frozenset[tuple[str, str]] | None = None,
+        keys: frozenset[JobKey] | None = None,
     ) -> None:
         self.provider = provider
         self.keys = keys  # a view's jobs, as matched at the start (None: every job)

@@ -15,7 +15,7 @@ from jobtui.engine.poller import RETRYABLE, ProviderPoller, answer_for
 from jobtui.engine.watchlist import discover_jobs, load_watch_list
 from jobtui.engine.writer import JobModel, StoreWriter
 from jobtui.errors import ConfigError, FetchCategory, FetchError, JobtuiError
-from jobtui.model import HealthState, Job, ProviderHealth
+from jobtui.model import HealthState, Job, JobKey, ProviderHealth
 from jobtui.providers.base import Provider
 from jobtui.store import PollOutcome, Store, WatchedJob
 
@@ -106,7 +106,7 @@ class Engine:
         """Receive coalesced event batches, at most one per tick; returns unsubscribe."""
         return self._hub.subscribe(callback)
 
-    def jobs(self) -> Mapping[tuple[str, str], WatchedJob]:
+    def jobs(self) -> Mapping[JobKey, WatchedJob]:
         """The in-memory watch list, in step with the store."""
         return self._jobs
 
@@ -148,7 +148,7 @@ class Engine:
             finally:
                 self._loading = False
 
-    async def load_stored(self) -> Mapping[tuple[str, str], WatchedJob]:
+    async def load_stored(self) -> Mapping[JobKey, WatchedJob]:
         """Read the stored watch list (store + config's ``[[jobs]]``) once; returns ``jobs()``.
 
         Snapshots are read without their ``raw`` payloads (``Store.get_job``
@@ -269,7 +269,7 @@ class Engine:
 
     # -- control -----------------------------------------------------------
 
-    def refresh(self, keys: Iterable[tuple[str, str]] | None = None) -> None:
+    def refresh(self, keys: Iterable[JobKey] | None = None) -> None:
         """Poll these jobs now (None: every job, terminal ones included)."""
         if keys is None:
             for poller in self._pollers.values():
@@ -324,7 +324,7 @@ class Engine:
             self._pollers[provider].wake()
         return int(added)
 
-    async def remove_jobs(self, keys: Iterable[tuple[str, str]]) -> int:
+    async def remove_jobs(self, keys: Iterable[JobKey]) -> int:
         """Stop watching these jobs; returns how many were removed."""
         by_provider: dict[str, list[str]] = {}
         for provider, job_id in keys:

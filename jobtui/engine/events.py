@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from jobtui.model import JobState, ProviderHealth
+from jobtui.model import JobKey, JobState, ProviderHealth
 from jobtui.store import WatchedJob
 
 __all__ = ["Event", "EventHub", "JobChanged", "JobRemoved", "ProviderChanged"]
@@ -53,7 +53,7 @@ class EventHub:
     def __init__(self, tick: float = 0.1) -> None:
         self.tick = tick
         self._subscribers: list[Subscriber] = []
-        self._jobs: dict[tuple[str, str], JobChanged | JobRemoved] = {}
+        self._jobs: dict[JobKey, JobChanged | JobRemoved] = {}
         self._providers: dict[str, ProviderChanged] = {}
         self._scheduled: asyncio.TimerHandle | None = None
 

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Mapping
 
 from jobtui.config.model import Config
+from jobtui.model import JobKey
 from jobtui.providers.base import Provider
 from jobtui.store import Store, WatchedJob
 
@@ -26,7 +27,7 @@ def _config_entries(config: Config) -> list[tuple[str, str, str, str | None]]:
     return entries
 
 
-def load_watch_list(config: Config, store: Store) -> dict[tuple[str, str], WatchedJob]:
+def load_watch_list(config: Config, store: Store) -> dict[JobKey, WatchedJob]:
     """Add the config's ``[[jobs]]`` to the store (labels kept) and read every watched job.
 
     Snapshots come without their ``raw`` payloads: polling needs the normalized
@@ -45,7 +46,7 @@ def load_watch_list(config: Config, store: Store) -> dict[tuple[str, str], Watch
 
 async def discover_jobs(
     providers: Mapping[str, Provider], store: Store
-) -> set[tuple[str, str]]:
+) -> set[JobKey]:
     """Ask providers that can list their jobs, and watch what they report.
 
     Returns the ``(provider, id)`` of every job reported (watched already or not).
@@ -59,7 +60,7 @@ async def discover_jobs(
         if provider.supports_discover and provider.can_discover
     }
     found = await asyncio.gather(*(_discover_one(p) for p in askable.values()))
-    reported: set[tuple[str, str]] = set()
+    reported: set[JobKey] = set()
     for (name, provider), ids in zip(askable.items(), found, strict=True):
         entries = [(name, provider.kind, job_id, None) for job_id in ids]
         if entries:

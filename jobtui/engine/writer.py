@@ -7,11 +7,12 @@ import dataclasses
 from datetime import datetime
 
 from jobtui.engine.events import EventHub, JobChanged
+from jobtui.model import JobKey
 from jobtui.store import PollOutcome, Store, WatchedJob
 
 __all__ = ["JobModel", "StoreWriter"]
 
-JobModel = dict[tuple[str, str], WatchedJob]
+JobModel = dict[JobKey, WatchedJob]
 
 
 def apply_outcome(previous: WatchedJob, outcome: PollOutcome) -> WatchedJob:

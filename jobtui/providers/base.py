@@ -14,10 +14,17 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+import httpx
+
+from jobtui.config import provider_secret
 from jobtui.config.model import ProviderConfig
+from jobtui.errors import ConfigError, FetchCategory, FetchError
 from jobtui.model import Job
+from jobtui.providers.http import make_client
 
 __all__ = [
+    "ApiKeyProvider",
+    "HttpProvider",
     "Provider",
     "to_utc",
 ]
@@ -139,3 +146,55 @@ class Provider(ABC):
 
     async def aclose(self) -> None:  # noqa: B027 - optional hook: not every provider holds a client
         """Close the HTTP client."""
+
+
+class HttpProvider(Provider):
+    """A provider that talks HTTP to one root URL through one lazily made ``httpx`` client.
+
+    Subclasses work out and check their ``root`` (``check_secure``) before calling
+    ``__init__``; the client is made at the first request, so building a provider
+    sends nothing, and ``aclose`` may be called any number of times.
+    """
+
+    def __init__(
+        self,
+        config: ProviderConfig,
+        root: str,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        super().__init__(config)
+        self.root = root
+        """Where every request's path starts (no trailing slash)."""
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+
+    def _http(self) -> httpx.AsyncClient:
+        """The shared client, made on first use."""
+        if self._client is None:
+            self._client = make_client(self.config, self.root, self._transport)
+        return self._client
+
+    async def aclose(self) -> None:
+        """Close the HTTP client (a later request makes a new one)."""
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+
+class ApiKeyProvider(HttpProvider):
+    """An HTTP provider authenticated by one ``api_key`` secret sent as a header."""
+
+    _api_key: str | None = None
+    """The secret once read (a class default so subclasses need no ``__init__`` of their own)."""
+
+    def _key(self) -> str:
+        """The ``api_key`` secret, read at the first request; ``FetchError`` (auth) when unset."""
+        if self._api_key is None:
+            try:
+                key = provider_secret(self.config, "api_key")
+            except ConfigError as exc:
+                raise FetchError(FetchCategory.AUTH, str(exc)) from None
+            if not key:
+                raise FetchError(FetchCategory.AUTH, "no credentials: set api_key")
+            self._api_key = key
+        return self._api_key

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 from textual.message import Message
 
+from jobtui.model import JobKey
+
 __all__ = [
     "EngineEvents",
     "FilterClosed",
@@ -14,7 +16,6 @@ __all__ = [
     "ProviderSelected",
 ]
 
-JobKey = tuple[str, str]
 
 
 class JobOpened(Message):

@@ -19,7 +19,7 @@ from jobtui.model import Job, JobState
 from jobtui.providers.cognite.auth import ClientCredentials, read_token_answer
 from jobtui.providers.cognite.client import CogniteProvider, api_root, parse
 
-from support.data import PROVIDER_DOCS, REAL_PAYLOADS
+from support.data import PROVIDER_DOCS, REAL_PAYLOADS, seed_object
 from support.scripted_server import Recorded, Reply, serve
 from support.scripted_server import ScriptedServer as LoopbackServer
 
@@ -30,10 +30,7 @@ T0 = datetime(2024, 10, 29, 12, 19, 6, tzinfo=UTC)
 
 def seed_example() -> dict[str, Any]:
     """The response example printed on the published segmentation status page."""
-    text = SEED.read_text()
-    example, _ = json.JSONDecoder().raw_decode(text[text.index('{\n"status"') :])
-    assert isinstance(example, dict)
-    return example
+    return seed_object("cognite", '{\n"status"')
 
 
 def real(name: str) -> dict[str, Any]:

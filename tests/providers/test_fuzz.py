@@ -7,7 +7,6 @@ a few nodes replaced or deleted, for every kind.
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
@@ -20,10 +19,10 @@ from jobtui.model import Job, JobState
 from jobtui.providers import KINDS, parse
 from jobtui.providers.superai.parse import RESPONSE_ERROR_KEY, RESPONSE_KEY
 
-from support.data import PROVIDER_DOCS, REAL_PAYLOADS
+from support.data import REAL_PAYLOADS, seed_objects
+from support.fuzzing import mutated
 
 REAL = REAL_PAYLOADS
-SHARED = PROVIDER_DOCS
 
 WORDS = [
     "IN_PROGRESS",
@@ -141,77 +140,30 @@ def test_arbitrary_fields_around_an_id(kind: str, fields: dict[str, Any]) -> Non
     check(kind, {"job": {"id": "1", **fields}})
 
 
-def _seed_objects(kind: str) -> list[dict[str, Any]]:
-    text = (SHARED / f"{kind}.seed.txt").read_text()
-    decoder = json.JSONDecoder()
-    found: list[dict[str, Any]] = []
-    index = 0
-    while (start := text.find("{\n", index)) != -1:
-        try:
-            value, end = decoder.raw_decode(text[start:])
-        except ValueError:
-            index = start + 1
-            continue
-        if isinstance(value, dict):
-            found.append(value)
-        index = start + end
-    return found
-
-
 def samples(kind: str) -> list[Any]:
     """Real payloads and seed examples of ``kind`` (a super.AI job with its output attached)."""
     found: list[Any] = [json.loads(p.read_text()) for p in sorted(REAL.glob(f"{kind}--*.json"))]
-    found += _seed_objects(kind)
+    found += seed_objects(kind)
     if kind == "superai":
         output = {"response": {"label": "poodle", "confidence": 0.9, "boxes": [{"x": 1}]}}
         found += [{**job, RESPONSE_KEY: output} for job in list(found)]
     return found
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix]
-    if isinstance(value, dict):
-        for key, child in value.items():
-            found += _paths(child, (*prefix, key))
-    elif isinstance(value, list):
-        for index, child in enumerate(value):
-            found += _paths(child, (*prefix, index))
-    return found
-
-
-@st.composite
-def mutated(draw: st.DrawFn, pool: list[Any]) -> Any:
-    """A real payload with a few nodes replaced by random JSON or deleted."""
-    payload: Any = copy.deepcopy(draw(st.sampled_from(pool)))
-    for _ in range(draw(st.integers(min_value=1, max_value=4))):
-        path = draw(st.sampled_from(_paths(payload)))
-        if not path:
-            payload = draw(json_values)
-            continue
-        parent = payload
-        for step in path[:-1]:
-            parent = parent[step]
-        if draw(st.booleans()) and isinstance(parent, dict):
-            del parent[path[-1]]
-        else:
-            parent[path[-1]] = draw(json_values)
-    return payload
-
-
 @FUZZ
-@given(mutated(samples("imageintelligence")))
+@given(mutated(samples("imageintelligence"), json_values))
 def test_mutated_imageintelligence(payload: Any) -> None:
     check("imageintelligence", payload)
 
 
 @FUZZ
-@given(mutated(samples("deepomatic")))
+@given(mutated(samples("deepomatic"), json_values))
 def test_mutated_deepomatic(payload: Any) -> None:
     check("deepomatic", payload)
 
 
 @FUZZ
-@given(mutated(samples("superai")))
+@given(mutated(samples("superai"), json_values))
 def test_mutated_superai(payload: Any) -> None:
     check("superai", payload)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Callable
 from typing import Any
@@ -14,11 +13,11 @@ from jobtui.errors import PayloadError
 from jobtui.model import Job, JobState
 from jobtui.providers import cognite, tensorart
 
-from support.data import PROVIDER_DOCS, REAL_PAYLOADS
+from support.data import REAL_PAYLOADS, seed_object
+from support.fuzzing import mutated
 
 Parser = Callable[..., Job]
 REAL = REAL_PAYLOADS
-SHARED = PROVIDER_DOCS
 
 scalars = (
     st.none()
@@ -101,13 +100,6 @@ def test_cognite_arbitrary_json(payload: Any) -> None:
         check(cognite.parse, {**payload, "jobId": 5})
 
 
-def _seed(kind: str, marker: str) -> dict[str, Any]:
-    text = (SHARED / f"{kind}.seed.txt").read_text()
-    value, _ = json.JSONDecoder().raw_decode(text[text.index(marker) :])
-    assert isinstance(value, dict)
-    return value
-
-
 def _tensorart_samples() -> list[dict[str, Any]]:
     rich = {
         "job": {
@@ -128,55 +120,24 @@ def _tensorart_samples() -> list[dict[str, Any]]:
             "failedInfo": {"reason": "r", "code": "FATAL_ERROR"},
         }
     }
-    return [_seed("tensorart", '{\n  "job"'), rich]
+    return [seed_object("tensorart", '{\n  "job"'), rich]
 
 
 def _cognite_samples() -> list[dict[str, Any]]:
-    samples = [_seed("cognite", '{\n"status"')]
+    samples = [seed_object("cognite", '{\n"status"')]
     for path in sorted(REAL.glob("cognite--*.json")):
         samples.append(json.loads(path.read_text()))
     return samples
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix]
-    if isinstance(value, dict):
-        for key, child in value.items():
-            found += _paths(child, (*prefix, key))
-    elif isinstance(value, list):
-        for index, child in enumerate(value):
-            found += _paths(child, (*prefix, index))
-    return found
-
-
-@st.composite
-def mutated(draw: st.DrawFn, samples: list[dict[str, Any]]) -> Any:
-    """A real payload with a few nodes replaced by random JSON or deleted."""
-    payload: Any = copy.deepcopy(draw(st.sampled_from(samples)))
-    for _ in range(draw(st.integers(min_value=1, max_value=4))):
-        paths = _paths(payload)
-        path = draw(st.sampled_from(paths))
-        if not path:
-            payload = draw(json_values)
-            continue
-        parent = payload
-        for step in path[:-1]:
-            parent = parent[step]
-        if draw(st.booleans()) and isinstance(parent, dict):
-            del parent[path[-1]]
-        else:
-            parent[path[-1]] = draw(json_values)
-    return payload
-
-
 @FUZZ
-@given(mutated(_tensorart_samples()))
+@given(mutated(_tensorart_samples(), json_values))
 def test_tensorart_mutated_payloads(payload: Any) -> None:
     check(tensorart.parse, payload)
 
 
 @FUZZ
-@given(mutated(_cognite_samples()))
+@given(mutated(_cognite_samples(), json_values))
 def test_cognite_mutated_payloads(payload: Any) -> None:
     check(cognite.parse, payload)
 

@@ -18,7 +18,7 @@ from jobtui.providers.imageintelligence.auth import ClientSecret, read_token_ans
 from jobtui.providers.imageintelligence.client import ImageIntelligenceProvider, parse
 from jobtui.sim import Simulator
 
-from support.data import PROVIDER_DOCS, REAL_PAYLOADS
+from support.data import PROVIDER_DOCS, REAL_PAYLOADS, seed_object
 from support.scripted_server import Reply, ScriptedServer, serve
 from support.sim_configs import sim_config
 
@@ -33,10 +33,7 @@ NOW = 1_700_000_000.0
 
 def seed_example() -> dict[str, Any]:
     """The response sample printed on the published ask-status page."""
-    text = SEED.read_text()
-    example, _ = json.JSONDecoder().raw_decode(text[text.index('{\n  "id"') :])
-    assert isinstance(example, dict)
-    return example
+    return seed_object("imageintelligence", '{\n  "id"')
 
 
 def real(name: str) -> dict[str, Any]:

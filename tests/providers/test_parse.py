@@ -14,29 +14,11 @@ from jobtui.errors import ConfigError, PayloadError
 from jobtui.model import JobState
 from jobtui.providers import KINDS, Provider, create_provider, parse
 
-from support.data import PROVIDER_DOCS, REAL_PAYLOADS
+from support.data import PROVIDER_DOCS, REAL_PAYLOADS, seed_objects
 
 REAL = REAL_PAYLOADS
 SHARED = PROVIDER_DOCS
 REAL_FILES = sorted(REAL.glob("*.json"))
-
-
-def seed_objects(kind: str) -> list[dict[str, Any]]:
-    """Every top-level JSON object printed on a provider's seed page."""
-    text = (SHARED / f"{kind}.seed.txt").read_text()
-    decoder = json.JSONDecoder()
-    found: list[dict[str, Any]] = []
-    index = 0
-    while (start := text.find("{\n", index)) != -1:
-        try:
-            value, end = decoder.raw_decode(text[start:])
-        except ValueError:
-            index = start + 1
-            continue
-        if isinstance(value, dict):
-            found.append(value)
-        index = start + end
-    return found
 
 
 def seed_jobs(kind: str) -> list[dict[str, Any]]:

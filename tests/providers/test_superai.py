@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -22,7 +21,7 @@ from jobtui.providers.superai.client import (
 from jobtui.providers.superai.parse import answer_text
 from jobtui.sim import Simulator
 
-from support.data import PROVIDER_DOCS
+from support.data import PROVIDER_DOCS, seed_object
 from support.scripted_server import Recorded, Reply, ScriptedServer, serve
 from support.sim_configs import sim_config
 
@@ -34,10 +33,7 @@ OUTPUT = {"id": "1234567", "response": {"label": "pink poodle", "confidence": 0.
 
 def seed_example() -> dict[str, Any]:
     """The job object printed on the published page."""
-    text = SEED.read_text()
-    example, _ = json.JSONDecoder().raw_decode(text[text.index('{\n"id"') :])
-    assert isinstance(example, dict)
-    return example
+    return seed_object("superai", '{\n"id"')
 
 
 def job_object(status: str, **fields: Any) -> dict[str, Any]:

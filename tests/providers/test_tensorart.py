@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -19,7 +18,7 @@ from jobtui.model import Job, JobState
 from jobtui.providers.tensorart.auth import SCHEME, RequestSigner, SigningKeyError, string_to_sign
 from jobtui.providers.tensorart.client import TensorartProvider, expiry_text, parse
 
-from support.data import PROVIDER_DOCS
+from support.data import PROVIDER_DOCS, seed_object
 from support.scripted_server import Reply, serve
 from support.scripted_server import ScriptedServer as LoopbackServer
 
@@ -28,11 +27,7 @@ SEED = PROVIDER_DOCS / "tensorart.seed.txt"
 
 def seed_example() -> dict[str, Any]:
     """The schema example printed on the published status page."""
-    text = SEED.read_text()
-    start = text.index('{\n  "job"')
-    example, _ = json.JSONDecoder().raw_decode(text[start:])
-    assert isinstance(example, dict)
-    return example
+    return seed_object("tensorart", '{\n  "job"')
 
 
 def job(status: str | None, **fields: Any) -> dict[str, Any]:

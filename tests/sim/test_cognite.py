@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import itertools
-import json
 import tomllib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,7 +23,8 @@ from jobtui.sim.api import World
 from jobtui.sim.cognite.auth import TOKEN_LIFETIME
 from jobtui.sim.cognite.service import CLIENT_ID, CLIENT_SECRET, PROJECT, TOKEN_PATH, CogniteSim
 
-from support.shapes import PROVIDERS, assert_like, real_payload
+from support.data import seed_object
+from support.shapes import assert_like, real_payload
 
 ROOT = f"/api/v1/projects/{PROJECT}/context/vision"
 JOB_KEYS = ("status", "createdTime", "startTime", "statusTime", "jobId", "items")
@@ -35,10 +35,7 @@ ORDER = ("Queued", "Running", "END")
 
 def seed_example() -> dict[str, Any]:
     """The segment job printed on the published status page."""
-    text = (PROVIDERS / "cognite.seed.txt").read_text()
-    example, _ = json.JSONDecoder().raw_decode(text, text.index('{\n"status"'))
-    assert isinstance(example, dict)
-    return example
+    return seed_object("cognite", '{\n"status"')
 
 
 SEGMENT_EXAMPLE = seed_example()

@@ -34,3 +34,29 @@ def real_payload(name: str) -> Any:
 def provider_doc(kind: str) -> str:
     """The text of a provider's status-endpoint documentation page."""
     return (PROVIDER_DOCS / f"{kind}.seed.txt").read_text()
+
+
+def seed_objects(kind: str) -> list[dict[str, Any]]:
+    """Every JSON object printed on a provider's seed page (each ``{`` ending its line)."""
+    text = provider_doc(kind)
+    decoder = json.JSONDecoder()
+    found: list[dict[str, Any]] = []
+    index = 0
+    while (start := text.find("{\n", index)) != -1:
+        try:
+            value, end = decoder.raw_decode(text[start:])
+        except ValueError:
+            index = start + 1
+            continue
+        if isinstance(value, dict):
+            found.append(value)
+        index = start + end
+    return found
+
+
+def seed_object(kind: str, marker: str) -> dict[str, Any]:
+    """The JSON object printed on a provider's seed page starting at ``marker``."""
+    text = provider_doc(kind)
+    value, _ = json.JSONDecoder().raw_decode(text[text.index(marker) :])
+    assert isinstance(value, dict), f"{kind}: {marker!r} starts no JSON object"
+    return value

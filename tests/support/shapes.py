@@ -7,16 +7,13 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from support.data import DATA
+from support.data import DATA, real_payload
+from support.data import PROVIDER_DOCS as PROVIDERS
+from support.data import REAL_PAYLOADS as REAL
 
 SHARED = DATA
-REAL = SHARED / "real-payloads"
-PROVIDERS = SHARED / "providers"
 
-
-def real_payload(name: str) -> Any:
-    """One file of tests/data/real-payloads, parsed."""
-    return json.loads((REAL / name).read_text())
+__all__ = ["PROVIDERS", "REAL", "SHARED", "assert_like", "real_payload", "seed_examples"]
 
 
 def seed_examples(kind: str) -> list[Any]:

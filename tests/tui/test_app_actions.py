@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
@@ -25,34 +24,17 @@ from support.tui_data import (
     FrozenClock,
     open_store,
     seed_store,
-    seeded_jobs,
     shell_config,
     watched,
 )
 from support.waiting import wait_until, wait_until_settled
 
+pytestmark = pytest.mark.usefixtures("no_user_config", "remote_clipboard")
+
 
 @pytest.fixture(autouse=True)
 def _environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
-    # Remote session: the clipboard goes through the terminal (OSC 52), never a local tool.
-    monkeypatch.setenv("SSH_CONNECTION", "10.0.0.1 1 10.0.0.2 22")
-    monkeypatch.delenv("TMUX", raising=False)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = open_store(tmp_path / "store.sqlite")
-    seed_store(store, seeded_jobs())
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def app(store: Store, tmp_path: Path) -> JobtuiApp:
-    return make_app(shell_config(), store, FrozenClock(), None,
-                    prefs_path=tmp_path / "prefs.toml", ascii_only=False, tz=UTC)
 
 
 def messages(app: JobtuiApp) -> list[str]:

@@ -5,7 +5,6 @@ Real store files, real Textual app, a frozen clock, no poller.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC
 from pathlib import Path
 
@@ -18,29 +17,10 @@ from jobtui.tui.screens.help import HelpScreen
 from jobtui.tui.widgets.detail import DetailPane
 from jobtui.tui.widgets.joblist import JobList
 
-from support.tui_data import FrozenClock, open_store, seed_store, seeded_jobs, shell_config, watched
+from support.tui_data import FrozenClock, seed_store, shell_config, watched
 from support.waiting import wait_until, wait_until_settled
 
-
-@pytest.fixture(autouse=True)
-def _no_user_themes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = open_store(tmp_path / "store.sqlite")
-    seed_store(store, seeded_jobs())
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def app(store: Store, tmp_path: Path) -> JobtuiApp:
-    return make_app(
-        shell_config(), store, FrozenClock(), None,
-        prefs_path=tmp_path / "prefs.toml", ascii_only=False, tz=UTC,
-    )
+pytestmark = pytest.mark.usefixtures("no_user_config")
 
 
 def line(app: JobtuiApp, y: int) -> str:

@@ -7,7 +7,6 @@ Real store, real app, a frozen clock moved by hand.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,24 +27,12 @@ from support.tui_data import (
     FrozenClock,
     open_store,
     seed_store,
-    seeded_jobs,
     shell_config,
     watched,
 )
 from support.waiting import wait_until, wait_until_settled
 
-
-@pytest.fixture(autouse=True)
-def _environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = open_store(tmp_path / "store.sqlite")
-    seed_store(store, seeded_jobs())
-    yield store
-    store.close()
+pytestmark = pytest.mark.usefixtures("no_user_config")
 
 
 def dashboard(store: Store, clock: FrozenClock | None = None, **ui: Any) -> JobtuiApp:

@@ -33,9 +33,7 @@ TART = "tensorart"
 _JOB_ENDPOINT = "GET /v1/jobs/{id}"
 
 
-@pytest.fixture(autouse=True)
-def _environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+pytestmark = pytest.mark.usefixtures("no_user_config")
 
 
 def job_polls(sim: Simulator) -> int:

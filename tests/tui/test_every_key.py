@@ -9,7 +9,7 @@ cancel) also run against a real engine in ``test_tui_engine_keys.py``.
 from __future__ import annotations
 
 import base64
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -26,25 +26,13 @@ from jobtui.tui.screens.help import HelpScreen
 from jobtui.tui.widgets.joblist import JobList
 from jobtui.tui.widgets.statusbar import StatusBar
 
-from support.tui_data import FrozenClock, open_store, seed_store, seeded_jobs, shell_config
+from support.tui_data import FrozenClock, shell_config
 from support.waiting import wait_until, wait_until_settled
 
 Case = Callable[[JobtuiApp, Pilot[Any], str], Awaitable[None]]
 
 
-@pytest.fixture(autouse=True)
-def _environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    monkeypatch.setenv("SSH_CONNECTION", "10.0.0.1 1 10.0.0.2 22")  # clipboard via OSC 52
-    monkeypatch.delenv("TMUX", raising=False)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = open_store(tmp_path / "store.sqlite")
-    seed_store(store, seeded_jobs())
-    yield store
-    store.close()
+pytestmark = pytest.mark.usefixtures("no_user_config", "remote_clipboard")
 
 
 def ids(app: JobtuiApp) -> list[str]:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import UTC
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,24 +12,18 @@ from textual.pilot import Pilot
 from jobtui.store import Store
 from jobtui.tui.app import JobtuiApp, make_app
 
-from support.tui_data import FrozenClock, open_store, seed_store, seeded_jobs, shell_config
+from support.tui_data import FrozenClock, shell_config
 from support.waiting import wait_until_settled
 
 SnapCompare = Callable[..., bool]
 
 
+pytestmark = pytest.mark.usefixtures("no_user_config")
+
+
 @pytest.fixture(autouse=True)
-def _environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NO_COLOR", raising=False)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = open_store(tmp_path / "store.sqlite")
-    seed_store(store, seeded_jobs())
-    yield store
-    store.close()
 
 
 def dashboard(store: Store) -> JobtuiApp:

@@ -22,10 +22,10 @@ from jobtui.config import provider_secret
 from jobtui.config.model import CogniteConfig
 from jobtui.errors import ConfigError, FetchCategory, FetchError, PayloadError
 from jobtui.model import Job
-from jobtui.providers.base import Provider
+from jobtui.providers.base import HttpProvider
 from jobtui.providers.cognite.auth import ClientCredentials, read_token_answer
 from jobtui.providers.cognite.parse import JOB_TYPES, KIND, STATES, parse
-from jobtui.providers.http import check_secure, make_client, request_json
+from jobtui.providers.http import check_secure, request_json
 
 __all__ = [
     "JOB_TYPES",
@@ -71,7 +71,7 @@ def api_root(config: CogniteConfig) -> str:
     )
 
 
-class CogniteProvider(Provider):
+class CogniteProvider(HttpProvider):
     """Polls Cognite vision segment or extract jobs (the API offers no cancel, no list)."""
 
     kind: ClassVar[str] = KIND
@@ -88,13 +88,11 @@ class CogniteProvider(Provider):
     ) -> None:
         if not config.project:
             raise ConfigError("Cognite needs project", key=f"providers.{config.name}.project")
-        super().__init__(config)
-        self.root = api_root(config)
-        check_secure(config, self.root, "base_url")
+        root = api_root(config)
+        check_secure(config, root, "base_url")
         if config.token_url:
             check_secure(config, config.token_url, "token_url")
-        self._transport = transport
-        self._client: httpx.AsyncClient | None = None
+        super().__init__(config, root, transport)
         self._monotonic = monotonic
         self._static_token: str | None = None
         self._credentials: ClientCredentials | None = None
@@ -220,17 +218,6 @@ class CogniteProvider(Provider):
                 FetchCategory.AUTH,
                 "no credentials: set token, or token_url, client_id and client_secret",
             )
-
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = make_client(self.config, self.root, self._transport)
-        return self._client
-
-    async def aclose(self) -> None:
-        """Close the HTTP client."""
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
 
 
 def _describe_oauth_error(body: object) -> str | None:

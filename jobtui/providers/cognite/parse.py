@@ -19,12 +19,9 @@ import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from pydantic import ValidationError
-
-from jobtui.errors import PayloadError
 from jobtui.model import Job, JobItem, JobState
 from jobtui.providers.cognite.wire import FailedBatch, FileRef, VisionItem, VisionJob
-from jobtui.providers.parsing import json_type, payload_error
+from jobtui.providers.parsing import read_object
 
 __all__ = [
     "JOB_TYPES",
@@ -53,15 +50,7 @@ def parse(payload: object, *, provider: str | None = None, job_type: str | None 
     to be known by the caller for the URL; both result shapes are read here.
     """
     name = provider or KIND
-    if not isinstance(payload, dict):
-        raise PayloadError(name, "job", f"expected a JSON object, got {json_type(payload)}")
-    try:
-        job = VisionJob.model_validate(payload)
-        return _to_job(job, payload, name)
-    except ValidationError as exc:
-        raise payload_error(name, exc) from None
-    except (TypeError, ValueError, OverflowError, RecursionError) as exc:
-        raise PayloadError(name, "job", f"unreadable: {type(exc).__name__}") from None
+    return read_object(name, payload, lambda raw: _to_job(VisionJob.model_validate(raw), raw, name))
 
 
 def _to_job(job: VisionJob, raw: object, name: str) -> Job:

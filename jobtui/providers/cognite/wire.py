@@ -7,10 +7,9 @@ are read leniently (a bad timestamp must not make a job unreadable).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
-from pydantic.alias_generators import to_camel
+from jobtui.providers.wire import CamelWire, IdText
 
 __all__ = [
     "FailedBatch",
@@ -24,26 +23,7 @@ __all__ = [
 ]
 
 
-def _id_text(value: object) -> object:
-    """``jobId`` and ``fileId`` are integers; keep them as text, refuse booleans."""
-    if isinstance(value, bool):
-        raise ValueError("an id must be an integer or a string")
-    if isinstance(value, int):
-        return str(value)
-    return value
-
-
-IdText = Annotated[str, BeforeValidator(_id_text)]
-"""An integer id kept as text."""
-
-
-class _Wire(BaseModel):
-    model_config = ConfigDict(
-        extra="allow", frozen=True, alias_generator=to_camel, populate_by_name=True
-    )
-
-
-class Vertex(_Wire):
+class Vertex(CamelWire):
     """A polygon corner in image-relative coordinates."""
 
     x: float | None = None
@@ -51,28 +31,28 @@ class Vertex(_Wire):
     confidence: float | None = None
 
 
-class Polygon(_Wire):
+class Polygon(CamelWire):
     """One polygon of a segment; ``confidence`` may be null."""
 
     vertices: list[Vertex] | None = None
     confidence: float | None = None
 
 
-class Segment(_Wire):
+class Segment(CamelWire):
     """A segment found in a file, with its score."""
 
     score: float | None = None
     polygons: list[Polygon] | None = None
 
 
-class FileInstanceId(_Wire):
+class FileInstanceId(CamelWire):
     """A file addressed as a data-modeling instance."""
 
     space: str | None = None
     external_id: str | None = None
 
 
-class FileRef(_Wire):
+class FileRef(CamelWire):
     """A file by any of its three ids (any may be missing)."""
 
     file_id: IdText | None = None
@@ -88,14 +68,14 @@ class VisionItem(FileRef):
     """Prediction kind (``assetTagPredictions``, ``textPredictions``, …) → list of predictions."""
 
 
-class FailedBatch(_Wire):
+class FailedBatch(CamelWire):
     """A batch of files that failed together, with the batch's error."""
 
     error_message: str | None = None
     items: list[FileRef] | None = None
 
 
-class VisionJob(_Wire):
+class VisionJob(CamelWire):
     """The job object of ``GET /context/vision/{segment|extract}/{jobId}``."""
 
     job_id: IdText

@@ -19,14 +19,13 @@ from urllib.parse import quote
 import httpx
 from pydantic import ValidationError
 
-from jobtui.config import provider_secret
 from jobtui.config.model import DeepomaticConfig
-from jobtui.errors import ConfigError, FetchCategory, FetchError, PayloadError
+from jobtui.errors import FetchCategory, FetchError, PayloadError
 from jobtui.model import Job
-from jobtui.providers.base import Provider
+from jobtui.providers.base import ApiKeyProvider
 from jobtui.providers.deepomatic.parse import KIND, STATES, parse
 from jobtui.providers.deepomatic.wire import TaskPage
-from jobtui.providers.http import check_secure, make_client, request_json
+from jobtui.providers.http import check_secure, request_json
 
 __all__ = [
     "BATCH_LIMIT",
@@ -46,7 +45,7 @@ BATCH_LIMIT = 100
 TASKS_PATH = "/v0.7/tasks"
 
 
-class DeepomaticProvider(Provider):
+class DeepomaticProvider(ApiKeyProvider):
     """Polls Deepomatic tasks in batches (the API offers no cancel, no list)."""
 
     kind: ClassVar[str] = KIND
@@ -58,13 +57,10 @@ class DeepomaticProvider(Provider):
     def __init__(
         self, config: DeepomaticConfig, *, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
-        super().__init__(config)
-        self.root = (config.base_url or DEFAULT_BASE_URL).rstrip("/")
-        check_secure(config, self.root, "base_url")
+        root = (config.base_url or DEFAULT_BASE_URL).rstrip("/")
+        check_secure(config, root, "base_url")
+        super().__init__(config, root, transport)
         self._origin = httpx.URL(self.root)
-        self._transport = transport
-        self._client: httpx.AsyncClient | None = None
-        self._api_key: str | None = None
         self.batch_requests = 0
         """Batch page requests sent (for health and tests)."""
 
@@ -176,25 +172,3 @@ class DeepomaticProvider(Provider):
             max_bytes=self.config.max_body_bytes,
             redact=(key,),
         )
-
-    def _key(self) -> str:
-        if self._api_key is None:
-            try:
-                key = provider_secret(self.config, "api_key")
-            except ConfigError as exc:
-                raise FetchError(FetchCategory.AUTH, str(exc)) from None
-            if not key:
-                raise FetchError(FetchCategory.AUTH, "no credentials: set api_key")
-            self._api_key = key
-        return self._api_key
-
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = make_client(self.config, self.root, self._transport)
-        return self._client
-
-    async def aclose(self) -> None:
-        """Close the HTTP client."""
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None

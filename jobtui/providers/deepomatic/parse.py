@@ -17,11 +17,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from jobtui.errors import PayloadError
 from jobtui.model import Job, JobItem, JobState
 from jobtui.providers.base import to_utc
 from jobtui.providers.deepomatic.wire import Prediction, Task
-from jobtui.providers.parsing import json_type, payload_error
+from jobtui.providers.parsing import read_object
 
 __all__ = [
     "KIND",
@@ -42,15 +41,9 @@ STATES: dict[str, JobState] = {
 def parse(payload: object, *, provider: str | None = None) -> Job:
     """Normalize a task object; raises ``PayloadError`` for anything else."""
     name = provider or KIND
-    if not isinstance(payload, dict):
-        raise PayloadError(name, "task", f"expected a JSON object, got {json_type(payload)}")
-    try:
-        task = Task.model_validate(payload)
-        return _to_job(task, payload, name)
-    except ValidationError as exc:
-        raise payload_error(name, exc) from None
-    except (TypeError, ValueError, OverflowError, RecursionError) as exc:
-        raise PayloadError(name, "task", f"unreadable: {type(exc).__name__}") from None
+    return read_object(
+        name, payload, lambda raw: _to_job(Task.model_validate(raw), raw, name), what="task"
+    )
 
 
 def _to_job(task: Task, raw: object, name: str) -> Job:

@@ -9,9 +9,9 @@ previous, results}``. Unknown fields are kept, ``status`` stays plain text.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from jobtui.providers.wire import IdText, Wire
 
 __all__ = [
     "Prediction",
@@ -20,23 +20,7 @@ __all__ = [
 ]
 
 
-def _id_text(value: object) -> object:
-    """Task ids are strings in the docs and integers in some answers; keep them as text."""
-    if isinstance(value, bool):
-        raise ValueError("an id must be a string or an integer")
-    if isinstance(value, int):
-        return str(value)
-    return value
-
-
-IdText = Annotated[str, BeforeValidator(_id_text)]
-
-
-class _Wire(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-
-class Prediction(_Wire):
+class Prediction(Wire):
     """One label of an output: ``{label_id, label_name, score, threshold, roi?}``."""
 
     label_id: Any = None
@@ -47,7 +31,7 @@ class Prediction(_Wire):
     """Detection outputs: ``{bbox: {xmin, ymin, xmax, ymax}}``."""
 
 
-class Task(_Wire):
+class Task(Wire):
     """The task object of ``GET /v0.7/tasks/{id}``."""
 
     id: IdText
@@ -63,7 +47,7 @@ class Task(_Wire):
     subtasks: Any = None
 
 
-class TaskPage(_Wire):
+class TaskPage(Wire):
     """One page of ``GET /v0.7/tasks/?task_ids=…``."""
 
     count: int | None = None

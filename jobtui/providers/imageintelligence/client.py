@@ -23,8 +23,8 @@ from jobtui.config import provider_secret
 from jobtui.config.model import ImageIntelligenceConfig
 from jobtui.errors import ConfigError, FetchCategory, FetchError, PayloadError
 from jobtui.model import Job
-from jobtui.providers.base import Provider
-from jobtui.providers.http import check_secure, make_client, request_json
+from jobtui.providers.base import HttpProvider
+from jobtui.providers.http import check_secure, request_json
 from jobtui.providers.imageintelligence.auth import TOKEN_PATH, ClientSecret, read_token_answer
 from jobtui.providers.imageintelligence.parse import (
     IMAGE_STATES,
@@ -51,7 +51,7 @@ REFRESH_MARGIN = 30.0
 """Seconds before ``expiresAt`` at which a cached token is renewed."""
 
 
-class ImageIntelligenceProvider(Provider):
+class ImageIntelligenceProvider(HttpProvider):
     """Polls Image Intelligence jobs of one job type; discovers a feed's jobs."""
 
     kind: ClassVar[str] = KIND
@@ -66,11 +66,9 @@ class ImageIntelligenceProvider(Provider):
         transport: httpx.AsyncBaseTransport | None = None,
         now: Callable[[], float] = time.time,
     ) -> None:
-        super().__init__(config)
-        self.root = (config.base_url or DEFAULT_BASE_URL).rstrip("/")
-        check_secure(config, self.root, "base_url")
-        self._transport = transport
-        self._client: httpx.AsyncClient | None = None
+        root = (config.base_url or DEFAULT_BASE_URL).rstrip("/")
+        check_secure(config, root, "base_url")
+        super().__init__(config, root, transport)
         # expiresAt is a wall-clock instant, so the token's age is judged by the wall clock.
         self._now = now
         self._credentials: ClientSecret | None = None
@@ -217,14 +215,7 @@ class ImageIntelligenceProvider(Provider):
             secrets.append(self._credentials.secret)
         return tuple(s for s in secrets if s)
 
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = make_client(self.config, self.root, self._transport)
-        return self._client
-
     async def aclose(self) -> None:
         """Close the HTTP client and forget the token."""
         self._token = None
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        await super().aclose()

@@ -18,13 +18,10 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import ValidationError
-
-from jobtui.errors import PayloadError
 from jobtui.model import Job, JobItem, JobState
 from jobtui.providers.base import to_utc
 from jobtui.providers.imageintelligence.wire import IiImage, IiJob, StatusObject, status_code
-from jobtui.providers.parsing import json_type, payload_error
+from jobtui.providers.parsing import read_object
 
 __all__ = [
     "IMAGE_STATES",
@@ -56,15 +53,7 @@ IMAGE_STATES: dict[str, JobState] = {
 def parse(payload: object, *, provider: str | None = None) -> Job:
     """Normalize a job object of any job type; raises ``PayloadError`` for anything else."""
     name = provider or KIND
-    if not isinstance(payload, dict):
-        raise PayloadError(name, "job", f"expected a JSON object, got {json_type(payload)}")
-    try:
-        job = IiJob.model_validate(payload)
-        return _to_job(job, payload, name)
-    except ValidationError as exc:
-        raise payload_error(name, exc) from None
-    except (TypeError, ValueError, OverflowError, RecursionError) as exc:
-        raise PayloadError(name, "job", f"unreadable: {type(exc).__name__}") from None
+    return read_object(name, payload, lambda raw: _to_job(IiJob.model_validate(raw), raw, name))
 
 
 def _to_job(job: IiJob, raw: object, name: str) -> Job:

@@ -10,10 +10,9 @@ listed in ``imageResults`` (v2), ``results`` (v1) or ``images``
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
-from pydantic.alias_generators import to_camel
+from jobtui.providers.wire import CamelWire, IdText
 
 __all__ = [
     "IiImage",
@@ -23,25 +22,7 @@ __all__ = [
 ]
 
 
-def _id_text(value: object) -> object:
-    """Ids are strings; integers are accepted as text, booleans refused."""
-    if isinstance(value, bool):
-        raise ValueError("an id must be a string")
-    if isinstance(value, int):
-        return str(value)
-    return value
-
-
-IdText = Annotated[str, BeforeValidator(_id_text)]
-
-
-class _Wire(BaseModel):
-    model_config = ConfigDict(
-        extra="allow", frozen=True, alias_generator=to_camel, populate_by_name=True
-    )
-
-
-class StatusObject(_Wire):
+class StatusObject(CamelWire):
     """The legacy v1 status: ``{"code": "COMPLETED_SUCCESSFULLY", "message": "..."}``."""
 
     code: str | None = None
@@ -59,7 +40,7 @@ def status_code(status: Status) -> str | None:
     return status
 
 
-class IiImage(_Wire):
+class IiImage(CamelWire):
     """One image of a job, with its own processing status."""
 
     id: IdText | None = None
@@ -73,7 +54,7 @@ class IiImage(_Wire):
     confidence: Any = None
 
 
-class IiJob(_Wire):
+class IiJob(CamelWire):
     """The job object of ``GET /v2/{job_type}/{id}`` (and its v1 ancestors)."""
 
     id: IdText

@@ -20,12 +20,11 @@ from urllib.parse import quote
 import httpx
 from pydantic import ValidationError
 
-from jobtui.config import provider_secret
 from jobtui.config.model import SuperaiConfig
-from jobtui.errors import ConfigError, FetchCategory, FetchError, PayloadError
+from jobtui.errors import FetchCategory, FetchError, PayloadError
 from jobtui.model import Job, JobState
-from jobtui.providers.base import Provider
-from jobtui.providers.http import check_secure, make_client, request_json
+from jobtui.providers.base import ApiKeyProvider
+from jobtui.providers.http import check_secure, request_json
 from jobtui.providers.superai.parse import (
     CANCELABLE,
     KIND,
@@ -71,7 +70,7 @@ _TRANSIENT = frozenset(
 """Output failures worth polling the job again for; others are noted on the job."""
 
 
-class SuperaiProvider(Provider):
+class SuperaiProvider(ApiKeyProvider):
     """Polls, cancels and discovers super.AI jobs."""
 
     kind: ClassVar[str] = KIND
@@ -83,12 +82,9 @@ class SuperaiProvider(Provider):
     def __init__(
         self, config: SuperaiConfig, *, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
-        super().__init__(config)
-        self.root = (config.base_url or DEFAULT_BASE_URL).rstrip("/")
-        check_secure(config, self.root, "base_url")
-        self._transport = transport
-        self._client: httpx.AsyncClient | None = None
-        self._api_key: str | None = None
+        root = (config.base_url or DEFAULT_BASE_URL).rstrip("/")
+        check_secure(config, root, "base_url")
+        super().__init__(config, root, transport)
         self._outputs: OrderedDict[str, object] = OrderedDict()
 
     @property
@@ -206,25 +202,3 @@ class SuperaiProvider(Provider):
             max_bytes=self.config.max_body_bytes,
             redact=(key,),
         )
-
-    def _key(self) -> str:
-        if self._api_key is None:
-            try:
-                key = provider_secret(self.config, "api_key")
-            except ConfigError as exc:
-                raise FetchError(FetchCategory.AUTH, str(exc)) from None
-            if not key:
-                raise FetchError(FetchCategory.AUTH, "no credentials: set api_key")
-            self._api_key = key
-        return self._api_key
-
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = make_client(self.config, self.root, self._transport)
-        return self._client
-
-    async def aclose(self) -> None:
-        """Close the HTTP client."""
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None

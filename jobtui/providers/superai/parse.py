@@ -16,12 +16,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from pydantic import ValidationError
-
-from jobtui.errors import PayloadError
 from jobtui.model import Job, JobItem, JobState
 from jobtui.providers.base import to_utc
-from jobtui.providers.parsing import json_type, payload_error
+from jobtui.providers.parsing import read_object
 from jobtui.providers.superai.wire import SuperaiJob
 
 __all__ = [
@@ -63,15 +60,9 @@ _SCORE_KEYS = ("confidence", "score", "probability")
 def parse(payload: object, *, provider: str | None = None) -> Job:
     """Normalize a job object (with its attached output); raises ``PayloadError`` otherwise."""
     name = provider or KIND
-    if not isinstance(payload, dict):
-        raise PayloadError(name, "job", f"expected a JSON object, got {json_type(payload)}")
-    try:
-        job = SuperaiJob.model_validate(payload)
-        return _to_job(job, payload, name)
-    except ValidationError as exc:
-        raise payload_error(name, exc) from None
-    except (TypeError, ValueError, OverflowError, RecursionError) as exc:
-        raise PayloadError(name, "job", f"unreadable: {type(exc).__name__}") from None
+    return read_object(
+        name, payload, lambda raw: _to_job(SuperaiJob.model_validate(raw), raw, name)
+    )
 
 
 def _to_job(job: SuperaiJob, raw: dict[str, Any], name: str) -> Job:

@@ -8,10 +8,11 @@ in for ``id``. Times are ISO 8601 with an offset. Unknown fields are kept and
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import model_validator
+
+from jobtui.providers.wire import CamelWire, IdText
 
 __all__ = [
     "JobList",
@@ -19,25 +20,7 @@ __all__ = [
 ]
 
 
-def _id_text(value: object) -> object:
-    """Job ids are strings in the docs and integers in some answers; keep them as text."""
-    if isinstance(value, bool):
-        raise ValueError("an id must be a string or an integer")
-    if isinstance(value, int):
-        return str(value)
-    return value
-
-
-IdText = Annotated[str, BeforeValidator(_id_text)]
-
-
-class _Wire(BaseModel):
-    model_config = ConfigDict(
-        extra="allow", frozen=True, alias_generator=to_camel, populate_by_name=True
-    )
-
-
-class SuperaiJob(_Wire):
+class SuperaiJob(CamelWire):
     """The job object: ``id`` or ``uuid`` is required, everything else optional."""
 
     id: IdText | None = None
@@ -63,7 +46,7 @@ class SuperaiJob(_Wire):
         return self
 
 
-class JobList(_Wire):
+class JobList(CamelWire):
     """One page of ``GET /v1/apps/{app}/jobs``: ``{jobs, pages}``."""
 
     jobs: list[Any]

@@ -18,8 +18,8 @@ from jobtui.config import provider_secret
 from jobtui.config.model import TensorartConfig
 from jobtui.errors import ConfigError, FetchCategory, FetchError, PayloadError
 from jobtui.model import Job
-from jobtui.providers.base import Provider
-from jobtui.providers.http import check_secure, make_client, request_json
+from jobtui.providers.base import HttpProvider
+from jobtui.providers.http import check_secure, request_json
 from jobtui.providers.tensorart.auth import RequestSigner, SigningKeyError
 from jobtui.providers.tensorart.parse import KIND, NODE_STATES, STATES, expiry_text, parse
 
@@ -42,7 +42,7 @@ def describe_error(body: object) -> str | None:
     return (message.strip() or None) if isinstance(message, str) else None
 
 
-class TensorartProvider(Provider):
+class TensorartProvider(HttpProvider):
     """Polls and cancels Tensor.Art jobs."""
 
     kind: ClassVar[str] = KIND
@@ -62,9 +62,7 @@ class TensorartProvider(Provider):
                 key=f"providers.{config.name}.base_url",
             )
         check_secure(config, config.base_url, "base_url")
-        super().__init__(config)
-        self._transport = transport
-        self._client: httpx.AsyncClient | None = None
+        super().__init__(config, config.base_url, transport)
         self._signer: RequestSigner | None = None
         self._token: str | None = None
 
@@ -134,15 +132,3 @@ class TensorartProvider(Provider):
             describe=describe_error,
             max_bytes=self.config.max_body_bytes,
         )
-
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            assert self.config.base_url is not None
-            self._client = make_client(self.config, self.config.base_url, self._transport)
-        return self._client
-
-    async def aclose(self) -> None:
-        """Close the HTTP client."""
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None

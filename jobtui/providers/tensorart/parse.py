@@ -25,12 +25,10 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from pydantic import ValidationError
-
 from jobtui.errors import PayloadError
-from jobtui.model import Job, JobItem, JobState
+from jobtui.model import Job, JobItem, JobState, format_duration
 from jobtui.providers.base import to_utc
-from jobtui.providers.parsing import json_type, payload_error
+from jobtui.providers.parsing import read_object
 from jobtui.providers.tensorart.wire import (
     Image,
     TensorartJob,
@@ -84,17 +82,13 @@ def parse(payload: object, *, provider: str | None = None, job_type: str | None 
     has one kind of job.
     """
     name = provider or KIND
-    if not isinstance(payload, dict):
-        raise PayloadError(name, "job", f"expected a JSON object, got {json_type(payload)}")
-    if "job" not in payload:
-        raise PayloadError(name, "job", "missing")
-    try:
-        job = TensorartJobEnvelope.model_validate(payload).job
-        return _to_job(job, payload, name)
-    except ValidationError as exc:
-        raise payload_error(name, exc) from None
-    except (TypeError, ValueError, OverflowError, RecursionError) as exc:
-        raise PayloadError(name, "job", f"unreadable: {type(exc).__name__}") from None
+
+    def build(raw: dict[str, Any]) -> Job:
+        if "job" not in raw:
+            raise PayloadError(name, "job", "missing")
+        return _to_job(TensorartJobEnvelope.model_validate(raw).job, raw, name)
+
+    return read_object(name, payload, build)
 
 
 def _to_job(job: TensorartJob, raw: object, name: str) -> Job:
@@ -321,21 +315,7 @@ def expiry_text(value: str | None) -> str | None:
         if instant is not None:
             return f"expires {instant:%Y-%m-%d %H:%M} UTC"
         return f"expires in {text}"
-    return f"expires in {_duration_text(number)}"
-
-
-def _duration_text(seconds: float) -> str:
-    whole = int(seconds)
-    days, rest = divmod(whole, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
-    if hours:
-        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
-    if minutes:
-        return f"{minutes}m {secs}s" if secs else f"{minutes}m"
-    return f"{secs}s"
+    return f"expires in {format_duration(number)}"
 
 
 def _node_items(workflow: WorkflowFinishItem | None, scale: float) -> Iterable[JobItem]:

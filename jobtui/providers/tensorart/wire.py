@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import BeforeValidator, Field
+
+from jobtui.providers.wire import CamelWire, IdText
 
 __all__ = [
     "Image",
@@ -29,15 +30,6 @@ __all__ = [
 ]
 
 
-def _id_text(value: object) -> object:
-    """Ids are uint64 carried as strings; accept a bare integer too, never a bool."""
-    if isinstance(value, bool):
-        raise ValueError("an id must be a string or an integer")
-    if isinstance(value, int):
-        return str(value)
-    return value
-
-
 def _scalar_text(value: object) -> object:
     """Numeric strings (``queueRank``) and timestamps arrive as text or numbers."""
     if isinstance(value, bool):
@@ -47,19 +39,11 @@ def _scalar_text(value: object) -> object:
     return value
 
 
-IdText = Annotated[str, BeforeValidator(_id_text)]
-"""An identifier, kept as text whatever JSON type carried it."""
 ScalarText = Annotated[str, BeforeValidator(_scalar_text)]
 """A number or timestamp the API sends as a string (a bare number is accepted)."""
 
 
-class _Wire(BaseModel):
-    model_config = ConfigDict(
-        extra="allow", frozen=True, alias_generator=to_camel, populate_by_name=True
-    )
-
-
-class ImageMeta(_Wire):
+class ImageMeta(CamelWire):
     """``meta.image``: the output's format and size."""
 
     format: str | None = None
@@ -67,13 +51,13 @@ class ImageMeta(_Wire):
     height: int | None = None
 
 
-class ImageMetaBlock(_Wire):
+class ImageMetaBlock(CamelWire):
     """``meta``: wraps ``image``."""
 
     image: ImageMeta | None = None
 
 
-class Image(_Wire):
+class Image(CamelWire):
     """An output image or video (``successInfo.images[]``, ``resourceImage``)."""
 
     id: IdText | None = None
@@ -83,14 +67,14 @@ class Image(_Wire):
     meta: ImageMetaBlock | None = None
 
 
-class ProcessingImage(_Wire):
+class ProcessingImage(CamelWire):
     """``runningInfo.processingImages[]``: an image being generated."""
 
     resource_image: Image | None = None
     progress: float | None = None
 
 
-class WorkflowNode(_Wire):
+class WorkflowNode(CamelWire):
     """One node of a workflow run (node id → this, in ``nodes``)."""
 
     status: str | None = None
@@ -99,7 +83,7 @@ class WorkflowNode(_Wire):
     output_ui: Any = None
 
 
-class WorkflowFinishItem(_Wire):
+class WorkflowFinishItem(CamelWire):
     """``workflowFinishItem``: the workflow run behind the job."""
 
     status: str | None = None
@@ -113,14 +97,14 @@ class WorkflowFinishItem(_Wire):
     """Documented only as "object": a map keyed by node id, or a list of ids."""
 
 
-class WaitingInfo(_Wire):
+class WaitingInfo(CamelWire):
     """``waitingInfo`` (WAITING): the job's place in the queue, as numeric strings."""
 
     queue_rank: ScalarText | None = None
     queue_len: ScalarText | None = None
 
 
-class FailedInfo(_Wire):
+class FailedInfo(CamelWire):
     """``failedInfo`` (FAILED): why, and whether resubmitting may help."""
 
     reason: str | None = None
@@ -128,14 +112,14 @@ class FailedInfo(_Wire):
     """DEFAULT, TRANSITORY_ERROR (resubmitting may work) or FATAL_ERROR."""
 
 
-class RunningInfo(_Wire):
+class RunningInfo(CamelWire):
     """``runningInfo`` (RUNNING)."""
 
     processing_images: list[ProcessingImage] | None = None
     workflow_finish_item: WorkflowFinishItem | None = None
 
 
-class SuccessInfo(_Wire):
+class SuccessInfo(CamelWire):
     """``successInfo`` (SUCCESS): the final outputs."""
 
     images: list[Image] | None = None
@@ -143,7 +127,7 @@ class SuccessInfo(_Wire):
     workflow_finish_item: WorkflowFinishItem | None = None
 
 
-class TensorartJob(_Wire):
+class TensorartJob(CamelWire):
     """The ``job`` object."""
 
     id: IdText
@@ -160,7 +144,7 @@ class TensorartJob(_Wire):
     """Not in the published schema; read when a deployment sends it."""
 
 
-class TensorartJobEnvelope(_Wire):
+class TensorartJobEnvelope(CamelWire):
     """The whole response body: ``{"job": {...}}``."""
 
     job: TensorartJob = Field(...)

@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from jobtui.model import JobState, ProviderHealth
+from jobtui.model import JobKey, JobState, ProviderHealth
 from jobtui.store import WatchedJob
 
 __all__ = ["ClockLike", "EngineLike", "TickChanges", "collect_changes"]
 
-JobKey = tuple[str, str]
 
 
 class ClockLike(Protocol):

@@ -13,12 +13,11 @@ from __future__ import annotations
 import dataclasses
 from collections import OrderedDict
 
-from jobtui.model import Job
+from jobtui.model import Job, JobKey
 from jobtui.store import WatchedJob
 
 __all__ = ["PAYLOADS_KEPT", "PayloadCache"]
 
-JobKey = tuple[str, str]
 
 PAYLOADS_KEPT = 32
 """How many fetched payloads are kept: enough to go back and forth between jobs."""

@@ -11,12 +11,11 @@ import asyncio
 from collections.abc import Iterable, Sequence
 
 from jobtui.config.model import Config
+from jobtui.model import JobKey
 from jobtui.store import Store, Transition, WatchedJob
 from jobtui.tui.feed.enginelink import EngineLike
 
 __all__ = ["WatchList"]
-
-JobKey = tuple[str, str]
 
 
 class WatchList:

@@ -12,20 +12,19 @@ from datetime import datetime
 from typing import Any
 
 from jobtui.insights.failures import FAILURE_STATES, signature_of, signature_token
-from jobtui.model import JobState
+from jobtui.model import JobKey, JobState
 from jobtui.store import WatchedJob
 
 __all__ = [
     "SORT_COLUMNS",
     "SORT_KEYS",
+    "STATE_ORDER",
     "STATE_SORT_ORDER",
     "JobKey",
     "JobRow",
     "SortKey",
 ]
 
-JobKey = tuple[str, str]
-"""(provider name, job id)."""
 
 SORT_COLUMNS: tuple[str, ...] = (
     "state",
@@ -39,21 +38,19 @@ SORT_COLUMNS: tuple[str, ...] = (
 )
 """Columns the list can be sorted by, in the order ``s`` cycles through them."""
 
-STATE_SORT_ORDER: dict[JobState, int] = {
-    state: rank
-    for rank, state in enumerate(
-        (
-            JobState.FAILED,
-            JobState.PARTIAL,
-            JobState.UNKNOWN,
-            JobState.RUNNING,
-            JobState.PAUSED,
-            JobState.QUEUED,
-            JobState.CANCELED,
-            JobState.SUCCEEDED,
-        )
-    )
-}
+STATE_ORDER: tuple[JobState, ...] = (
+    JobState.FAILED,
+    JobState.PARTIAL,
+    JobState.UNKNOWN,
+    JobState.RUNNING,
+    JobState.PAUSED,
+    JobState.QUEUED,
+    JobState.CANCELED,
+    JobState.SUCCEEDED,
+)
+"""Every state, what needs attention first: the list's state sort and the sidebar's counts."""
+
+STATE_SORT_ORDER: dict[JobState, int] = {state: rank for rank, state in enumerate(STATE_ORDER)}
 """Sorting by state puts what needs attention first."""
 
 def _timestamp(value: datetime | None) -> float | None:

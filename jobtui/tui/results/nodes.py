@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from jobtui.model import Job, JobItem, JobState
+from jobtui.model import Job, JobItem, JobState, format_duration
 from jobtui.tui.joblist.glyphs import glyph
 
 __all__ = [
@@ -167,21 +167,6 @@ def dict_children(value: Mapping[str, object], *, skip: frozenset[str] = frozens
 
 
 # -- time ---------------------------------------------------------------------------------------
-
-
-def format_duration(seconds: float) -> str:
-    """A short human duration: ``40s``, ``3m 12s``, ``2h 5m``, ``3d 4h``."""
-    total = int(abs(seconds))
-    days, rest = divmod(total, 86_400)
-    hours, rest = divmod(rest, 3_600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
-    if hours:
-        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
-    if minutes:
-        return f"{minutes}m {secs}s" if secs else f"{minutes}m"
-    return f"{secs}s"
 
 
 def format_time(moment: datetime) -> str:

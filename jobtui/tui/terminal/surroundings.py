@@ -6,17 +6,12 @@ import locale
 import os
 import sys
 from collections.abc import Mapping
-from datetime import UTC, datetime
+
+# The engine's wall clock is the dashboard's too when no clock is injected; one
+# definition, so the two can never disagree about what "now" means.
+from jobtui.engine.clock import SystemClock
 
 __all__ = ["SystemClock", "terminal_is_utf8"]
-
-
-class SystemClock:
-    """Wall-clock time, for when no clock is injected."""
-
-    def now(self) -> datetime:
-        """Now, aware UTC."""
-        return datetime.now(UTC)
 
 
 def terminal_is_utf8(environ: Mapping[str, str] | None = None) -> bool:

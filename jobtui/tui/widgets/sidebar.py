@@ -25,6 +25,7 @@ from textual.widgets.option_list import Option
 
 from jobtui.model import HealthState, JobState, ProviderHealth
 from jobtui.tui.joblist.glyphs import glyph
+from jobtui.tui.joblist.row import STATE_ORDER
 from jobtui.tui.messages import ProviderSelected
 from jobtui.tui.terminal.safe_text import safe
 
@@ -40,18 +41,6 @@ _BADGES: dict[HealthState, tuple[str, str, str]] = {
     HealthState.RATE_LIMITED: ("◔", "%", "rate limited"),
     HealthState.UNREACHABLE: ("○", "-", "unreachable"),
 }
-
-_STATE_ORDER = (
-    JobState.FAILED,
-    JobState.PARTIAL,
-    JobState.UNKNOWN,
-    JobState.RUNNING,
-    JobState.PAUSED,
-    JobState.QUEUED,
-    JobState.CANCELED,
-    JobState.SUCCEEDED,
-)
-
 
 def health_badge(health: ProviderHealth | None, *, ascii_only: bool = False) -> str:
     """The badge text: a sign and the health in words (``✗ auth failed``)."""
@@ -243,7 +232,7 @@ class Sidebar(Vertical):
         text.append(f"  {total:,}")
         per_state = " ".join(
             f"{glyph(state, ascii_only=self._ascii_only)}{counts[state]}"
-            for state in _STATE_ORDER
+            for state in STATE_ORDER
             if counts.get(state)
         )
         text.append(f"\n {per_state}")
