@@ -15,6 +15,7 @@ CORE_MODULES = [
     "jobtui.store",
     "jobtui.engine",
     "jobtui.sim",
+    "jobtui.preview",
 ]
 
 # What each layer may import from jobtui (besides itself and errors).
@@ -24,6 +25,7 @@ ALLOWED_BELOW = {
     "jobtui.providers": {"jobtui.model", "jobtui.config", "jobtui.config.model"},
     "jobtui.store": {"jobtui.model"},
     "jobtui.sim": {"jobtui.model"},
+    "jobtui.preview": {"jobtui.model"},
     "jobtui.engine": {
         "jobtui.model",
         "jobtui.config",
