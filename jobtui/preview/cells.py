@@ -15,7 +15,17 @@ from typing import Literal
 from jobtui.preview.loader import Picture
 from jobtui.preview.sources import Polygon
 
-__all__ = ["OUTLINE_COLORS", "Cell", "ColorMode", "fit", "half_cells", "outline_cells"]
+__all__ = [
+    "OUTLINE_COLORS",
+    "UPPER_HALF",
+    "Cell",
+    "ColorMode",
+    "fit",
+    "gray",
+    "half_cells",
+    "outline_cells",
+    "to_256",
+]
 
 ColorMode = Literal["truecolor", "256", "gray"]
 RGB = tuple[int, int, int]

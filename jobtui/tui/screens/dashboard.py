@@ -40,6 +40,7 @@ from jobtui.tui.widgets.filterbar import FilterBar
 from jobtui.tui.widgets.joblist import JobList
 from jobtui.tui.widgets.jsonview import JsonView
 from jobtui.tui.widgets.panes import NARROW_WIDTH, SIDE_BY_SIDE_WIDTH, Pane, PaneScreen
+from jobtui.tui.widgets.preview import PreviewView
 from jobtui.tui.widgets.sidebar import Sidebar
 from jobtui.tui.widgets.statusbar import StatusBar
 
@@ -103,7 +104,16 @@ class DashboardScreen(PaneScreen):
                 detail_pane.border_title = "3 Detail"
                 with detail_pane:
                     yield DetailPane(
-                        now=app.clock.now, ascii_only=app.ascii_only, id="detail"
+                        now=app.clock.now,
+                        ascii_only=app.ascii_only,
+                        preview=PreviewView(
+                            setting=app.config.ui.images,
+                            ascii_only=app.ascii_only,
+                            providers=lambda: app.config.providers,
+                            now=app.clock.now,
+                            id="preview-view",
+                        ),
+                        id="detail",
                     )
         yield StatusBar(id="status")
 
