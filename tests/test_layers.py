@@ -19,6 +19,7 @@ CORE_MODULES = [
     "jobtui.engine",
     "jobtui.insights",
     "jobtui.sim",
+    "jobtui.preview",
 ]
 
 # What each layer may import from jobtui (besides itself and errors).
@@ -28,6 +29,7 @@ ALLOWED_BELOW = {
     "jobtui.providers": {"jobtui.model", "jobtui.config"},
     "jobtui.store": {"jobtui.model"},
     "jobtui.sim": {"jobtui.model"},
+    "jobtui.preview": {"jobtui.model"},
     "jobtui.engine": {
         "jobtui.model",
         "jobtui.config",

@@ -67,6 +67,9 @@ class UiConfig(_Strict):
     """Ring the terminal bell with failure toasts."""
     mouse: bool = True
     """Enable mouse reporting (turn off over slow links)."""
+    images: Literal["halfcell", "sixel", "kitty", "off"] = "halfcell"
+    """Image previews: half-block cells (works over SSH and tmux), Sixel or Kitty graphics
+    (opt-in: never probed automatically), or off."""
     keys: dict[str, str] = Field(default_factory=dict)
     """Key remapping: action id → comma-separated keys."""
     notify_via: tuple[Literal["toast", "bell", "osc9", "osc777", "command"], ...] = ("toast",)

@@ -100,6 +100,8 @@ class World:
         self.epoch = epoch
         """The Unix time of virtual second 0 (timestamps in bodies are ``epoch + now()``)."""
         self._now = now if now is not None else (lambda: 0.0)
+        self.origin: Callable[[], str] = lambda: "http://127.0.0.1"
+        """The simulator's own ``scheme://host:port`` (set by the server), for media URLs."""
 
     def now(self) -> float:
         """Virtual seconds since the simulator started (frozen at speed 0)."""
@@ -108,6 +110,10 @@ class World:
     def wall(self, virtual: float | None = None) -> float:
         """The Unix time of a virtual instant (default: now), for timestamps in bodies."""
         return self.epoch + (self.now() if virtual is None else virtual)
+
+    def media_url(self, kind: str, path: str) -> str:
+        """The URL where the simulator serves one of ``kind``'s images (``/_media/...``)."""
+        return f"{self.origin()}/_media/{kind}/{path.lstrip('/')}"
 
     def rng(self, kind: str, job_id: str) -> random.Random:
         """A random generator determined by the seed, the provider kind and the job id."""
@@ -153,6 +159,13 @@ class ProviderSim(ABC):
             part if _FIXED_SEGMENT.fullmatch(part) else "{id}" for part in request.path.split("/")
         ]
         return f"{request.method} {'/'.join(parts)}"
+
+    def media(self, request: SimRequest) -> SimResponse:
+        """Serve one image this simulation names (``request.path`` is after ``/_media/<kind>``).
+
+        The default knows no images: 404.
+        """
+        return SimResponse(404, b"no such image", {"content-type": "text/plain"})
 
     def fault_response(self, status: int, message: str) -> SimResponse:
         """The body of an injected fault (429, 500, 503) in this provider's error shape."""

@@ -125,6 +125,8 @@ class SimServer:
         kind, slash, tail = rest.partition("/")
         if kind == "_sim":
             return _Answer(self._own_endpoint(request.method, tail, request))
+        if kind == "_media":
+            return _Answer(self._media(request))
         sim = self._sims.get(kind)
         if sim is None:
             return _Answer(
@@ -156,6 +158,21 @@ class SimServer:
                     answer.truncate = True
         self.stats.record(kind, endpoint, answer.response.status)
         return answer
+
+    def _media(self, request: SimRequest) -> SimResponse:
+        """``/_media/<kind>/...``: an image a provider named; never faulted, like a CDN."""
+        _, _, rest = request.path.partition("/_media/")
+        kind, slash, tail = rest.partition("/")
+        sim = self._sims.get(kind)
+        if sim is None or request.method not in ("GET", "HEAD"):
+            return SimResponse(404, b"no such image", {"content-type": "text/plain"})
+        inner = SimRequest(request.method, slash + tail, request.query, request.headers, b"")
+        with self._lock:
+            try:
+                return sim.media(inner)
+            except Exception:
+                log.exception("simulated %s media failed on %s", kind, request.path)
+                return SimResponse(500, b"media failed", {"content-type": "text/plain"})
 
     def _fault_response(self, sim: ProviderSim, kind: str, retry_after: int) -> SimResponse:
         if kind == "502":

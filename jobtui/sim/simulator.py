@@ -88,6 +88,8 @@ class Simulator:
         self.clock = SimClock(0.0)
         self.world = World(seed, self.clock.now, time.time() if epoch is None else epoch)
         self._lock = threading.Lock()
+        # Media URLs in payloads name this server; they are only rendered once it is bound.
+        self.world.origin = lambda: self.url
         self._sims: dict[str, ProviderSim] = {
             kind: cls(self.world) for kind, cls in available_sims().items()
         }

@@ -157,6 +157,33 @@ class CogniteProvider(HttpProvider):
             request_id_header="x-request-id",
         )
 
+    async def download_url(self, file_id: int) -> str:
+        """A download link for one file (``POST /files/downloadlink``), fetched with this
+        provider's token; the link itself needs no credential, so an image host never sees one.
+
+        Raises ``FetchError`` (as ``fetch`` would report it) when the link cannot be had.
+        """
+        project = quote(self.config.project, safe="")
+        body = await request_json(
+            self._http(),
+            "POST",
+            f"/api/v1/projects/{project}/files/downloadlink",
+            json_body={"items": [{"id": file_id}]},
+            headers={
+                "Authorization": f"Bearer {await self._bearer()}",
+                "cdf-version": self.config.cdf_version,
+                "Accept": "application/json",
+            },
+            describe=describe_error,
+            max_bytes=1024 * 1024,
+            request_id_header="x-request-id",
+        )
+        items = body.get("items") if isinstance(body, dict) else None
+        link = items[0].get("downloadUrl") if isinstance(items, list) and items else None
+        if not isinstance(link, str) or not link.lower().startswith(("http://", "https://")):
+            raise FetchError(FetchCategory.BAD_PAYLOAD, "downloadlink answer has no downloadUrl")
+        return link
+
     async def _bearer(self, *, rejected: str | None = None) -> str:
         """A token valid for more than 30 s: static, cached, or freshly issued.
 

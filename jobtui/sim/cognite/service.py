@@ -27,6 +27,7 @@ from jobtui.sim.api import ProviderSim, SimRequest, SimResponse, World, json_res
 from jobtui.sim.cognite.auth import TokenIssuer
 from jobtui.sim.cognite.jobs import FEATURES, CogniteJob, FileRef, job_json, plan_job, revision
 from jobtui.sim.lifecycle import seed_position
+from jobtui.sim.media import media_response, segmented
 
 __all__ = ["CLIENT_ID", "CLIENT_SECRET", "PROJECT", "TOKEN_PATH", "CogniteSim"]
 
@@ -181,6 +182,10 @@ class CogniteSim(ProviderSim):
                 403, "Resource not found. This may also be due to insufficient access rights."
             )
         route = parts[4:]
+        if route == ["files", "downloadlink"]:
+            if request.method != "POST":
+                return _error(405, f"Method {request.method} not allowed")
+            return self._download_links(request)
         if len(route) < 3 or route[:2] != ["context", "vision"] or route[2] not in _JOB_TYPES:
             return _error(404, "Not Found")
         refused = _check_version(request.headers.get("cdf-version"), route[2])
@@ -196,6 +201,72 @@ class CogniteSim(ProviderSim):
                 return _error(405, f"Method {request.method} not allowed")
             return self._get(route[3], job_type)
         return _error(404, "Not Found")
+
+    def _file(self, wanted: object) -> tuple[FileRef, list[list[tuple[float, float]]]] | None:
+        """The file an ``items[]`` entry names, with its polygons from the latest segment job."""
+        if not isinstance(wanted, dict):
+            return None
+        instance = wanted.get("instanceId")
+        found: tuple[FileRef, list[list[tuple[float, float]]]] | None = None
+        for job in self.jobs.values():
+            for ref, result in zip(job.files, job.results, strict=False):
+                if not (
+                    wanted.get("id") == ref.file_id
+                    or (
+                        wanted.get("externalId") is not None
+                        and wanted.get("externalId") == ref.external_id
+                    )
+                    or (
+                        isinstance(instance, dict)
+                        and ref.instance is not None
+                        and (instance.get("space"), instance.get("externalId")) == ref.instance
+                    )
+                ):
+                    continue
+                shapes: list[list[tuple[float, float]]] = []
+                if job.job_type == "segment":
+                    for segment in result:
+                        for polygon in segment["polygons"]:
+                            shapes.append([(v["x"], v["y"]) for v in polygon["vertices"]])
+                found = (ref, shapes)
+        return found
+
+    def _download_links(self, request: SimRequest) -> SimResponse:
+        """``POST /files/downloadlink``: where to download each file (a URL needing no token)."""
+        try:
+            body = request.json()
+        except ValueError as error:
+            return _error(400, str(error))
+        items = body.get("items") if isinstance(body, dict) else None
+        if not isinstance(items, list) or not items:
+            return _error(400, "items must be a non-empty list")
+        answered: list[dict[str, Any]] = []
+        missing: list[object] = []
+        for item in items:
+            found = self._file(item)
+            if found is None:
+                missing.append(item)
+                continue
+            ref = found[0]
+            link = {
+                **ref.json(),
+                "downloadUrl": self.world.media_url(self.kind, f"files/{ref.file_id}.png"),
+            }
+            link["id"] = link.pop("fileId")
+            answered.append(link)
+        if missing:
+            return _error(400, "Files not found", missing=missing)
+        return json_response(200, {"items": answered})
+
+    def media(self, request: SimRequest) -> SimResponse:
+        """A file's picture: gray plant scenery with its segments painted where the job says."""
+        parts = request.path.strip("/").split("/")
+        if len(parts) == 2 and parts[0] == "files" and parts[1].endswith(".png"):
+            name = parts[1].removesuffix(".png")
+            found = self._file({"id": int(name)}) if name.isdigit() else None
+            if found is not None:
+                return media_response(segmented(f"{self.world.seed}/{name}", found[1]))
+        return SimResponse(404, b"file not found", {"content-type": "text/plain"})
 
     def _get(self, raw_id: str, job_type: str) -> SimResponse:
         if not raw_id.isdigit():

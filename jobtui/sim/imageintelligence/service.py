@@ -19,6 +19,13 @@ from typing import Any, ClassVar
 from jobtui.sim.api import ProviderSim, SimRequest, SimResponse, World, json_response
 from jobtui.sim.imageintelligence.jobs import IMAGE_ERRORS, IiJob, job_json, make_job
 from jobtui.sim.lifecycle import random_uuid, seed_position
+from jobtui.sim.media import media_response, photo
+
+_NAMED_HOSTS: dict[str, str] = {
+    "https://publicly.available.domain.net/": "public/",
+    "https://api.quickpix.io/images/": "proxy/",
+}
+"""The made-up hosts of seeded image URLs, and where the simulator serves them instead."""
 
 __all__ = [
     "CLIENT_ID",
@@ -111,6 +118,25 @@ class ImageIntelligenceSim(ProviderSim):
             return f"{request.method} /v2/{parts[1]}/{{id}}"
         return f"{request.method} /{'/'.join(parts)}"
 
+    def _served(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The job with seeded image URLs pointing at the simulator (a user's own URLs kept)."""
+        _point_at(body, self.world.media_url(self.kind, ""))
+        return body
+
+    def media(self, request: SimRequest) -> SimResponse:
+        """An input image (``public/...``) or its proxied copy (``proxy/<id>``), same picture."""
+        area, _, rest = request.path.strip("/").partition("/")
+        if area == "public" and rest:
+            return media_response(photo(f"{self.world.seed}/{rest}"))
+        if area == "proxy" and rest:
+            proxy = "https://api.quickpix.io/images/" + rest
+            for job in self.jobs.values():
+                for image in job.images:
+                    if image.proxy_url == proxy:
+                        seed = image.url.removeprefix("https://publicly.available.domain.net/")
+                        return media_response(photo(f"{self.world.seed}/{seed}"))
+        return _text(404, "Not Found")
+
     def handle(self, request: SimRequest) -> SimResponse:
         """Token endpoint without auth; everything else behind a valid Bearer token."""
         parts = request.path.strip("/").split("/")
@@ -133,7 +159,7 @@ class ImageIntelligenceSim(ProviderSim):
                 job = self.jobs.get(parts[2])
                 if job is None or job.job_type != job_type:
                     return _text(404, NOT_FOUND)
-                return json_response(200, job_json(job, self.world))
+                return json_response(200, self._served(job_json(job, self.world)))
         if len(parts) == 3 and parts[:2] == ["v2", "feedback"] and request.method == "GET":
             return _text(404, NOT_FOUND)
         return _text(404, "Not Found")
@@ -195,7 +221,7 @@ class ImageIntelligenceSim(ProviderSim):
                 continue
             if after is not None and created_ms <= after:
                 continue
-            found.append(job_json(job, self.world))
+            found.append(self._served(job_json(job, self.world)))
         return json_response(200, found)
 
     def _create(self, job_type: str, request: SimRequest) -> SimResponse:
@@ -225,9 +251,34 @@ class ImageIntelligenceSim(ProviderSim):
                 return _text(400, "question is required (at most 256 characters)")
         job = self._make(self.world.now(), job_type, None, body)
         self.jobs[job.id] = job
-        return json_response(200, job_json(job, self.world))
+        return json_response(200, self._served(job_json(job, self.world)))
 
 
 def _text(status: int, message: str) -> SimResponse:
     headers = {"content-type": "text/plain; charset=utf-8"}
     return SimResponse(status, message.encode("utf-8"), headers)
+
+
+def _point_at(node: object, base: str) -> None:
+    """Rewrite ``url``/``proxyUrl`` values on the made-up hosts to ``base`` (in place)."""
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            if isinstance(item, str):
+                node[index] = _moved(item, base)
+            else:
+                _point_at(item, base)
+        return
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        if isinstance(value, str) and key in ("url", "proxyUrl"):
+            node[key] = _moved(value, base)
+        elif isinstance(value, dict | list):
+            _point_at(value, base)
+
+
+def _moved(url: str, base: str) -> str:
+    for host, area in _NAMED_HOSTS.items():
+        if url.startswith(host):
+            return base + area + url.removeprefix(host)
+    return url

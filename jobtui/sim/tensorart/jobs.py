@@ -23,6 +23,7 @@ from typing import Any
 from jobtui.sim.lifecycle import Plan, spread, step_plan
 
 __all__ = [
+    "CDN",
     "FAILURES",
     "OUTCOMES",
     "STATES",
@@ -64,7 +65,8 @@ _WORKFLOWS: tuple[tuple[tuple[str, ...], str], ...] = (
 _SIZES: tuple[tuple[int, int], ...] = ((512, 768), (768, 1024), (1024, 1024), (832, 1216))
 _URL_LIFETIME = 6 * 3600.0
 """Result URLs stay valid this long after the job succeeds."""
-_CDN = "https://tams-sim-output.tensorart.invalid"
+CDN = "https://tams-sim-output.tensorart.invalid"
+"""Where result URLs point before the service signs them for its own media endpoint."""
 
 
 @dataclass(frozen=True)
@@ -208,7 +210,7 @@ def _image_json(job: TensorartJob, output: Output, expires: float) -> dict[str, 
     extension = "mp4" if output.kind == "video" else output.format
     return {
         "id": output.id,
-        "url": f"{_CDN}/{job.id}/{output.id}.{extension}?expires={int(expires)}",
+        "url": f"{CDN}/{job.id}/{output.id}.{extension}?expires={int(expires)}",
         "expiredIn": _ms(expires),
         "meta": {
             "image": {"format": output.format, "width": output.width, "height": output.height}

@@ -22,6 +22,7 @@ from urllib.parse import quote, urlencode
 
 from jobtui.sim.api import ProviderSim, SimRequest, SimResponse, World, json_response
 from jobtui.sim.lifecycle import seed_position
+from jobtui.sim.media import media_response, scene, signature
 from jobtui.sim.tensorart.auth import (
     SCHEME,
     AuthRejected,
@@ -29,7 +30,7 @@ from jobtui.sim.tensorart.auth import (
     app_private_key_pem,
     app_public_key,
 )
-from jobtui.sim.tensorart.jobs import STATES, TensorartJob, job_json, plan_job
+from jobtui.sim.tensorart.jobs import CDN, STATES, TensorartJob, job_json, plan_job
 
 __all__ = ["APP_ID", "TOKEN", "TensorartSim"]
 
@@ -223,7 +224,36 @@ class TensorartSim(ProviderSim):
         return None
 
     def _job_json(self, job: TensorartJob) -> dict[str, Any]:
-        return job_json(job, self.world.now(), self.world.epoch)
+        body = job_json(job, self.world.now(), self.world.epoch)
+        _sign_urls(body, self.world.media_url(self.kind, ""), self._url_secret())
+        return body
+
+    def _url_secret(self) -> str:
+        return f"tensorart-cdn-{self.world.seed}"
+
+    def media(self, request: SimRequest) -> SimResponse:
+        """A result image, as the CDN serves a signed URL: refused once it has expired.
+
+        Expiry follows the virtual clock, so advancing it really expires the URLs
+        (403 with the object store's ``Request has expired``).
+        """
+        parts = request.path.strip("/").split("/")
+        expires_text, sig = request.param("expires"), request.param("sig")
+        if len(parts) != 2 or expires_text is None or sig is None or not expires_text.isdigit():
+            return _cdn_error(403, "AccessDenied", "Request is missing a signature.")
+        expires = int(expires_text)
+        if sig != signature(self._url_secret(), request.path, expires):
+            return _cdn_error(403, "SignatureDoesNotMatch", "The request signature does not match.")
+        if self.world.wall() > expires:
+            return _cdn_error(403, "AccessDenied", "Request has expired.")
+        job = self.jobs.get(parts[0])
+        name, _, extension = parts[1].partition(".")
+        output = next((o for o in job.outputs if o.id == name), None) if job else None
+        if job is None or output is None or output.kind != "image" or extension != output.format:
+            return _cdn_error(404, "NoSuchKey", "The specified key does not exist.")
+        return media_response(
+            scene(f"{self.world.seed}/{job.id}/{output.id}", output.width, output.height)
+        )
 
     def _cancel(self, job: TensorartJob | None) -> SimResponse:
         if job is None:
@@ -344,3 +374,31 @@ def _options(body: dict[str, Any]) -> dict[str, Any]:
     elif route == "workflow/template":
         options["workflow"] = True
     return options
+
+
+def _cdn_error(status: int, code: str, message: str) -> SimResponse:
+    """An object-store error document (the CDN behind result URLs speaks XML, not JSON)."""
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<Error><Code>{code}</Code><Message>{message}</Message></Error>"
+    )
+    return SimResponse(status, body.encode(), {"content-type": "application/xml"})
+
+
+def _sign_urls(node: object, base: str, secret: str) -> None:
+    """Point every result ``url`` at the simulator's CDN, signed with its expiry."""
+    if isinstance(node, list):
+        for item in node:
+            _sign_urls(item, base, secret)
+        return
+    if not isinstance(node, dict):
+        return
+    url = node.get("url")
+    if isinstance(url, str) and url.startswith(CDN + "/"):
+        path, _, query = url.removeprefix(CDN).partition("?expires=")
+        if query.isdigit():
+            sig = signature(secret, path, int(query))
+            node["url"] = f"{base}{path.lstrip('/')}?expires={query}&sig={sig}"
+    for value in node.values():
+        if isinstance(value, dict | list):
+            _sign_urls(value, base, secret)

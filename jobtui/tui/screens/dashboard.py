@@ -46,6 +46,7 @@ from jobtui.tui.widgets.filterbar import FilterBar
 from jobtui.tui.widgets.joblist import JobList
 from jobtui.tui.widgets.jsonview import JsonView
 from jobtui.tui.widgets.panes import Pane, PaneLayout
+from jobtui.tui.widgets.preview import PreviewView
 from jobtui.tui.widgets.sidebar import Sidebar
 from jobtui.tui.widgets.statusbar import StatusBar
 
@@ -107,7 +108,16 @@ class DashboardScreen(Screen[None]):
                 detail_pane.border_title = "3 Detail"
                 with detail_pane:
                     yield DetailPane(
-                        now=app.clock.now, ascii_only=app.ascii_only, id="detail"
+                        now=app.clock.now,
+                        ascii_only=app.ascii_only,
+                        preview=PreviewView(
+                            setting=app.config.ui.images,
+                            ascii_only=app.ascii_only,
+                            providers=lambda: app.config.providers,
+                            now=app.clock.now,
+                            id="preview-view",
+                        ),
+                        id="detail",
                     )
         yield StatusBar(id="status")
 

@@ -19,17 +19,19 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import TabbedContent, TabPane, Tabs
 
+from jobtui.preview import image_refs
 from jobtui.store import Transition, WatchedJob
 from jobtui.tui.results.nodes import ResultNode, format_time, header_nodes, item_nodes, leaf
 from jobtui.tui.results.providers import provider_nodes
 from jobtui.tui.widgets.jsonview import JsonView
+from jobtui.tui.widgets.preview import PreviewView
 from jobtui.tui.widgets.resulttree import ResultTree
 from jobtui.tui.widgets.timeline import Timeline
 
 __all__ = ["TABS", "DetailPane", "result_nodes"]
 
-TABS: tuple[str, ...] = ("result", "json", "timeline")
-"""Tab ids, in display order."""
+TABS: tuple[str, ...] = ("result", "json", "timeline", "preview")
+"""Tab ids, in display order (Preview is hidden for jobs that name no image)."""
 
 
 def _system_now() -> datetime:
@@ -73,7 +75,7 @@ def result_nodes(
 
 
 class DetailPane(Widget):
-    """Tabs Result / JSON / Timeline for one watched job.
+    """Tabs Result / JSON / Timeline (/ Preview) for one watched job.
 
     Public API for the shell: :meth:`show`, :attr:`watched`, :attr:`active_tab`,
     :meth:`select_tab`, :meth:`next_tab`, :meth:`previous_tab`, :meth:`focus_body`,
@@ -98,6 +100,7 @@ class DetailPane(Widget):
         now: Callable[[], datetime] | None = None,
         ascii_only: bool = False,
         initial_tab: str = "result",
+        preview: PreviewView | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
@@ -115,6 +118,8 @@ class DetailPane(Widget):
         """The job shown, or None."""
         self._transitions: list[Transition] = []
         self._stale: set[str] = set(TABS)
+        self._preview_offered: bool | None = None
+        self._preview = preview or PreviewView(ascii_only=ascii_only, id="preview-view")
 
     def compose(self) -> ComposeResult:
         with TabbedContent(initial=self._initial_tab):
@@ -124,9 +129,30 @@ class DetailPane(Widget):
                 yield JsonView(id="json-view")
             with TabPane("Timeline", id="timeline"):
                 yield Timeline(ascii_only=self.ascii_only, id="timeline-table")
+            with TabPane("Preview", id="preview"):
+                yield self._preview
 
     def on_mount(self) -> None:
+        self._sync_preview_tab()
         self._render_tab(self.active_tab)
+
+    def _has_images(self) -> bool:
+        job = self.watched.job if self.watched is not None else None
+        return job is not None and bool(image_refs(job))
+
+    def _sync_preview_tab(self) -> None:
+        """Offer Preview only for a job that names images (other jobs keep three tabs)."""
+        wanted = self._has_images()
+        if wanted == self._preview_offered:
+            return  # showing or hiding a tab again re-lays the tab row out (and loses a switch)
+        self._preview_offered = wanted
+        tabs = self.query_one(TabbedContent)
+        if wanted:
+            tabs.show_tab("preview")
+        else:
+            if tabs.active == "preview":
+                tabs.active = "result"
+            tabs.hide_tab("preview")
 
     # -- public API --------------------------------------------------------------------------------
 
@@ -152,7 +178,10 @@ class DetailPane(Widget):
         # left the tab blank when it was opened after an update that kept the payload).
         kept = {"json"} - self._stale if same_payload else set()
         self._stale = set(TABS) - kept
+        if same_payload:
+            self._stale.discard("preview")  # the same images: no refetch
         if self.is_mounted:
+            self._sync_preview_tab()
             self._render_tab(self.active_tab)
 
     def refresh_times(self) -> None:
@@ -172,7 +201,7 @@ class DetailPane(Widget):
 
     @property
     def active_tab(self) -> str:
-        """The id of the tab shown: ``result``, ``json`` or ``timeline``."""
+        """The id of the tab shown: ``result``, ``json``, ``timeline`` or ``preview``."""
         return self.query_one(TabbedContent).active or "result"
 
     def select_tab(self, tab: str) -> None:
@@ -181,13 +210,18 @@ class DetailPane(Widget):
             raise ValueError(f"unknown tab {tab!r}; tabs are {', '.join(TABS)}")
         self.query_one(TabbedContent).active = tab
 
+    def _offered(self) -> tuple[str, ...]:
+        return TABS if self._has_images() else tuple(t for t in TABS if t != "preview")
+
     def next_tab(self) -> None:
         """Show the tab to the right, wrapping around."""
-        self.select_tab(TABS[(TABS.index(self.active_tab) + 1) % len(TABS)])
+        tabs = self._offered()
+        self.select_tab(tabs[(tabs.index(self.active_tab) + 1) % len(tabs)])
 
     def previous_tab(self) -> None:
         """Show the tab to the left, wrapping around."""
-        self.select_tab(TABS[(TABS.index(self.active_tab) - 1) % len(TABS)])
+        tabs = self._offered()
+        self.select_tab(tabs[(tabs.index(self.active_tab) - 1) % len(tabs)])
 
     def focus_body(self) -> None:
         """Give the keyboard to the visible tab's content (tree, JSON lines or table)."""
@@ -236,6 +270,8 @@ class DetailPane(Widget):
             return self.query_one(ResultTree)
         if tab == "json":
             return self.query_one(JsonView).body
+        if tab == "preview":
+            return self._preview
         return self.query_one(Timeline)
 
     def _render_tab(self, tab: str) -> None:
@@ -252,5 +288,7 @@ class DetailPane(Widget):
         elif tab == "json":
             job = watched.job if watched is not None else None
             self.query_one(JsonView).show_payload(job.raw if job is not None else None)
+        elif tab == "preview":
+            self._preview.show_job(watched.job if watched is not None else None)
         else:
             self.query_one(Timeline).show_transitions(self._transitions, now)
