@@ -114,14 +114,21 @@ def check_problems(config: Config, text: str) -> list[str]:
     from jobtui.config.lines import KeyLines
     from jobtui.config.problems import format_key
 
-    lines = KeyLines(text)
+    found: list[KeyLines] = []
+
+    def line_of(path: tuple[str | int, ...]) -> int | None:
+        # Mapped on the first problem only: a clean 10,000-job config needs no lines.
+        if not found:
+            found.append(KeyLines(text))
+        return found[0].line_of(path)
+
     problems = list(config.warnings)
     for name, provider in config.providers.items():
         missing = missing_credentials(provider)
         if missing:
             path: tuple[str | int, ...] = ("providers", name)
             where = ConfigError(
-                missing, file=config.path, line=lines.line_of(path), key=format_key(path)
+                missing, file=config.path, line=line_of(path), key=format_key(path)
             )
             problems.append(str(where))
         for key, ref in provider.secrets.items():
@@ -130,7 +137,7 @@ def check_problems(config: Config, text: str) -> list[str]:
                 resolve_secret(ref, format_key(path))
             except ConfigError as exc:
                 located = ConfigError(
-                    exc.message, file=config.path, line=lines.line_of(path), key=exc.key
+                    exc.message, file=config.path, line=line_of(path), key=exc.key
                 )
                 problems.append(str(located))
     return problems

@@ -14,14 +14,19 @@ import json
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from jobtui.cli.output import STATE_NAMES, job_row, print_table, select_rows
-from jobtui.engine import Engine, Event, JobChanged, ProviderChanged
 from jobtui.errors import ConfigError
 from jobtui.model import HealthState, JobState
 from jobtui.store import Store, WatchedJob
 from jobtui.textsafe import visible
+
+if TYPE_CHECKING:
+    # Imported where used: the engine pulls in every provider and httpx, which
+    # ``jobtui config check`` and ``jobtui jobs ls`` never need (every command
+    # module is imported to build the parser).
+    from jobtui.engine import Event, JobChanged, ProviderChanged
 
 __all__ = ["register", "run_status", "run_watch"]
 
@@ -89,6 +94,8 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 async def _status(config: Any, store: Store, args: argparse.Namespace) -> dict[Any, WatchedJob]:
+    from jobtui.engine import Engine
+
     engine = Engine(config, store)
     try:
         providers = [args.provider] if args.provider else None
@@ -171,6 +178,8 @@ async def _watch(
         # Only the chosen provider is polled: the others' budgets are not spent for nothing.
         chosen = {args.provider: config.providers[args.provider]}
         config = config.model_copy(update={"providers": chosen})
+    from jobtui.engine import Engine, JobChanged, ProviderChanged
+
     engine = Engine(config, store)
     await engine.load()
     progress = _Progress(engine.jobs(), args.provider)
