@@ -14,6 +14,7 @@ from typing import Any
 from jobtui.model import JobState
 from jobtui.store.records import (
     JOB_COLUMNS,
+    JOB_COLUMNS_LEAN,
     JOB_COLUMNS_RAW_UP_TO,
     JOB_COLUMNS_WITHOUT_RAW,
     UPDATE_JOB,
@@ -272,13 +273,16 @@ class Store:
         state: JobState | None = None,
         *,
         include_raw: bool = True,
+        lean: bool = False,
     ) -> list[WatchedJob]:
         """Watched jobs, optionally of one provider and/or in one state.
 
         Ordered by provider, then the time they were added, then id. With
         ``include_raw=False`` each snapshot's ``raw`` payload is left out (None):
         a list screen needs the normalized fields only, and the payloads are most
-        of the bytes; ``get_job`` gives one job whole.
+        of the bytes; ``get_job`` gives one job whole. ``lean=True`` leaves out
+        ``items`` too (empty), reading the compact copy the store keeps beside each
+        snapshot: what a job list shows, at a fraction of the cost for 10,000 jobs.
         """
         where: list[str] = []
         params: list[str] = []
@@ -288,7 +292,10 @@ class Store:
         if state is not None:
             where.append("state = ?")
             params.append(JobState(state).value)
-        columns = JOB_COLUMNS if include_raw else JOB_COLUMNS_WITHOUT_RAW
+        if lean:
+            columns = JOB_COLUMNS_LEAN
+        else:
+            columns = JOB_COLUMNS if include_raw else JOB_COLUMNS_WITHOUT_RAW
         sql = f"SELECT {columns} FROM jobs"
         if where:
             sql += " WHERE " + " AND ".join(where)

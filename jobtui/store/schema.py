@@ -15,6 +15,9 @@ History:
   and ``state_seen``; ``job_json`` becomes ``snapshot`` and ``last_error``
   becomes ``poll_error``; ``transitions`` gains ``raw_status``, a sequence
   number for a stable order, and a foreign key to its job.
+- version 3: ``jobs`` gains ``listing``, the snapshot without its ``raw``
+  payload and ``items``: what a job list shows, read at start-up instead of
+  the whole snapshot (``Store.list_jobs(lean=True)``).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "create_schema", "migrate"]
+__all__ = ["LISTING_OF", "MIGRATIONS", "SCHEMA_VERSION", "create_schema", "migrate"]
 
 _JOBS_V2 = """
 CREATE TABLE jobs (
@@ -62,19 +65,40 @@ _INDEXES_V2 = (
 )
 
 
-def create_schema(conn: sqlite3.Connection) -> None:
-    """Create the current schema in an empty database (inside the caller's transaction)."""
+def _create_v2(conn: sqlite3.Connection) -> None:
     conn.execute(_JOBS_V2)
     conn.execute(_TRANSITIONS_V2)
     for statement in _INDEXES_V2:
         conn.execute(statement)
 
 
+def create_schema(conn: sqlite3.Connection) -> None:
+    """Create the current schema in an empty database (inside the caller's transaction)."""
+    _create_v2(conn)
+    _add_listing(conn)
+
+
+LISTING_OF = "json_remove({}, '$.raw', '$.items')"
+"""SQL making a snapshot's ``listing`` (``{}``: the snapshot expression)."""
+
+
+def _add_listing(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE jobs ADD COLUMN listing TEXT")
+
+
+def _v2_to_v3(conn: sqlite3.Connection) -> None:
+    # Self-contained: a column beside the snapshot, filled from it in C.
+    _add_listing(conn)
+    conn.execute(
+        f"UPDATE jobs SET listing = {LISTING_OF.format('snapshot')} WHERE json_valid(snapshot)"
+    )
+
+
 def _v1_to_v2(conn: sqlite3.Connection) -> None:
     # New constraints (the foreign key, the primary key) need new tables: copy, then swap.
     conn.execute("ALTER TABLE jobs RENAME TO jobs_v1")
     conn.execute("ALTER TABLE transitions RENAME TO transitions_v1")
-    create_schema(conn)
+    _create_v2(conn)
     conn.execute(
         """
         INSERT OR IGNORE INTO jobs (provider, id, kind, label, added_at, state, state_seen,
@@ -101,10 +125,10 @@ def _v1_to_v2(conn: sqlite3.Connection) -> None:
     conn.execute("DROP TABLE jobs_v1")
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
 """Step from version ``n`` (the key) to ``n + 1``."""
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The version this code writes."""
 
 
