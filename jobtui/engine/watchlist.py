@@ -40,8 +40,7 @@ def load_watch_list(config: Config, store: Store) -> dict[tuple[str, str], Watch
         for provider, _, job_id, label in entries:
             if label is not None and set_label is not None:
                 set_label(provider, job_id, label)
-    # Lean: the engine needs states, the screen what its list shows (no items).
-    return {(j.provider, j.id): j for j in store.list_jobs(lean=True)}
+    return {(j.provider, j.id): j for j in store.list_jobs(include_raw=False)}
 
 
 async def discover_jobs(
