@@ -164,10 +164,29 @@ def default_transport(
     except ImportError:  # aiohttp missing: httpx's own transport still works
         return None
     return AioTransport(
-        httpx.create_ssl_context(verify=verify, trust_env=True),
+        _ssl_context(verify),
         max_connections=limits.max_connections or 100,
         keepalive_expiry=limits.keepalive_expiry or 30.0,
     )
+
+
+_CONTEXTS: dict[tuple[bool, str | None, str | None], ssl.SSLContext] = {}
+
+
+def _ssl_context(verify: ssl.SSLContext | bool) -> ssl.SSLContext:
+    """The TLS context of ``verify``; the system one is built once per process.
+
+    Loading the CA store takes ~0.1 s, once per provider before; a CA bundle of
+    ``verify`` already is its own context. ``SSL_CERT_FILE``/``SSL_CERT_DIR`` are
+    part of the key, so a changed environment still gets its own.
+    """
+    if isinstance(verify, ssl.SSLContext):
+        return verify
+    key = (verify, os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+    found = _CONTEXTS.get(key)
+    if found is None:
+        found = _CONTEXTS[key] = httpx.create_ssl_context(verify=verify, trust_env=True)
+    return found
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
