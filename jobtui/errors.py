@@ -6,6 +6,7 @@ from enum import StrEnum
 from pathlib import Path
 
 __all__ = [
+    "NOT_FOUND_MESSAGE",
     "ConfigError",
     "FetchCategory",
     "FetchError",
@@ -121,3 +122,7 @@ class FetchError(JobtuiError):
             retry_after=self.retry_after,
             request_id=self.request_id,
         )
+
+
+NOT_FOUND_MESSAGE = "not found at provider"
+"""The poll error of a job its provider answers 404 for (the engine marks it unknown)."""

@@ -12,8 +12,9 @@ import contextlib
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from jobtui.config.starter import STARTER_PROVIDERS
 from jobtui.errors import ConfigError
@@ -114,15 +115,22 @@ def check_problems(config: Config, text: str) -> list[str]:
     from jobtui.config.lines import KeyLines
     from jobtui.config.problems import format_key
 
-    lines = KeyLines(text)
+    found: list[KeyLines] = []
+
+    def line_of(path: tuple[str | int, ...]) -> int | None:
+        # Mapped on the first problem only: a clean 10,000-job config needs no lines.
+        if not found:
+            found.append(KeyLines(text))
+        return found[0].line_of(path)
+
     problems = list(config.warnings)
-    problems += placeholder_problems(config, text, lines)
+    problems += placeholder_problems(config, text, line_of)
     for name, provider in config.providers.items():
         missing = missing_credentials(provider)
         if missing:
             path: tuple[str | int, ...] = ("providers", name)
             where = ConfigError(
-                missing, file=config.path, line=lines.line_of(path), key=format_key(path)
+                missing, file=config.path, line=line_of(path), key=format_key(path)
             )
             problems.append(str(where))
         for key, ref in provider.secrets.items():
@@ -131,7 +139,7 @@ def check_problems(config: Config, text: str) -> list[str]:
                 resolve_secret(ref, format_key(path))
             except ConfigError as exc:
                 located = ConfigError(
-                    exc.message, file=config.path, line=lines.line_of(path), key=exc.key
+                    exc.message, file=config.path, line=line_of(path), key=exc.key
                 )
                 problems.append(str(located))
     return problems
@@ -141,7 +149,9 @@ PLACEHOLDER = "your-"
 """What marks a value ``config init`` wrote for the user to replace."""
 
 
-def placeholder_problems(config: Config, text: str, lines: Any) -> list[str]:
+def placeholder_problems(
+    config: Config, text: str, line_of: Callable[[tuple[str | int, ...]], int | None]
+) -> list[str]:
     """Every provider value still holding a ``your-…`` placeholder from ``config init``."""
     import tomllib
 
@@ -163,7 +173,7 @@ def placeholder_problems(config: Config, text: str, lines: Any) -> list[str]:
                 problem = ConfigError(
                     f"still the placeholder from `jobtui config init`: {value!r} (replace it)",
                     file=config.path,
-                    line=lines.line_of(path),
+                    line=line_of(path),
                     key=format_key(path),
                 )
                 found.append(str(problem))

@@ -14,18 +14,22 @@ import json
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from jobtui.cli.formats import add_format_option, chosen_format, write_rows
 from jobtui.cli.output import STATE_NAMES, job_row, print_table, select_rows
 from jobtui.cli.views import add_view_option, apply_view
-from jobtui.engine import Engine, Event, JobChanged, ProviderChanged
-from jobtui.engine.poller import NOT_FOUND_MESSAGE
-from jobtui.errors import ConfigError
+from jobtui.errors import NOT_FOUND_MESSAGE, ConfigError
 from jobtui.model import HealthState, JobKey, JobState
 from jobtui.store import Store, WatchedJob
 from jobtui.textsafe import visible
 from jobtui.tui.terminal.notify import Notifier
+
+if TYPE_CHECKING:
+    # Imported where used: the engine pulls in every provider and httpx, which
+    # ``jobtui config check`` and ``jobtui jobs ls`` never need (every command
+    # module is imported to build the parser).
+    from jobtui.engine import Event, JobChanged, ProviderChanged
 
 __all__ = ["register", "run_status", "run_watch"]
 
@@ -116,6 +120,8 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 async def _status(config: Any, store: Store, args: argparse.Namespace) -> dict[Any, WatchedJob]:
+    from jobtui.engine import Engine
+
     engine = Engine(config, store)
     try:
         providers = [args.provider] if args.provider else None
@@ -254,6 +260,8 @@ async def _watch(
         # Only the chosen provider is polled: the others' budgets are not spent for nothing.
         chosen = {args.provider: config.providers[args.provider]}
         config = config.model_copy(update={"providers": chosen})
+    from jobtui.engine import Engine, JobChanged, ProviderChanged
+
     engine = Engine(config, store)
     await engine.load()
     keys = None

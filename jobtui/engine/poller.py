@@ -15,7 +15,7 @@ from jobtui.engine.events import EventHub, ProviderChanged
 from jobtui.engine.ratelimit import TokenBucket
 from jobtui.engine.schedule import Backoff, IntervalPolicy, ProviderHold
 from jobtui.engine.writer import JobModel, StoreWriter
-from jobtui.errors import FetchCategory, FetchError
+from jobtui.errors import NOT_FOUND_MESSAGE, FetchCategory, FetchError
 from jobtui.model import HealthState, Job, JobState, ProviderHealth
 from jobtui.providers.base import Provider
 from jobtui.store import PollOutcome, WatchedJob
@@ -24,7 +24,6 @@ __all__ = ["NOT_FOUND_MESSAGE", "RETRYABLE", "PollResult", "ProviderPoller", "an
 
 log = logging.getLogger(__name__)
 
-NOT_FOUND_MESSAGE = "not found at provider"
 _TRANSIENT = {FetchCategory.SERVER, FetchCategory.NETWORK, FetchCategory.TIMEOUT}
 _UNREACHABLE = {FetchCategory.NETWORK, FetchCategory.TIMEOUT}
 RETRYABLE = frozenset(

@@ -14,6 +14,7 @@ from typing import Any
 from jobtui.model import JobState
 from jobtui.store.records import (
     JOB_COLUMNS,
+    JOB_COLUMNS_LEAN,
     JOB_COLUMNS_RAW_UP_TO,
     JOB_COLUMNS_WITHOUT_RAW,
     UPDATE_JOB,
@@ -281,13 +282,16 @@ class Store:
         state: JobState | None = None,
         *,
         include_raw: bool = True,
+        lean: bool = False,
     ) -> list[WatchedJob]:
         """Watched jobs, optionally of one provider and/or in one state.
 
         Ordered by provider, then the time they were added, then id. With
         ``include_raw=False`` each snapshot's ``raw`` payload is left out (None):
         a list screen needs the normalized fields only, and the payloads are most
-        of the bytes; ``get_job`` gives one job whole.
+        of the bytes; ``get_job`` gives one job whole. ``lean=True`` leaves out
+        ``items`` too (empty), reading the compact copy the store keeps beside each
+        snapshot: what a job list shows, at a fraction of the cost for 10,000 jobs.
         """
         where: list[str] = []
         params: list[str] = []
@@ -297,7 +301,10 @@ class Store:
         if state is not None:
             where.append("state = ?")
             params.append(JobState(state).value)
-        columns = JOB_COLUMNS if include_raw else JOB_COLUMNS_WITHOUT_RAW
+        if lean:
+            columns = JOB_COLUMNS_LEAN
+        else:
+            columns = JOB_COLUMNS if include_raw else JOB_COLUMNS_WITHOUT_RAW
         sql = f"SELECT {columns} FROM jobs"
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -359,7 +366,7 @@ class Store:
 
     def request_counts(self, since: datetime | None = None) -> dict[str, int]:
         """Requests sent per provider in the minutes from ``since``'s minute on (all when None)."""
-        sql = "SELECT provider, sum(count) FROM requests"
+        sql = "SELECT provider, sum(count) FROM request_counts"
         params: tuple[str, ...] = ()
         if since is not None:
             sql += " WHERE minute >= ?"
@@ -420,7 +427,7 @@ def _add_requests(conn: sqlite3.Connection, counts: Mapping[tuple[str, datetime]
         key = (provider, stamp(minute_of(at)))
         merged[key] = merged.get(key, 0) + count
     conn.executemany(
-        "INSERT INTO requests (provider, minute, count) VALUES (?, ?, ?)"
+        "INSERT INTO request_counts (provider, minute, count) VALUES (?, ?, ?)"
         " ON CONFLICT (provider, minute) DO UPDATE SET count = count + excluded.count",
         [(p, m, c) for (p, m), c in merged.items() if c > 0],
     )

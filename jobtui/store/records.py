@@ -20,6 +20,7 @@ from jobtui.model import Job, JobState
 
 __all__ = [
     "JOB_COLUMNS",
+    "JOB_COLUMNS_LEAN",
     "UPDATE_JOB",
     "PollOutcome",
     "PreparedOutcome",
@@ -53,6 +54,14 @@ JOB_COLUMNS_WITHOUT_RAW = JOB_COLUMNS.replace(
     f"CASE {_WITHOUT_RAW}",
 )
 """``JOB_COLUMNS`` with each snapshot's ``raw`` payload left out (it reads as None)."""
+
+JOB_COLUMNS_LEAN = JOB_COLUMNS.replace(
+    "snapshot",
+    # The listing column (schema 3) holds the snapshot without raw and items, kept
+    # beside it on every write; a row written before it existed falls back.
+    f"COALESCE(listing, CASE {_WITHOUT_RAW})",
+)
+"""``JOB_COLUMNS`` with each snapshot read from ``listing``: no ``raw``, no ``items``."""
 
 JOB_COLUMNS_RAW_UP_TO = JOB_COLUMNS.replace(
     "snapshot", f"CASE WHEN length(snapshot) <= ? THEN snapshot {_WITHOUT_RAW}"
@@ -231,6 +240,7 @@ UPDATE jobs SET
     state_seen = MAX(state_seen, ?),
     raw_status = CASE WHEN ? THEN ? ELSE raw_status END,
     snapshot = COALESCE(?, snapshot),
+    listing = COALESCE(json_remove(?, '$.raw', '$.items'), listing),
     next_poll_at = ?,
     poll_error = ?,
     polled_at = ?
@@ -255,10 +265,10 @@ class PreparedOutcome:
         job = outcome.job
         update: tuple[Any, ...]
         if job is not None:
+            # Defaults left out: a third less to parse when listing, same Job back.
+            snapshot = job.model_dump_json(exclude_defaults=True)
             update = (
-                job.kind, job.state.value, 1, True, job.raw_status,
-                # Defaults left out: a third less to parse when listing, same Job back.
-                job.model_dump_json(exclude_defaults=True),
+                job.kind, job.state.value, 1, True, job.raw_status, snapshot, snapshot,
                 next_poll, None, polled, outcome.provider, outcome.id,
             )  # fmt: skip
             return cls(outcome, update, job.state, at)
@@ -266,6 +276,7 @@ class PreparedOutcome:
         # The snapshot and its status word stay: a failed poll keeps the last good job.
         update = (
             None, None if marked is None else marked.value, 0 if marked is None else 1,
-            False, None, None, next_poll, outcome.error, polled, outcome.provider, outcome.id,
+            False, None, None, None, next_poll, outcome.error, polled, outcome.provider,
+            outcome.id,
         )  # fmt: skip
         return cls(outcome, update, marked, at)

@@ -15,8 +15,11 @@ History:
   and ``state_seen``; ``job_json`` becomes ``snapshot`` and ``last_error``
   becomes ``poll_error``; ``transitions`` gains ``raw_status``, a sequence
   number for a stable order, and a foreign key to its job.
-- version 3 (current): ``requests(provider, minute, count)`` — requests the
+- version 3: ``request_counts(provider, minute, count)`` — requests the
   pollers sent, per provider per minute, for ``jobtui stats`` (budget use).
+- version 4 (current): ``jobs`` gains ``listing``, the snapshot without its
+  ``raw`` payload and ``items``: what a job list shows, read at start-up
+  instead of the whole snapshot (``Store.list_jobs(lean=True)``).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "create_schema", "migrate"]
+__all__ = ["LISTING_OF", "MIGRATIONS", "SCHEMA_VERSION", "create_schema", "migrate"]
 
 _JOBS_V2 = """
 CREATE TABLE jobs (
@@ -64,10 +67,9 @@ _INDEXES_V2 = (
 )
 
 
-# Self-contained (no reference to the other tables), so the step adding it can be
-# renumbered freely beside other migrations.
-_REQUESTS_V3 = """
-CREATE TABLE IF NOT EXISTS requests (
+# Self-contained (no reference to the other tables).
+_REQUEST_COUNTS_V3 = """
+CREATE TABLE request_counts (
     provider TEXT NOT NULL,
     minute   TEXT NOT NULL,   -- the minute's start, UTC ISO-8601 like every stamp
     count    INTEGER NOT NULL,
@@ -76,25 +78,45 @@ CREATE TABLE IF NOT EXISTS requests (
 """
 
 
-def create_schema(conn: sqlite3.Connection) -> None:
-    """Create the current schema in an empty database (inside the caller's transaction)."""
+def _create_v2(conn: sqlite3.Connection) -> None:
     conn.execute(_JOBS_V2)
     conn.execute(_TRANSITIONS_V2)
     for statement in _INDEXES_V2:
         conn.execute(statement)
-    _add_request_counts(conn)
 
 
-def _add_request_counts(conn: sqlite3.Connection) -> None:
-    # IF NOT EXISTS: a v1 file migrating runs create_schema (which makes it) first.
-    conn.execute(_REQUESTS_V3)
+def _v2_to_v3(conn: sqlite3.Connection) -> None:
+    conn.execute(_REQUEST_COUNTS_V3)
+
+
+def create_schema(conn: sqlite3.Connection) -> None:
+    """Create the current schema in an empty database (inside the caller's transaction)."""
+    _create_v2(conn)
+    _v2_to_v3(conn)
+    _add_listing(conn)
+
+
+LISTING_OF = "json_remove({}, '$.raw', '$.items')"
+"""SQL making a snapshot's ``listing`` (``{}``: the snapshot expression)."""
+
+
+def _add_listing(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE jobs ADD COLUMN listing TEXT")
+
+
+def _v3_to_v4(conn: sqlite3.Connection) -> None:
+    # Self-contained: a column beside the snapshot, filled from it in C.
+    _add_listing(conn)
+    conn.execute(
+        f"UPDATE jobs SET listing = {LISTING_OF.format('snapshot')} WHERE json_valid(snapshot)"
+    )
 
 
 def _v1_to_v2(conn: sqlite3.Connection) -> None:
     # New constraints (the foreign key, the primary key) need new tables: copy, then swap.
     conn.execute("ALTER TABLE jobs RENAME TO jobs_v1")
     conn.execute("ALTER TABLE transitions RENAME TO transitions_v1")
-    create_schema(conn)
+    _create_v2(conn)
     conn.execute(
         """
         INSERT OR IGNORE INTO jobs (provider, id, kind, label, added_at, state, state_seen,
@@ -123,11 +145,12 @@ def _v1_to_v2(conn: sqlite3.Connection) -> None:
 
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _v1_to_v2,
-    2: _add_request_counts,
+    2: _v2_to_v3,
+    3: _v3_to_v4,
 }
 """Step from version ``n`` (the key) to ``n + 1``."""
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """The version this code writes."""
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from jobtui.config.model import ProviderConfig
 from jobtui.errors import ConfigError, FetchCategory, FetchError
+from jobtui.providers import http as http_module
 from jobtui.providers.http import (
     MAX_JSON_DEPTH,
     check_secure,
@@ -449,3 +450,38 @@ def test_describe_error_shapes() -> None:
     assert describe_error({"error": "code"}) == "code"
     assert describe_error({"error": {"code": 1}}) is None
     assert describe_error(["detail"]) is None
+
+
+# --- transports -------------------------------------------------------------------------------
+
+
+def test_the_aiohttp_transport_is_the_default() -> None:
+    from jobtui.providers.transport import AioTransport
+
+    http = make_client(config(), "https://api.example.com")
+    assert isinstance(http._transport, AioTransport)
+    # Proxies are the transport's to read: httpx mounts none of its own beside it.
+    assert all(mounted is None for mounted in http._mounts.values())
+
+
+async def test_httpx_own_transport_still_serves(
+    server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(http_module, "TRANSPORT", "httpx")
+    server.script("GET", "/x", Reply(body={"ok": 1}))
+    http = make_client(config(timeout=2.0), server.url)
+    try:
+        assert isinstance(http._transport, httpx.AsyncHTTPTransport)
+        assert await request_json(http, "GET", "/x") == {"ok": 1}
+    finally:
+        await http.aclose()
+
+
+async def test_a_malformed_answer_is_a_network_error(
+    server: ScriptedServer, client: httpx.AsyncClient
+) -> None:
+    # The server adds its own Content-Length: two that disagree are a protocol error.
+    server.script("GET", "/x", Reply(200, b'{"a": 1', {"Content-Length": "500"}))
+    error = await failure(client)
+    assert error.category is FetchCategory.NETWORK
+    assert "RemoteProtocolError" in str(error)

@@ -185,7 +185,7 @@ def test_migrates_a_version_1_store(tmp_path: Path) -> None:
     tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_schema WHERE type='table'")}
     orphans = conn.execute("SELECT count(*) FROM transitions WHERE id = 'orphan'").fetchone()[0]
     conn.close()
-    assert tables == {"jobs", "transitions", "requests"}
+    assert tables == {"jobs", "transitions", "request_counts"}
     assert orphans == 0  # a transition of no watched job cannot satisfy the foreign key
 
 
@@ -193,7 +193,7 @@ def test_a_version_2_store_gains_request_counts(tmp_path: Path) -> None:
     path = tmp_path / "v2.sqlite"
     Store(path).close()
     conn = sqlite3.connect(path)
-    conn.execute("DROP TABLE requests")
+    conn.execute("DROP TABLE request_counts")
     conn.execute("PRAGMA user_version = 2")
     conn.commit()
     conn.close()

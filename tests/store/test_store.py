@@ -424,3 +424,43 @@ def test_get_job_leaves_out_payloads_over_a_limit(store: Store) -> None:
     whole = store.get_job("deepo", "big", raw_limit=50_000)
     assert whole is not None and whole.job is not None and whole.job.raw == big
     assert store.get_job("deepo", "absent", raw_limit=5_000) is None
+
+
+# --- the lean listing ------------------------------------------------------------------------
+
+
+def test_a_lean_listing_has_what_the_list_shows_without_raw_or_items(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as store:
+        store.add_jobs([("deepo", "deepomatic", "1", "a"), ("deepo", "deepomatic", "2", None)])
+        store.save_outcomes([ok(job("1"))])
+        first = job("1")
+        store.save_outcomes([ok(job("1", JobState.SUCCEEDED, raw_status="success"))])
+        store.save_outcomes([failed("1", "HTTP 503")])  # a failed poll keeps the listing
+        lean = {w.id: w for w in store.list_jobs(lean=True)}
+        whole = store.get_job("deepo", "1")
+    assert whole is not None and whole.job is not None and whole.job.items
+    assert lean["1"].job == whole.job.model_copy(update={"raw": None, "items": ()})
+    assert lean["1"].job != first
+    assert (lean["1"].label, lean["1"].poll_error) == ("a", "HTTP 503")
+    assert lean["2"].job is None
+
+
+def test_a_version_2_store_gains_its_listing(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "s.sqlite"
+    with Store(path) as store:
+        store.add_jobs([("deepo", "deepomatic", "1", None)])
+        store.save_outcomes([ok(job("1"))])
+    conn = sqlite3.connect(path)
+    # Back to version 2: the listing column did not exist.
+    conn.execute("ALTER TABLE jobs DROP COLUMN listing")
+    conn.execute("PRAGMA user_version = 2")
+    conn.commit()
+    conn.close()
+    with Store(path) as store:
+        [lean] = store.list_jobs(lean=True)
+        with store._reading() as reader:
+            [(listing,)] = reader.execute("SELECT listing FROM jobs").fetchall()
+    assert listing is not None and '"raw"' not in listing and '"items"' not in listing
+    assert lean.job == job("1").model_copy(update={"raw": None, "items": ()})

@@ -27,14 +27,14 @@ class WatchList:
         self.engine = engine
 
     async def load(self) -> list[WatchedJob]:
-        """Every watched job, without snapshot payloads (``raw`` is None; see ``whole_job``).
+        """Every watched job as the list shows it (``raw`` None, no items; see ``whole_job``).
 
         With an engine, its own start-up read is taken, so the store is listed once;
         the engine's discovery, which waits on the network, goes on after.
         """
         if self.engine is not None:
             return list((await self.engine.load_stored()).values())
-        return await asyncio.to_thread(self.store.list_jobs, include_raw=False)
+        return await asyncio.to_thread(self.store.list_jobs, lean=True)
 
     def whole_job(self, key: JobKey, *, raw_limit: int | None = None) -> WatchedJob | None:
         """One job with its snapshot's payload (blocking; see ``Store.get_job`` for the limit).
