@@ -194,6 +194,7 @@ def test_a_version_2_store_gains_request_counts(tmp_path: Path) -> None:
     Store(path).close()
     conn = sqlite3.connect(path)
     conn.execute("DROP TABLE request_counts")
+    conn.execute("ALTER TABLE jobs DROP COLUMN listing")
     conn.execute("PRAGMA user_version = 2")
     conn.commit()
     conn.close()

@@ -445,7 +445,7 @@ def test_a_lean_listing_has_what_the_list_shows_without_raw_or_items(tmp_path: P
     assert lean["2"].job is None
 
 
-def test_a_version_2_store_gains_its_listing(tmp_path: Path) -> None:
+def test_a_version_3_store_gains_its_listing(tmp_path: Path) -> None:
     import sqlite3
 
     path = tmp_path / "s.sqlite"
@@ -453,9 +453,9 @@ def test_a_version_2_store_gains_its_listing(tmp_path: Path) -> None:
         store.add_jobs([("deepo", "deepomatic", "1", None)])
         store.save_outcomes([ok(job("1"))])
     conn = sqlite3.connect(path)
-    # Back to version 2: the listing column did not exist.
+    # Back to version 3: the listing column did not exist.
     conn.execute("ALTER TABLE jobs DROP COLUMN listing")
-    conn.execute("PRAGMA user_version = 2")
+    conn.execute("PRAGMA user_version = 3")
     conn.commit()
     conn.close()
     with Store(path) as store:
