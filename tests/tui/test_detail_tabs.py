@@ -65,6 +65,7 @@ async def test_one_megabyte_payload_does_not_freeze() -> None:
     app = DetailHost(watched(job))
     # How fast is measured in bench/; here: it opens, searches and scrolls at all.
     async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until_settled(pilot)  # the start-up focus must not switch the tab back
         app.query_one(DetailPane).select_tab("json")
         body = app.query_one(JsonLines)
         await wait_until(pilot, lambda: len(body.lines) > 80_000, "the megabyte of JSON laid out")
@@ -84,6 +85,7 @@ async def test_timeline_rows_with_durations() -> None:
     job = make_job("tensorart", seed_payload("tensorart"))
     app = DetailHost(watched(job), transitions_for(job))
     async with app.run_test(size=(100, 20)) as pilot:
+        await wait_until_settled(pilot)  # the start-up focus must not switch the tab back
         app.query_one(DetailPane).select_tab("timeline")
         table = app.query_one(Timeline)
         await wait_until(pilot, lambda: table.row_count == 3, "the three transitions listed")

@@ -231,6 +231,7 @@ async def test_json_tab_opened_after_an_update_keeping_the_payload_shows_it() ->
     app = DetailHost(detail_watched(job))
     async with app.run_test(size=(100, 30)) as pilot:
         pane = app.query_one(DetailPane)
+        await wait_until_settled(pilot)  # the start-up focus must not switch the tab back
         # A new poll: same payload, new poll time. The JSON tab was never drawn for it.
         pane.show(detail_watched(job, polled_at=NOW), [])
         pane.select_tab("json")
