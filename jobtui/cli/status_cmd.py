@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from jobtui.cli.output import STATE_NAMES, job_row, print_table, select_rows
+from jobtui.cli.output import STATE_NAMES, iso_utc, job_row, print_table, select_rows
 from jobtui.engine import Engine, Event, JobChanged, ProviderChanged
 from jobtui.engine.poller import NOT_FOUND_MESSAGE
 from jobtui.errors import ConfigError
@@ -119,7 +119,7 @@ async def _status(config: Any, store: Store, args: argparse.Namespace) -> dict[A
 
 def _change_line(event: JobChanged, previous: JobState | None, as_json: bool) -> str:
     job = event.job
-    at = (job.polled_at or job.added_at).isoformat()
+    at = iso_utc(job.polled_at or job.added_at)
     summary = job.job.summary if job.job is not None else (job.poll_error or "")
     if as_json:
         record = {
