@@ -8,7 +8,7 @@ provider text may carry terminal escapes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from jobtui.model import Job, JobState
@@ -31,8 +31,17 @@ def job_row(watched: WatchedJob) -> dict[str, Any]:
     # A 404 marks the row unknown while the last good snapshot is kept.
     row["state"] = watched.state.value
     row["poll_error"] = watched.poll_error
-    row["polled_at"] = watched.polled_at.isoformat() if watched.polled_at else None
+    row["polled_at"] = iso_utc(watched.polled_at)
+    row["label"] = watched.label  # set by `add --label` or the config's [[jobs]]
     return row
+
+
+def iso_utc(moment: datetime | None) -> str | None:
+    """A timestamp as every JSON field writes it: ISO 8601 in UTC with ``Z``, as pydantic does."""
+    if moment is None:
+        return None
+    text = moment.astimezone(UTC).isoformat()
+    return text.removesuffix("+00:00") + "Z"
 
 
 def select_rows(
@@ -61,15 +70,28 @@ def ago(moment: datetime | None, now: datetime) -> str:
 
 def print_table(rows: Sequence[WatchedJob], now: datetime, out: TextIO) -> None:
     """One line per job under a header: provider, id, state, summary, last poll."""
-    headers = ("PROVIDER", "ID", "STATE", "SUMMARY", "POLLED")
+    labelled = any(j.label for j in rows)  # a LABEL column only when some job has one
+    headers = ("PROVIDER", "ID", "STATE", *(("LABEL",) if labelled else ()), "SUMMARY", "POLLED")
     table: list[tuple[str, ...]] = [headers]
     for j in rows:
         summary = j.job.summary if j.job is not None else ""
         if j.poll_error:
             summary = f"{summary} [poll error: {j.poll_error}]".strip()
-        cells = (j.provider, j.id, j.state.value, summary, ago(j.polled_at, now))
+        label = ((j.label or "",) if labelled else ())
+        cells = (j.provider, j.id, j.state.value, *label, summary, ago(j.polled_at, now))
         table.append(tuple(visible(cell) for cell in cells))
-    widths = [min(_MAX_WIDTH, max(len(row[i]) for row in table)) for i in range(len(headers))]
+    # The last text column is never cut (poll errors must survive a pipe); the others
+    # are cut at _MAX_WIDTH, with an ellipsis to say so.
+    last = len(headers) - 2
+    widths = [
+        max(len(row[i]) for row in table) if i == last
+        else min(_MAX_WIDTH, max(len(row[i]) for row in table))
+        for i in range(len(headers))
+    ]  # fmt: skip
     for row in table:
-        line = "  ".join(cell[:w].ljust(w) for cell, w in zip(row, widths, strict=True))
+        line = "  ".join(_cut(cell, w).ljust(w) for cell, w in zip(row, widths, strict=True))
         out.write(line.rstrip() + "\n")
+
+
+def _cut(cell: str, width: int) -> str:
+    return cell if len(cell) <= width else cell[: max(width - 1, 0)] + "…"

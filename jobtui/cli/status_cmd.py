@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from jobtui.cli.formats import add_format_option, chosen_format, write_rows
-from jobtui.cli.output import STATE_NAMES, job_row, print_table, select_rows
+from jobtui.cli.output import STATE_NAMES, iso_utc, job_row, print_table, select_rows
 from jobtui.cli.views import add_view_option, apply_view
 from jobtui.errors import NOT_FOUND_MESSAGE, ConfigError
 from jobtui.model import HealthState, JobKey, JobState
@@ -137,7 +137,7 @@ async def _status(config: Any, store: Store, args: argparse.Namespace) -> dict[A
 
 def _change_line(event: JobChanged, previous: JobState | None, as_json: bool) -> str:
     job = event.job
-    at = (job.polled_at or job.added_at).isoformat()
+    at = iso_utc(job.polled_at or job.added_at)
     summary = job.job.summary if job.job is not None else (job.poll_error or "")
     if as_json:
         record = {

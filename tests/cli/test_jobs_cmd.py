@@ -167,7 +167,7 @@ def test_ls_json_gives_the_status_rows(run: Run, paths: tuple[Path, Path]) -> No
     ]  # fmt: skip
     assert "raw" not in rows[0]
     assert rows[1]["poll_error"] == "HTTP 503" and rows[1]["state"] == "unknown"
-    assert rows[1]["polled_at"] == T0.isoformat()
+    assert rows[1]["polled_at"] == T0.isoformat().replace("+00:00", "Z")  # one format: Z
 
 
 def test_ls_filters_by_state_and_provider(run: Run, paths: tuple[Path, Path]) -> None:
@@ -185,7 +185,7 @@ def test_ls_table_shows_provider_text_literally(run: Run, paths: tuple[Path, Pat
     code, out, _ = run("ls")
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].split() == ["PROVIDER", "ID", "STATE", "SUMMARY", "POLLED"]
+    assert lines[0].split() == ["PROVIDER", "ID", "STATE", "LABEL", "SUMMARY", "POLLED"]
     assert len(lines) == 5
     assert "golden retriever 0.95" in lines[1]
     assert "[poll error: HTTP 503]" in lines[2]
@@ -218,3 +218,38 @@ def test_ls_json_matches_status_json_after_a_refresh(
     code, status_out, _ = run("status", "--json", "--provider", "deepomatic", config_path=config)
     _, ls_out, _ = run("ls", "--json", "--provider", "deepomatic", config_path=config)
     assert json.loads(ls_out) == json.loads(status_out)
+
+
+def test_labels_show_in_ls_and_its_json_and_timestamps_use_z(run: Run) -> None:
+    code, _, err = run("add", "deepo", "111", "--label", "nightly run")
+    assert code == 0, err
+    code, out, _ = run("ls", "--json")
+    rows = json.loads(out)
+    assert [row["label"] for row in rows] == ["nightly run"]
+    stamps = [v for row in rows for k, v in row.items() if k.endswith("_at") and v]
+    assert all(stamp.endswith("Z") and "+00:00" not in stamp for stamp in stamps), stamps
+    code, out, _ = run("ls")
+    header, line = out.splitlines()[:2]
+    assert "LABEL" in header and "nightly run" in line
+
+
+def test_table_cells_cut_with_an_ellipsis_and_the_summary_never(tmp_path: Path) -> None:
+    import io
+    from datetime import UTC, datetime
+
+    from jobtui.cli.output import print_table
+    from jobtui.model import Job, JobState
+    from jobtui.store import WatchedJob
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    long_id, error = "x" * 80, "connection refused " * 6
+    job = Job(kind="deepomatic", provider="deepo", id=long_id, state=JobState.RUNNING,
+              summary="working")  # fmt: skip
+    watched = WatchedJob(provider="deepo", kind="deepomatic", id=long_id, label=None,
+                         added_at=now, job=job, state=JobState.RUNNING, next_poll_at=None,
+                         poll_error=error.strip(), polled_at=now)  # fmt: skip
+    out = io.StringIO()
+    print_table([watched], now, out)
+    line = out.getvalue().splitlines()[1]
+    assert "x" * 59 + "…" in line and "x" * 61 not in line
+    assert error.strip() in line  # the poll error is whole, even in a pipe

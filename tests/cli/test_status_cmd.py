@@ -20,7 +20,7 @@ from jobtui.store import Store
 from support.engine_sim import write_config
 
 StartSim = Callable[..., Simulator]
-ROW_FIELDS = (set(Job.model_fields) - {"raw"}) | {"poll_error", "polled_at"}
+ROW_FIELDS = (set(Job.model_fields) - {"raw"}) | {"poll_error", "polled_at", "label"}
 
 
 @pytest.fixture(autouse=True)

@@ -160,6 +160,7 @@ async def test_copy_marked_ids_inside_tmux(app: JobtuiApp, monkeypatch: pytest.M
         await pilot.press("space", "space", "c")
         payload = base64.b64encode(f"{order[0][1]}\n{order[1][1]}".encode()).decode()
         assert written == [f"\x1bPtmux;\x1b\x1b]52;c;{payload}\x07\x1b\\"]
+        assert any(m.startswith("2 job ids: ") for m in messages(app)), messages(app)
 
 
 async def test_copy_json_sends_the_raw_payload(app: JobtuiApp) -> None:

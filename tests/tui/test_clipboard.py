@@ -136,3 +136,31 @@ async def test_driver_writer_reaches_the_textual_driver(tmp_path: Path) -> None:
     # copy_text writes at once, through the driver: nothing to wait for.
     assert result.method is ClipboardMethod.OSC52
     assert sent == ["\x1b]52;c;aGk=\x07"]
+
+
+def test_tmux_without_passthrough_says_nothing_was_copied(tmp_path: Path) -> None:
+    written: list[str] = []
+    options = {"allow-passthrough": "off", "set-clipboard": "off"}
+    result = copy_text("abc", written.append, env={"TMUX": "/tmp/t,1,0", "SSH_TTY": "/dev/pts/1"},
+                       state_dir=tmp_path, tmux_option=options.get)  # fmt: skip
+    assert written == []
+    assert "Nothing copied" in result.message
+    assert "set -g allow-passthrough on" in result.message
+    assert "set-clipboard" in result.message
+
+
+def test_tmux_with_set_clipboard_gets_plain_osc52(tmp_path: Path) -> None:
+    written: list[str] = []
+    options = {"allow-passthrough": "off", "set-clipboard": "external"}
+    result = copy_text("abc", written.append, env={"TMUX": "/tmp/t,1,0", "SSH_TTY": "/dev/pts/1"},
+                       state_dir=tmp_path, tmux_option=options.get)  # fmt: skip
+    assert written == [osc52_sequence("abc")]
+    assert "set-clipboard on" in result.message
+
+
+def test_tmux_with_passthrough_gets_the_wrapped_sequence(tmp_path: Path) -> None:
+    written: list[str] = []
+    result = copy_text("abc", written.append, env={"TMUX": "/tmp/t,1,0", "SSH_TTY": "/dev/pts/1"},
+                       state_dir=tmp_path, tmux_option={"allow-passthrough": "on"}.get)  # fmt: skip
+    assert written == [osc52_sequence("abc", tmux=True)]
+    assert result.message.startswith("Copied 3 characters")

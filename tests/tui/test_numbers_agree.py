@@ -71,3 +71,31 @@ def test_the_list_bar_floors_like_the_summary() -> None:
     assert "25%" in job.summary
     row = JobRow.from_watched(watched(job))
     assert progress_text(row, 20).endswith(" 25%")
+
+
+def test_a_job_canceled_in_the_queue_did_not_run() -> None:
+    from datetime import timedelta
+
+    from jobtui.model import Job, JobState
+    from jobtui.tui.results.nodes import header_nodes
+
+    created = NOW - timedelta(minutes=50)
+    job = Job(kind="superai", provider="superai", id="j1", state=JobState.CANCELED,
+              raw_status="CANCELED", created_at=created,
+              finished_at=created + timedelta(minutes=42, seconds=51))  # fmt: skip
+    texts = list(_texts(list(header_nodes(job, NOW))))
+    finished = [text for text in texts if "finished" in text]
+    assert finished and all("ran " not in text for text in finished), texts
+    assert any("never started; waited 42m 51s" in text for text in finished), texts
+
+
+def test_a_running_cognite_job_is_not_summarised_as_failed() -> None:
+    raw = {
+        "jobId": 123, "status": "Running", "createdTime": 1_700_000_000_000,
+        "items": [],
+        "failedItems": [{"errorMessage": "bad file", "items": [{"fileId": i} for i in range(7)]}],
+    }  # fmt: skip
+    job = parse("cognite", raw)
+    assert job.state.value == "running"
+    assert "7 of 7" not in job.summary
+    assert job.summary.startswith("running, 7 files failed so far"), job.summary

@@ -89,3 +89,9 @@ def test_a_word_typed_halfway_gets_the_likely_name_first() -> None:
         parse_query("state:p")
     with pytest.raises(QueryError, match=r"^unknown field 'prov': did you mean provider\?"):
         parse_query("prov:deepo")
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("faild", "failed"), ("runing", "running")])
+def test_a_misspelt_state_gets_a_suggestion(typed: str, meant: str) -> None:
+    with pytest.raises(QueryError, match=rf"did you mean {meant}"):
+        parse_query(f"state:{typed}")

@@ -104,6 +104,12 @@ def _summary(
     error: str | None,
 ) -> str:
     first_error = next((b.error_message for b in batches if b.error_message), None)
+    if failed_files and not files and not state.terminal:
+        # While it runs the job lists only the files it has done: "7 of 7 failed"
+        # would read as the whole job failing.
+        word = (job.status or "running").lower()
+        text = f"{word}, {_plural(failed_files, 'file', 'files')} failed so far"
+        return f"{text}: {first_error}" if first_error else text
     if failed_files:
         text = f"{failed_files} of {failed_files + len(files)} files failed"
         return f"{text}: {first_error}" if first_error else text

@@ -230,16 +230,23 @@ def _parse_states(raw_values: list[str]) -> frozenset[JobState]:
             states.add(JobState(value))
         except ValueError:
             names = [*(s.value for s in JobState), *STATE_GROUPS]
-            raise QueryError(f"unknown state {value!r}{_suggestion(value, names)}") from None
+            raise QueryError(
+                f"unknown state {value!r}{_suggestion(value, names, typos=True)}"
+            ) from None
     return frozenset(states)
 
 
-def _suggestion(typed: str, names: Sequence[str]) -> str:
-    """What to say after "unknown …": the names ``typed`` begins, else every name.
+def _suggestion(typed: str, names: Sequence[str], *, typos: bool = False) -> str:
+    """What to say after "unknown …": the names ``typed`` begins or nearly spells, else all.
 
     The error line is one line: the likely answer (a word typed halfway) comes first.
     """
     close = [name for name in names if name.startswith(typed)]
+    if not close and typos:
+        # A typo ("faild", "runing") is as likely as a word typed halfway.
+        import difflib
+
+        close = difflib.get_close_matches(typed, names, n=2, cutoff=0.6)
     if close:
         return f": did you mean {' or '.join(close)}?"
     return f" (known: {', '.join(names)})"

@@ -245,8 +245,14 @@ def _time_nodes(job: Job, now: datetime) -> list[ResultNode]:
     if job.updated_at is not None and job.updated_at not in (created, started, finished):
         nodes.append(_time_leaf("updated", job.updated_at, now))
     if finished is not None:
-        begin = started or created
-        ran = f"ran {format_duration((finished - begin).total_seconds())}" if begin else ""
+        # A job that never started (canceled or expired in the queue) did not run:
+        # its time from creation was spent waiting.
+        if started is not None:
+            ran = f"ran {format_duration((finished - started).total_seconds())}"
+        elif created is not None:
+            ran = f"never started; waited {format_duration((finished - created).total_seconds())}"
+        else:
+            ran = ""
         nodes.append(_time_leaf("finished", finished, now, ran))
     elif not job.state.terminal and (begin := started or created) is not None:
         word = "running for" if job.state is JobState.RUNNING else "waiting for"

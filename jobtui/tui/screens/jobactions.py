@@ -246,7 +246,8 @@ class JobActions:
                 return
         keys = self.selected_keys()
         if keys:
-            self._host.copy_text("\n".join(job_id for _, job_id in keys), "Job id")
+            what = "Job id" if len(keys) == 1 else f"{len(keys):,} job ids"
+            self._host.copy_text("\n".join(job_id for _, job_id in keys), what)
 
     def _whole(self, row: JobRow) -> JobRow:
         """``row`` with its payload: the list holds jobs without one (read it from the store)."""

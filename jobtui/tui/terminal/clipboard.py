@@ -65,6 +65,7 @@ class ClipboardMethod(StrEnum):
     NATIVE = "native"
     OSC52 = "osc52"
     OSC52_TMUX = "osc52-tmux"
+    TMUX_BLOCKED = "tmux-blocked"
     FILE = "file"
 
 
@@ -87,7 +88,13 @@ class CopyResult:
         if self.method is ClipboardMethod.OSC52:
             return f"Copied {size} (terminal clipboard, OSC 52)"
         if self.method is ClipboardMethod.OSC52_TMUX:
-            return f"Copied {size} (terminal clipboard through tmux)"
+            return f"Copied {size} (terminal clipboard through tmux{self.detail})"
+        if self.method is ClipboardMethod.TMUX_BLOCKED:
+            return (
+                f"Nothing copied: this tmux passes no clipboard sequence to the terminal. "
+                f"Add `set -g allow-passthrough on` (or `set -g set-clipboard on`) to "
+                f"~/.tmux.conf, then `tmux source ~/.tmux.conf` ({size} not sent)"
+            )
         return f"Too large for the terminal clipboard: {size} written to {self.detail}"
 
 
@@ -174,11 +181,14 @@ def copy_text(
     state_dir: Path | None = None,
     which: Callable[[str], str | None] = shutil.which,
     max_base64: int = OSC52_MAX_BASE64,
+    tmux_option: Callable[[str], str | None] | None = None,
 ) -> CopyResult:
     """Put ``text`` on the clipboard by the best available way; says which it used.
 
     ``write`` sends raw data to the terminal (see :func:`driver_writer`); ``env``
-    defaults to ``os.environ``; ``state_dir`` is where an oversized copy is saved.
+    defaults to ``os.environ``; ``state_dir`` is where an oversized copy is saved;
+    ``tmux_option`` reads a tmux option (default: asks the tmux server), so that a
+    tmux that would drop the sequence is said, not reported as a copy.
     """
     environment = os.environ if env is None else env
     if not is_remote(environment):
@@ -191,6 +201,38 @@ def copy_text(
         path = _write_file(text, directory)
         return CopyResult(ClipboardMethod.FILE, str(path), len(text))
     tmux = bool(environment.get("TMUX"))
-    write(osc52_sequence(text, tmux=tmux))
-    method = ClipboardMethod.OSC52_TMUX if tmux else ClipboardMethod.OSC52
-    return CopyResult(method, "", len(text))
+    if not tmux:
+        write(osc52_sequence(text))
+        return CopyResult(ClipboardMethod.OSC52, "", len(text))
+    ask = tmux_option or (lambda name: _tmux_option(name, environment))
+    passthrough, set_clipboard = ask("allow-passthrough"), None
+    if passthrough in ("on", "all"):
+        write(osc52_sequence(text, tmux=True))
+        return CopyResult(ClipboardMethod.OSC52_TMUX, ", passthrough on", len(text))
+    set_clipboard = ask("set-clipboard")
+    if set_clipboard in ("on", "external"):
+        write(osc52_sequence(text))  # tmux reads plain OSC 52 itself and forwards it
+        return CopyResult(ClipboardMethod.OSC52_TMUX, ", set-clipboard on", len(text))
+    if passthrough is None and set_clipboard is None:
+        # tmux could not be asked: send the wrapped form and say it depends on tmux.
+        write(osc52_sequence(text, tmux=True))
+        return CopyResult(
+            ClipboardMethod.OSC52_TMUX, "; needs `set -g allow-passthrough on`", len(text)
+        )
+    return CopyResult(ClipboardMethod.TMUX_BLOCKED, "", len(text))
+
+
+def _tmux_option(name: str, env: Mapping[str, str]) -> str | None:
+    """A global tmux option's value (``tmux show-options -gv``), or None if tmux cannot say."""
+    try:
+        done = subprocess.run(
+            ["tmux", "show-options", "-gv", name],
+            capture_output=True,
+            text=True,
+            timeout=2,
+            check=False,
+            env=dict(env),  # the tmux of the session being copied from
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
