@@ -35,6 +35,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "jobtui.cli.sim_cmd",
     "jobtui.cli.jobs_cmd",
     "jobtui.cli.status_cmd",
+    "jobtui.cli.poll_cmd",
     "jobtui.cli.config_cmd",
 )
 

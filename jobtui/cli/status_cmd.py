@@ -11,12 +11,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import signal
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from jobtui.cli.output import STATE_NAMES, job_row, print_table, select_rows
+from jobtui.cli.poll_cmd import lease_period
 from jobtui.engine import Engine, Event, JobChanged, ProviderChanged
 from jobtui.errors import ConfigError
 from jobtui.model import HealthState, JobState
@@ -28,6 +30,8 @@ __all__ = ["register", "run_status", "run_watch"]
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_TIMEOUT = 3
+EXIT_TERMINATED = 128 + signal.SIGTERM
+"""``watch`` stopped by SIGTERM (the shell's convention for a signal)."""
 BAD_ENDINGS = frozenset({JobState.FAILED, JobState.PARTIAL, JobState.CANCELED})
 STATUS_RETRIES = 3
 """How many times ``status`` tries again a job hit by a passing failure."""
@@ -171,7 +175,7 @@ async def _watch(
         # Only the chosen provider is polled: the others' budgets are not spent for nothing.
         chosen = {args.provider: config.providers[args.provider]}
         config = config.model_copy(update={"providers": chosen})
-    engine = Engine(config, store)
+    engine = Engine(config, store, lease_period=lease_period())
     await engine.load()
     progress = _Progress(engine.jobs(), args.provider)
     # The live line is for a person at a terminal: never in JSON output, pipes or logs.
@@ -213,11 +217,24 @@ async def _watch(
     if args.until_done and all(s.terminal for s in progress.states.values()):
         progress.done.set()
     runner = asyncio.create_task(engine.run())
+    # SIGTERM (a CI step cancelled, a service stopped) ends the watch cleanly: the
+    # leases it holds are handed back at once instead of expiring.
+    terminated = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, terminated.set)
+    waits = {asyncio.create_task(progress.done.wait()), asyncio.create_task(terminated.wait())}
     try:
-        await asyncio.wait_for(progress.done.wait(), timeout=args.timeout)
-    except TimeoutError:
-        return EXIT_TIMEOUT
+        finished, _ = await asyncio.wait(
+            waits, timeout=args.timeout, return_when=asyncio.FIRST_COMPLETED
+        )
+        if terminated.is_set():
+            return EXIT_TERMINATED
+        if not finished:
+            return EXIT_TIMEOUT
     finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+        for task in waits:
+            task.cancel()
         unsubscribe()
         await engine.aclose()
         await runner

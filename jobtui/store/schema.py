@@ -11,10 +11,15 @@ History:
   job_json, state, next_poll_at, last_error)`` and ``transitions(provider,
   id, at, from_state, to_state)``, without the provider kind, the poll time
   or the provider's status words.
-- version 2 (current): ``jobs`` gains ``kind``, ``raw_status``, ``polled_at``
+- version 2: ``jobs`` gains ``kind``, ``raw_status``, ``polled_at``
   and ``state_seen``; ``job_json`` becomes ``snapshot`` and ``last_error``
   becomes ``poll_error``; ``transitions`` gains ``raw_status``, a sequence
   number for a stable order, and a foreign key to its job.
+- version 3 (current, the bus): ``changes`` (a store-wide change number per
+  write: which job, added / changed / removed, by which process), ``leases``
+  (which process polls which provider, until when, and the schedule state
+  that must survive a hand-over) and ``requests`` (what viewers ask the
+  polling process to do). See ``_bus_tables``.
 """
 
 from __future__ import annotations
@@ -64,9 +69,61 @@ _INDEXES_V2 = (
 
 def create_schema(conn: sqlite3.Connection) -> None:
     """Create the current schema in an empty database (inside the caller's transaction)."""
+    _create_v2(conn)
+    _bus_tables(conn)
+
+
+def _create_v2(conn: sqlite3.Connection) -> None:
     conn.execute(_JOBS_V2)
     conn.execute(_TRANSITIONS_V2)
     for statement in _INDEXES_V2:
+        conn.execute(statement)
+
+
+_BUS_TABLES = (
+    # Every write names the jobs it touched under a new number; a reader asks for
+    # the numbers above the last it saw. AUTOINCREMENT: a number is never reused,
+    # even after the newest rows are trimmed. ``origin`` lets a process skip its own.
+    """
+    CREATE TABLE changes (
+        seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+        provider TEXT NOT NULL,
+        job_id   TEXT NOT NULL,
+        op       TEXT NOT NULL,
+        origin   TEXT NOT NULL
+    )
+    """,
+    # One row per provider ever polled; expired rows stay so that the schedule
+    # state (``hold_until``) and the last health survive a hand-over.
+    """
+    CREATE TABLE leases (
+        provider   TEXT PRIMARY KEY,
+        holder     TEXT NOT NULL,
+        pid        INTEGER NOT NULL,
+        host       TEXT NOT NULL,
+        heartbeat  TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        hold_until TEXT,
+        health     TEXT
+    )
+    """,
+    """
+    CREATE TABLE requests (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        provider   TEXT NOT NULL,
+        op         TEXT NOT NULL,
+        job_id     TEXT,
+        value      REAL,
+        created_at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX requests_by_provider ON requests (provider, seq)",
+)
+
+
+def _bus_tables(conn: sqlite3.Connection) -> None:
+    """The bus: change numbers, leases and requests (self-contained, adds tables only)."""
+    for statement in _BUS_TABLES:
         conn.execute(statement)
 
 
@@ -74,7 +131,7 @@ def _v1_to_v2(conn: sqlite3.Connection) -> None:
     # New constraints (the foreign key, the primary key) need new tables: copy, then swap.
     conn.execute("ALTER TABLE jobs RENAME TO jobs_v1")
     conn.execute("ALTER TABLE transitions RENAME TO transitions_v1")
-    create_schema(conn)
+    _create_v2(conn)
     conn.execute(
         """
         INSERT OR IGNORE INTO jobs (provider, id, kind, label, added_at, state, state_seen,
@@ -101,10 +158,10 @@ def _v1_to_v2(conn: sqlite3.Connection) -> None:
     conn.execute("DROP TABLE jobs_v1")
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2, 2: _bus_tables}
 """Step from version ``n`` (the key) to ``n + 1``."""
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The version this code writes."""
 
 

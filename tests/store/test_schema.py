@@ -185,7 +185,8 @@ def test_migrates_a_version_1_store(tmp_path: Path) -> None:
     tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_schema WHERE type='table'")}
     orphans = conn.execute("SELECT count(*) FROM transitions WHERE id = 'orphan'").fetchone()[0]
     conn.close()
-    assert tables == {"jobs", "transitions"}
+    # No copy of the old layout left behind; the bus tables (version 3) beside.
+    assert tables == {"jobs", "transitions", "changes", "leases", "requests", "sqlite_sequence"}
     assert orphans == 0  # a transition of no watched job cannot satisfy the foreign key
 
 
