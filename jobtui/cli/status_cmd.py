@@ -93,7 +93,8 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 async def _status(config: Any, store: Store, args: argparse.Namespace) -> dict[Any, WatchedJob]:
-    engine = Engine(config, store)
+    # When another process polls a provider, the sweep asks it and waits for its answers.
+    engine = Engine(config, store, lease_period=lease_period())
     try:
         providers = [args.provider] if args.provider else None
         # A passing 429 or 5xx gets a second chance within the command (waits of a few

@@ -355,8 +355,8 @@ class Engine:
         job unknown because of one unlucky request.
         """
         await self.load()
-        rounds = []
-        for name, poller in self._pollers.items():
+        wanted: dict[str, list[str]] = {}
+        for name in self._pollers:
             if providers is not None and name not in providers:
                 continue
             ids = [
@@ -365,9 +365,61 @@ class Engine:
                 if owner == name and (all_jobs or not job.state.terminal)
             ]
             if ids:
-                rounds.append(_sweep_provider(poller, ids, self.clock, retries, max_wait))
-        await asyncio.gather(*rounds, self._mark_broken(all_jobs, providers))
+                wanted[name] = ids
+        # A provider another process polls is asked through the store, not polled twice;
+        # the others are polled here under their lease, handed back after.
+        taken, remote = await asyncio.to_thread(self._leases.take_for_sweep, list(wanted))
+        try:
+            rounds = [
+                _sweep_provider(self._pollers[name], wanted[name], self.clock, retries, max_wait)
+                for name in taken
+            ]
+            await asyncio.gather(
+                *rounds,
+                self._mark_broken(all_jobs, providers),
+                self._ask_and_wait({name: wanted[name] for name in remote}),
+            )
+        finally:
+            await asyncio.to_thread(self._leases.release_names, taken)
         self._hub.flush()
+
+    async def _ask_and_wait(self, wanted: Mapping[str, list[str]]) -> None:
+        """Ask the processes polling ``wanted`` to refresh those jobs; wait for the answers.
+
+        Bounded by three lease periods: a holder that died meanwhile loses its
+        lease by then, and the jobs still waiting are polled here instead.
+        """
+        if not wanted:
+            return
+        asked = self._leases.now()
+        for name, ids in wanted.items():
+            await asyncio.to_thread(self.store.add_request, name, "refresh", job_ids=ids)
+        waiting = {(name, job_id) for name, ids in wanted.items() for job_id in ids}
+        deadline = asyncio.get_running_loop().time() + 3 * self._leases.period
+        while waiting and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(self._follower.interval)
+            for job in await asyncio.to_thread(self.store.get_jobs, waiting):
+                key = (job.provider, job.id)
+                if job.polled_at is not None and job.polled_at >= asked:
+                    previous = self._jobs.get(key)
+                    self._jobs[key] = job
+                    self._hub.publish(JobChanged(job, previous.state if previous else None))
+                    waiting.discard(key)
+        if not waiting:
+            return
+        left: dict[str, list[str]] = {}
+        for name, job_id in waiting:
+            left.setdefault(name, []).append(job_id)
+        taken, _ = await asyncio.to_thread(self._leases.take_for_sweep, list(left))
+        try:
+            await asyncio.gather(
+                *(
+                    _sweep_provider(self._pollers[name], left[name], self.clock, 0, 0.0)
+                    for name in taken
+                )
+            )
+        finally:
+            await asyncio.to_thread(self._leases.release_names, taken)
 
     async def _mark_broken(self, all_jobs: bool, providers: Collection[str] | None) -> None:
         """Give jobs no poller can reach the reason as ``poll_error``.

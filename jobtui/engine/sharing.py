@@ -252,6 +252,47 @@ class LeaseKeeper:
             else:
                 log.info("released the lease of %s", name)
 
+    def now(self) -> datetime:
+        """The wall clock leases and request answers are compared on."""
+        return wall_now()
+
+    def take_for_sweep(self, names: list[str]) -> tuple[list[str], list[str]]:
+        """Take the leases of ``names`` for a one-off sweep (blocking).
+
+        Returns (taken, polled elsewhere): a provider whose lease another live
+        process holds is left to it.
+        """
+        taken: list[str] = []
+        remote: list[str] = []
+        now = wall_now()
+        for name in names:
+            if name in self.tasks:
+                taken.append(name)
+                continue
+            got = self._store.take_lease(
+                name, self.holder, pid=self.pid, host=self.host, now=now, period=self.period
+            )
+            if got is None:
+                remote.append(name)
+                continue
+            if got.hold_until is not None and got.hold_until > now:
+                self._pollers[name].bucket.block_until(got.hold_until)
+            taken.append(name)
+        return taken, remote
+
+    def release_names(self, names: list[str]) -> None:
+        """Hand back leases taken by ``take_for_sweep`` (blocking); polling ones stay."""
+        for name in names:
+            if name in self.tasks:
+                continue
+            poller = self._pollers[name]
+            self._store.release_lease(
+                name,
+                self.holder,
+                hold_until=poller.bucket.blocked_until,
+                health=self._health_json(name),
+            )
+
     def take_requests(self) -> list[Request]:
         """Consume what viewers asked of the providers this process polls (blocking)."""
         return self._store.take_requests(self.held)
