@@ -256,11 +256,14 @@ class Engine:
             self._hub.flush()
 
     async def _lease_round(self) -> None:
-        for name in await self._leases.round():
+        taken = await self._leases.round()
+        # Every poller starts in the same turn: none waits for another's start-up.
+        for name in taken:
             log.info("polling %s (took its lease)", name)
             poller = self._pollers[name]
             poller.set_polled_by(POLLED_HERE)
             self._leases.tasks[name] = asyncio.create_task(poller.run(), name=f"poll:{name}")
+        if taken:
             # Requests left for the previous holder are this process's now.
             await self._serve_requests()
 
