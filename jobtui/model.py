@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 __all__ = [
+    "POLLED_HERE",
     "TERMINAL_STATES",
     "HealthState",
     "Job",
@@ -133,6 +134,10 @@ class HealthState(StrEnum):
     UNREACHABLE = "unreachable"
 
 
+POLLED_HERE = "this process"
+"""``ProviderHealth.polled_by`` when the process showing it holds the provider's lease."""
+
+
 class ProviderHealth(BaseModel):
     """The poller's view of one configured provider."""
 
@@ -156,6 +161,8 @@ class ProviderHealth(BaseModel):
     """Requests that failed since start."""
     paused: bool = False
     """True when polling is stopped until a retry (auth failure) or by the user."""
+    polled_by: str | None = None
+    """Who polls this provider: ``POLLED_HERE``, another process as ``pid@host``, or None."""
 
 
 def format_duration(seconds: float) -> str:

@@ -37,6 +37,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "jobtui.cli.status_cmd",
     "jobtui.cli.errors_cmd",
     "jobtui.cli.stats_cmd",
+    "jobtui.cli.poll_cmd",
     "jobtui.cli.config_cmd",
 )
 

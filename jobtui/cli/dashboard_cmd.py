@@ -34,6 +34,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Open the dashboard; returns the exit code."""
+    from jobtui.cli.poll_cmd import lease_period
     from jobtui.config import load_config, state_dir, store_path
     from jobtui.engine import Engine
     from jobtui.store import Store
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     store = Store(store_path(args.store, config.store))
     hung_up = False
     try:
-        engine = Engine(config, store)
+        engine = Engine(config, store, lease_period=lease_period())
         app = make_app(config, store, engine=engine, prefs_path=state_dir() / "prefs.toml")
         mouse = config.ui.mouse and not getattr(args, "no_mouse", False)
         result = int(app.run(mouse=mouse) or 0)

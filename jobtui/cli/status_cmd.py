@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import signal
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from jobtui.cli.formats import add_format_option, chosen_format, write_rows
 from jobtui.cli.output import STATE_NAMES, iso_utc, job_row, print_table, select_rows
+from jobtui.cli.poll_cmd import lease_period
 from jobtui.cli.views import add_view_option, apply_view
 from jobtui.errors import NOT_FOUND_MESSAGE, ConfigError
 from jobtui.model import HealthState, JobKey, JobState
@@ -36,6 +38,8 @@ __all__ = ["register", "run_status", "run_watch"]
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_TIMEOUT = 3
+EXIT_TERMINATED = 128 + signal.SIGTERM
+"""``watch`` stopped by SIGTERM (the shell's convention for a signal)."""
 BAD_ENDINGS = frozenset({JobState.FAILED, JobState.PARTIAL, JobState.CANCELED})
 STATUS_RETRIES = 3
 """How many times ``status`` tries again a job hit by a passing failure."""
@@ -122,7 +126,8 @@ def run_status(args: argparse.Namespace) -> int:
 async def _status(config: Any, store: Store, args: argparse.Namespace) -> dict[Any, WatchedJob]:
     from jobtui.engine import Engine
 
-    engine = Engine(config, store)
+    # When another process polls a provider, the sweep asks it and waits for its answers.
+    engine = Engine(config, store, lease_period=lease_period())
     try:
         providers = [args.provider] if args.provider else None
         # A passing 429 or 5xx gets a second chance within the command (waits of a few
@@ -262,7 +267,7 @@ async def _watch(
         config = config.model_copy(update={"providers": chosen})
     from jobtui.engine import Engine, JobChanged, ProviderChanged
 
-    engine = Engine(config, store)
+    engine = Engine(config, store, lease_period=lease_period())
     await engine.load()
     keys = None
     if getattr(args, "view", None):
@@ -327,13 +332,23 @@ async def _watch(
     if args.until_done and progress.over():
         progress.done.set()
     runner = asyncio.create_task(engine.run())
+    # SIGTERM (a CI step cancelled, a service stopped) ends the watch cleanly: the
+    # leases it holds are handed back at once instead of expiring.
+    terminated = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, terminated.set)
+    waits = {asyncio.create_task(progress.done.wait()), asyncio.create_task(terminated.wait())}
     try:
-        await asyncio.wait_for(progress.done.wait(), timeout=args.timeout)
-    except TimeoutError:
-        timed_out = True
-    else:
-        timed_out = False
+        done_tasks, _ = await asyncio.wait(
+            waits, timeout=args.timeout, return_when=asyncio.FIRST_COMPLETED
+        )
+        if terminated.is_set():
+            return EXIT_TERMINATED
+        timed_out = not done_tasks
     finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+        for task in waits:
+            task.cancel()
         unsubscribe()
         await engine.aclose()
         await runner

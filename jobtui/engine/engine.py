@@ -12,12 +12,18 @@ from jobtui.config.model import Config
 from jobtui.engine.clock import Clock, SystemClock
 from jobtui.engine.events import EventHub, JobChanged, JobRemoved, Subscriber
 from jobtui.engine.poller import RETRYABLE, ProviderPoller, answer_for
+from jobtui.engine.sharing import (
+    DEFAULT_FOLLOW_INTERVAL,
+    DEFAULT_LEASE_PERIOD,
+    LeaseKeeper,
+    StoreFollower,
+)
 from jobtui.engine.watchlist import discover_jobs, load_watch_list
 from jobtui.engine.writer import JobModel, StoreWriter
 from jobtui.errors import ConfigError, FetchCategory, FetchError, JobtuiError
-from jobtui.model import HealthState, Job, JobKey, ProviderHealth
+from jobtui.model import POLLED_HERE, HealthState, Job, JobKey, ProviderHealth
 from jobtui.providers.base import Provider
-from jobtui.store import PollOutcome, Store, WatchedJob
+from jobtui.store import PollOutcome, Request, Store, WatchedJob
 
 __all__ = ["Engine"]
 
@@ -43,6 +49,13 @@ class Engine:
     Each provider polls in its own task; results reach the store through one
     writer and subscribers through coalesced event batches. The engine knows
     nothing of any user interface.
+
+    Several processes share a store: while ``run()`` goes, the engine polls
+    only the providers whose lease it holds (it takes the free ones) and
+    follows the store for the rest; what other processes write (jobs added,
+    removed, polled) reaches ``jobs()`` and the subscribers like its own
+    results. Commands for a provider another process polls (refresh, retry,
+    pause, interval changes) go to that process as requests in the store.
     """
 
     def __init__(
@@ -55,6 +68,8 @@ class Engine:
         tick: float = 0.1,
         rng: random.Random | None = None,
         discover: bool = True,
+        lease_period: float = DEFAULT_LEASE_PERIOD,
+        follow_interval: float = DEFAULT_FOLLOW_INTERVAL,
     ) -> None:
         self.config = config
         self.store = store
@@ -79,10 +94,21 @@ class Engine:
                 self.clock,
                 rng=self._rng,
                 scale=lambda: self.interval_scale,
-                paused=lambda: self.paused,
+                paused=lambda name=name: self._is_paused(name),  # type: ignore[misc]
             )
             for name, provider in self._providers.items()
         }
+        self._remote_paused: set[str] = set()
+        """Providers paused by a request of another process (this one polls them)."""
+        self._leases = LeaseKeeper(
+            store, self._pollers, period=lease_period, paused=self._is_paused
+        )
+        self._follower = StoreFollower(
+            store, self._jobs, self._hub, self._pollers, interval=follow_interval
+        )
+        self._running = False
+        self._taking = False
+        self._background: set[asyncio.Task[None]] = set()
         self._broken = {
             name: ProviderHealth(
                 provider=name,
@@ -111,16 +137,30 @@ class Engine:
         return self._jobs
 
     def health(self) -> Mapping[str, ProviderHealth]:
-        """Each configured provider's health."""
+        """Each configured provider's health, with who polls it (``polled_by``).
+
+        For a provider another process polls, the health that process last
+        published in the store (its state, errors and counters).
+        """
         result = dict(self._broken)
-        result.update({name: poller.health for name, poller in self._pollers.items()})
+        for name, poller in self._pollers.items():
+            remote = self._leases.health_of(name) if self._running else None
+            # The poller's own health says POLLED_HERE while this process holds the lease.
+            result[name] = remote if remote is not None else poller.health
         return result
+
+    def polls_here(self, name: str) -> bool:
+        """Whether this process sends ``name``'s requests (holds its lease, or not sharing)."""
+        return not self._running or name in self._leases.tasks
+
+    def _is_paused(self, name: str) -> bool:
+        return self.paused or name in self._remote_paused
 
     @property
     def busy(self) -> int:
         """Requests in flight plus pending store writes: 0 when only time can bring news."""
         in_flight = sum(p.in_flight for p in self._pollers.values())
-        return in_flight + int(self._writer.busy) + int(self._loading)
+        return in_flight + int(self._writer.busy) + int(self._loading) + int(self._taking)
 
     @property
     def writes(self) -> int:
@@ -159,6 +199,9 @@ class Engine:
             if not self._stored:
                 self._loading = True
                 try:
+                    # Numbered before the read: a change made while reading is applied
+                    # again after, never missed.
+                    await asyncio.to_thread(self._follower.mark)
                     loaded = await asyncio.to_thread(load_watch_list, self.config, self.store)
                 finally:
                     self._loading = self._load_lock.locked()
@@ -184,7 +227,7 @@ class Engine:
                     self._hub.publish(JobChanged(job, None))
 
     async def run(self) -> None:
-        """Poll until ``stop()``; each provider in its own task."""
+        """Poll the providers whose lease this process gets, follow the store, until ``stop()``."""
         # The stop flag is cleared when a run ends, never when one begins: a stop()
         # issued while run() was still loading (or not yet scheduled) must not be lost.
         tasks: list[asyncio.Task[None]] = []
@@ -192,24 +235,105 @@ class Engine:
             await self.load()
             if self._stop.is_set():
                 return
+            self._running = True
+            self._taking = True
+            try:
+                await self._lease_round()
+            finally:
+                self._taking = False
             tasks = [
-                asyncio.create_task(p.run(), name=f"poll:{n}") for n, p in self._pollers.items()
+                asyncio.create_task(self._keep_leases(), name="leases"),
+                asyncio.create_task(self._follow(), name="follow"),
             ]
             await self._stop.wait()
         finally:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await self._leases.release()
+            self._running = False
             self._stop.clear()
             self._hub.flush()
+
+    async def _lease_round(self) -> None:
+        taken = await self._leases.round()
+        # Every poller starts in the same turn: none waits for another's start-up.
+        for name in taken:
+            log.info("polling %s (took its lease)", name)
+            poller = self._pollers[name]
+            poller.set_polled_by(POLLED_HERE)
+            self._leases.tasks[name] = asyncio.create_task(poller.run(), name=f"poll:{name}")
+        if taken:
+            # Requests left for the previous holder are this process's now.
+            await self._serve_requests()
+
+    async def _keep_leases(self) -> None:
+        while True:
+            await asyncio.sleep(self._leases.period / 3)
+            try:
+                await self._lease_round()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("keeping the leases failed")
+
+    async def _follow(self) -> None:
+        while True:
+            try:
+                if self._follower.written():
+                    await self._follower.catch_up()
+                    await self._serve_requests()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("following the store failed")
+            await asyncio.sleep(self._follower.interval)
+
+    async def _serve_requests(self) -> None:
+        if not self._leases.tasks:
+            return
+        for request in await asyncio.to_thread(self._leases.take_requests):
+            self._apply_request(request)
+
+    def _apply_request(self, request: Request) -> None:
+        poller = self._pollers.get(request.provider)
+        if poller is None:
+            return
+        log.info("request from another process: %s %s", request.op, request.provider)
+        if request.op == "refresh":
+            poller.refresh(None if request.job_id is None else [request.job_id])
+        elif request.op == "retry":
+            poller.retry()
+        elif request.op == "pause":
+            self._remote_paused.add(request.provider)
+        elif request.op == "resume":
+            self._remote_paused.discard(request.provider)
+            poller.wake()
+        elif request.op == "scale" and request.value:
+            self._scale(request.value)
+
+    def _ask(self, provider: str, op: str, **fields: object) -> None:
+        """Leave a request for whoever polls ``provider`` (a store write, off the loop)."""
+
+        async def write() -> None:
+            try:
+                await asyncio.to_thread(self.store.add_request, provider, op, **fields)  # type: ignore[arg-type]
+            except Exception:
+                log.exception("asking the poller of %s failed", provider)
+
+        task = asyncio.get_running_loop().create_task(write())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def stop(self) -> None:
         """Make ``run()`` return."""
         self._stop.set()
 
     async def aclose(self) -> None:
-        """Stop and close every provider's HTTP client."""
+        """Stop, hand the leases back, and close every provider's HTTP client."""
         self.stop()
+        await self._leases.release()
+        await asyncio.gather(*self._background, return_exceptions=True)
         self._hub.flush()
         for provider in self._providers.values():
             try:
@@ -234,8 +358,8 @@ class Engine:
         job unknown because of one unlucky request.
         """
         await self.load()
-        rounds = []
-        for name, poller in self._pollers.items():
+        wanted: dict[str, list[str]] = {}
+        for name in self._pollers:
             if providers is not None and name not in providers:
                 continue
             ids = [
@@ -244,9 +368,61 @@ class Engine:
                 if owner == name and (all_jobs or not job.state.terminal)
             ]
             if ids:
-                rounds.append(_sweep_provider(poller, ids, self.clock, retries, max_wait))
-        await asyncio.gather(*rounds, self._mark_broken(all_jobs, providers))
+                wanted[name] = ids
+        # A provider another process polls is asked through the store, not polled twice;
+        # the others are polled here under their lease, handed back after.
+        taken, remote = await asyncio.to_thread(self._leases.take_for_sweep, list(wanted))
+        try:
+            rounds = [
+                _sweep_provider(self._pollers[name], wanted[name], self.clock, retries, max_wait)
+                for name in taken
+            ]
+            await asyncio.gather(
+                *rounds,
+                self._mark_broken(all_jobs, providers),
+                self._ask_and_wait({name: wanted[name] for name in remote}),
+            )
+        finally:
+            await asyncio.to_thread(self._leases.release_names, taken)
         self._hub.flush()
+
+    async def _ask_and_wait(self, wanted: Mapping[str, list[str]]) -> None:
+        """Ask the processes polling ``wanted`` to refresh those jobs; wait for the answers.
+
+        Bounded by three lease periods: a holder that died meanwhile loses its
+        lease by then, and the jobs still waiting are polled here instead.
+        """
+        if not wanted:
+            return
+        asked = self._leases.now()
+        for name, ids in wanted.items():
+            await asyncio.to_thread(self.store.add_request, name, "refresh", job_ids=ids)
+        waiting = {(name, job_id) for name, ids in wanted.items() for job_id in ids}
+        deadline = asyncio.get_running_loop().time() + 3 * self._leases.period
+        while waiting and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(self._follower.interval)
+            for job in await asyncio.to_thread(self.store.get_jobs, waiting):
+                key = (job.provider, job.id)
+                if job.polled_at is not None and job.polled_at >= asked:
+                    previous = self._jobs.get(key)
+                    self._jobs[key] = job
+                    self._hub.publish(JobChanged(job, previous.state if previous else None))
+                    waiting.discard(key)
+        if not waiting:
+            return
+        left: dict[str, list[str]] = {}
+        for name, job_id in waiting:
+            left.setdefault(name, []).append(job_id)
+        taken, _ = await asyncio.to_thread(self._leases.take_for_sweep, list(left))
+        try:
+            await asyncio.gather(
+                *(
+                    _sweep_provider(self._pollers[name], left[name], self.clock, 0, 0.0)
+                    for name in taken
+                )
+            )
+        finally:
+            await asyncio.to_thread(self._leases.release_names, taken)
 
     async def _mark_broken(self, all_jobs: bool, providers: Collection[str] | None) -> None:
         """Give jobs no poller can reach the reason as ``poll_error``.
@@ -272,36 +448,57 @@ class Engine:
     def refresh(self, keys: Iterable[JobKey] | None = None) -> None:
         """Poll these jobs now (None: every job, terminal ones included)."""
         if keys is None:
-            for poller in self._pollers.values():
-                poller.refresh()
+            for name, poller in self._pollers.items():
+                if self.polls_here(name):
+                    poller.refresh()
+                else:
+                    self._ask(name, "refresh")
             return
         by_provider: dict[str, list[str]] = {}
         for provider, job_id in keys:
             by_provider.setdefault(provider, []).append(job_id)
         for provider, ids in by_provider.items():
-            if provider in self._pollers:
+            if provider not in self._pollers:
+                continue
+            if self.polls_here(provider):
                 self._pollers[provider].refresh(ids)
+            else:
+                self._ask(provider, "refresh", job_ids=ids)
 
     def retry_provider(self, name: str) -> None:
         """Clear an auth failure or back-off and poll the provider again."""
         if name in self._pollers:
-            self._pollers[name].retry()
+            if self.polls_here(name):
+                self._pollers[name].retry()
+            else:
+                self._ask(name, "retry")
 
     def pause(self) -> None:
-        """Stop sending requests until ``resume()``."""
+        """Stop sending requests until ``resume()`` (asks other pollers too)."""
         self.paused = True
+        self._tell_others("pause")
 
     def resume(self) -> None:
         """Start polling again."""
         self.paused = False
+        self._tell_others("resume")
         for poller in self._pollers.values():
             poller.wake()
 
     def scale_intervals(self, factor: float) -> None:
         """Multiply every poll interval by ``factor`` (bounded to 1/8..8)."""
+        self._scale(factor)
+        self._tell_others("scale", value=factor)
+
+    def _scale(self, factor: float) -> None:
         self.interval_scale = min(8.0, max(0.125, self.interval_scale * factor))
         for poller in self._pollers.values():
             poller.wake()
+
+    def _tell_others(self, op: str, **fields: object) -> None:
+        for name in self._pollers:
+            if not self.polls_here(name) and self._leases.polled_by(name) is not None:
+                self._ask(name, op, **fields)
 
     # -- watch list --------------------------------------------------------
 

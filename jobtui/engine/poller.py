@@ -152,6 +152,10 @@ class ProviderPoller:
         self._set_health(state=HealthState.OK, next_retry_at=None, paused=False)
         self.wake()
 
+    def set_polled_by(self, by: str | None) -> None:
+        """Say in the health who polls this provider (the engine's leases decide)."""
+        self._set_health(polled_by=by)
+
     def forget(self, job_id: str) -> None:
         """Drop per-job scheduling state of a removed job."""
         self._intervals.pop(job_id, None)
@@ -510,7 +514,9 @@ class ProviderPoller:
         before = self.health
         self.health = before.model_copy(update=changes)
         # Counters too: the hub delivers at most one ProviderChanged per provider per tick.
-        visible = ("state", "last_error", "next_retry_at", "paused", "requests", "failures")
+        visible = (
+            "state", "last_error", "next_retry_at", "paused", "requests", "failures", "polled_by"
+        )  # fmt: skip
         if any(getattr(before, f) != getattr(self.health, f) for f in visible):
             self._hub.publish(ProviderChanged(self.health))
         if before.state is not self.health.state:

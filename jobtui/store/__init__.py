@@ -14,7 +14,18 @@ Snapshots are the ``Job`` as JSON, ``raw`` included. Nothing secret reaches
 the store: providers keep credentials out of ``Job``.
 """
 
+from jobtui.store.bus import ChangeBatch, Lease, Request
 from jobtui.store.database import BUSY_TIMEOUT_MS, Store
 from jobtui.store.records import PollOutcome, StoreError, Transition, WatchedJob
 
-__all__ = ["BUSY_TIMEOUT_MS", "PollOutcome", "Store", "StoreError", "Transition", "WatchedJob"]
+__all__ = [
+    "BUSY_TIMEOUT_MS",
+    "ChangeBatch",
+    "Lease",
+    "PollOutcome",
+    "Request",
+    "Store",
+    "StoreError",
+    "Transition",
+    "WatchedJob",
+]

@@ -5,13 +5,28 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from jobtui.model import JobState
+from jobtui.store.bus import (
+    OP_ADD,
+    OP_CHANGE,
+    OP_REMOVE,
+    RELEASED,
+    TAKE_LEASE,
+    ChangeBatch,
+    Lease,
+    Request,
+    fold_changes,
+    lease_from_row,
+    record_changes,
+    trim_changes,
+)
 from jobtui.store.records import (
     JOB_COLUMNS,
     JOB_COLUMNS_LEAN,
@@ -37,6 +52,9 @@ __all__ = ["BUSY_TIMEOUT_MS", "Store"]
 BUSY_TIMEOUT_MS = 10_000
 """How long a write waits for another process's write to finish before failing."""
 
+_TRIM_EVERY = 500
+"""Write transactions between two trims of the change log."""
+
 
 class Store:
     """One SQLite file in WAL mode.
@@ -55,6 +73,13 @@ class Store:
         self._lock = threading.Lock()
         self._read_lock = threading.Lock()
         self._reader: sqlite3.Connection | None = None
+        # A third connection only for ``data_version``: the check must never wait
+        # behind a long listing on the read connection.
+        self._probe_lock = threading.Lock()
+        self._probe: sqlite3.Connection | None = None
+        self._writes = 0
+        self.origin = uuid.uuid4().hex
+        """This ``Store``'s name in the change log: ``changes_since`` skips its own writes."""
         self._closed = False
         _create_private(self.path)
         try:
@@ -117,6 +142,15 @@ class Store:
             self._reader.execute("PRAGMA query_only = ON")
         return self._reader
 
+    def _probing(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._using(self._probe_lock, self._probe_connection)
+
+    def _probe_connection(self) -> sqlite3.Connection:
+        if self._probe is None:
+            self._probe = _connect(self.path)
+            self._probe.execute("PRAGMA query_only = ON")
+        return self._probe
+
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: committed at the end, rolled back on any exception."""
@@ -124,6 +158,9 @@ class Store:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
+                self._writes += 1
+                if self._writes % _TRIM_EVERY == 0:
+                    trim_changes(conn)
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
@@ -138,12 +175,14 @@ class Store:
 
     def close(self) -> None:
         """Close the connection; later calls raise ``StoreError``. Closing twice is harmless."""
-        with self._lock, self._read_lock:
+        with self._lock, self._read_lock, self._probe_lock:
             if not self._closed:
                 self._closed = True
                 self._conn.close()
                 if self._reader is not None:
                     self._reader.close()
+                if self._probe is not None:
+                    self._probe.close()
 
     def __enter__(self) -> Store:
         return self
@@ -186,6 +225,8 @@ class Store:
                     "UPDATE jobs SET label = ? WHERE provider = ? AND id = ?",
                     [(label, p, job_id) for p, job_id, _, label, _ in rows if label is not None],
                 )
+            if added or relabel:
+                record_changes(conn, OP_ADD, [(p, job_id) for p, job_id, *_ in rows], self.origin)
             return added
 
     def set_label(self, provider: str, job_id: str, label: str | None) -> bool:
@@ -195,6 +236,8 @@ class Store:
                 "UPDATE jobs SET label = ? WHERE provider = ? AND id = ?",
                 (label, provider, job_id),
             )
+            if cursor.rowcount > 0:
+                record_changes(conn, OP_CHANGE, [(provider, job_id)], self.origin)
             return cursor.rowcount > 0
 
     def remove_jobs(self, provider: str, ids: Sequence[str]) -> int:
@@ -206,8 +249,11 @@ class Store:
                 "DELETE FROM jobs WHERE provider = ? AND id = ?",
                 [(provider, job_id) for job_id in ids],
             )
+            removed = max(cursor.rowcount, 0)
+            if removed:
+                record_changes(conn, OP_REMOVE, [(provider, i) for i in ids], self.origin)
             # rowcount counts the jobs only, not their cascaded transitions.
-            return max(cursor.rowcount, 0)
+            return removed
 
     # -- poll results -------------------------------------------------------
 
@@ -232,6 +278,7 @@ class Store:
         with self._writing() as conn:
             current = _current_states(conn, outcomes)
             updates: list[tuple[Any, ...]] = []
+            touched: dict[tuple[str, str], None] = {}
             recorded: list[Transition] = []
             for item in prepared:
                 outcome = item.outcome
@@ -241,6 +288,7 @@ class Store:
                     continue
                 state, seen = known
                 updates.append(item.update)
+                touched[key] = None
                 new_state = item.new_state
                 if new_state is not None and (not seen or new_state != state):
                     recorded.append(
@@ -257,6 +305,7 @@ class Store:
             conn.executemany(UPDATE_JOB, updates)
             if requests:
                 _add_requests(conn, requests)
+            record_changes(conn, OP_CHANGE, touched, self.origin)
             conn.executemany(
                 "INSERT INTO transitions (provider, id, at, from_state, to_state, raw_status)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
@@ -380,6 +429,179 @@ class Store:
         with self._reading() as conn:
             return int(conn.execute("SELECT count(*) FROM jobs").fetchone()[0])
 
+    def get_jobs(self, keys: Iterable[tuple[str, str]]) -> list[WatchedJob]:
+        """The watched jobs among ``keys``, without snapshot payloads, in list order."""
+        by_provider: dict[str, list[str]] = {}
+        for provider, job_id in keys:
+            by_provider.setdefault(provider, []).append(job_id)
+        rows: list[tuple[Any, ...]] = []
+        with self._reading() as conn:
+            for provider, ids in by_provider.items():
+                for chunk in chunks(list(dict.fromkeys(ids))):
+                    marks = ",".join("?" * len(chunk))
+                    rows.extend(
+                        conn.execute(
+                            f"SELECT {JOB_COLUMNS_WITHOUT_RAW} FROM jobs"
+                            f" WHERE provider = ? AND id IN ({marks})",
+                            (provider, *chunk),
+                        ).fetchall()
+                    )
+        return watched_jobs(rows)
+
+    # -- the bus: change numbers, leases, requests ---------------------------
+
+    def data_version(self) -> int:
+        """A number that moves when another connection (any process) commits a write.
+
+        SQLite's ``PRAGMA data_version`` on a connection of its own: a few
+        microseconds, no file read, so an idle viewer can ask often. A store on
+        another database gives its own cheap equivalent (or the latest change).
+        """
+        with self._probing() as conn:
+            return int(conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def latest_change(self) -> int:
+        """The newest change number (0 when nothing was ever written)."""
+        with self._reading() as conn:
+            found = conn.execute("SELECT max(seq) FROM changes").fetchone()[0]
+        return int(found or 0)
+
+    def changes_since(self, seq: int) -> ChangeBatch:
+        """What other ``Store`` objects (other processes) wrote after change ``seq``."""
+        with self._reading() as conn:
+            rows = conn.execute(
+                "SELECT seq, provider, job_id, op, origin FROM changes WHERE seq > ? ORDER BY seq",
+                (seq,),
+            ).fetchall()
+            first = None
+            if rows and rows[0][0] > seq + 1:
+                first = conn.execute("SELECT min(seq) FROM changes").fetchone()[0]
+            elif not rows:
+                newest = conn.execute("SELECT max(seq) FROM changes").fetchone()[0] or 0
+                if newest < seq:  # the file was replaced by an older one
+                    return ChangeBatch(int(newest), reset=True)
+        return fold_changes(rows, seq, first, self.origin)
+
+    def take_lease(
+        self,
+        provider: str,
+        holder: str,
+        *,
+        pid: int,
+        host: str,
+        now: datetime,
+        period: float,
+        health: str | None = None,
+    ) -> Lease | None:
+        """Take ``provider``'s lease if it is free or expired (or renew one's own).
+
+        One statement decides, so two processes never both get it. Returns the
+        lease as taken (its ``hold_until`` is what the previous holder left),
+        or None when another holder's lease is live.
+        """
+        expires = stamp(now + timedelta(seconds=period))
+        with self._writing() as conn:
+            conn.execute(
+                TAKE_LEASE,
+                (provider, holder, pid, host, stamp(now), expires, health, stamp(now)),
+            )
+            row = conn.execute(
+                "SELECT provider, holder, pid, host, heartbeat, expires_at, hold_until, health"
+                " FROM leases WHERE provider = ?",
+                (provider,),
+            ).fetchone()
+        lease = lease_from_row(row)
+        return lease if lease.holder == holder and lease.expires_at is not None else None
+
+    def renew_lease(
+        self,
+        provider: str,
+        holder: str,
+        *,
+        now: datetime,
+        period: float,
+        hold_until: datetime | None,
+        health: str | None,
+    ) -> bool:
+        """Extend one's own lease and save what a successor needs; False if it was lost."""
+        with self._writing() as conn:
+            cursor = conn.execute(
+                "UPDATE leases SET heartbeat = ?, expires_at = ?, hold_until = ?, health = ?"
+                " WHERE provider = ? AND holder = ? AND expires_at > ?",
+                (
+                    stamp(now),
+                    stamp(now + timedelta(seconds=period)),
+                    None if hold_until is None else stamp(hold_until),
+                    health,
+                    provider,
+                    holder,
+                    RELEASED,
+                ),
+            )
+            return cursor.rowcount > 0
+
+    def release_lease(
+        self, provider: str, holder: str, *, hold_until: datetime | None, health: str | None
+    ) -> None:
+        """Give the lease up at once (the row stays, with what a successor needs)."""
+        with self._writing() as conn:
+            conn.execute(
+                "UPDATE leases SET expires_at = ?, hold_until = ?, health = ?"
+                " WHERE provider = ? AND holder = ?",
+                (
+                    RELEASED,
+                    None if hold_until is None else stamp(hold_until),
+                    health,
+                    provider,
+                    holder,
+                ),
+            )
+
+    def leases(self) -> dict[str, Lease]:
+        """Every provider's lease row (live or not), by provider."""
+        with self._reading() as conn:
+            rows = conn.execute(
+                "SELECT provider, holder, pid, host, heartbeat, expires_at, hold_until, health"
+                " FROM leases"
+            ).fetchall()
+        return {row[0]: lease_from_row(row) for row in rows}
+
+    def add_request(
+        self,
+        provider: str,
+        op: str,
+        *,
+        job_ids: Sequence[str | None] = (None,),
+        value: float | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        """Ask whoever polls ``provider`` to do ``op`` (one row per job id)."""
+        at = stamp(now if now is not None else datetime.now(UTC))
+        with self._writing() as conn:
+            conn.executemany(
+                "INSERT INTO requests (provider, op, job_id, value, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [(provider, op, job_id, value, at) for job_id in job_ids],
+            )
+
+    def pending_requests(self) -> int:
+        """How many requests wait to be consumed (cheap: a read)."""
+        with self._reading() as conn:
+            return int(conn.execute("SELECT count(*) FROM requests").fetchone()[0])
+
+    def take_requests(self, providers: Sequence[str]) -> list[Request]:
+        """Consume the requests for ``providers``, oldest first."""
+        if not providers:
+            return []
+        marks = ",".join("?" * len(providers))
+        with self._writing() as conn:
+            rows = conn.execute(
+                f"DELETE FROM requests WHERE provider IN ({marks})"
+                " RETURNING seq, provider, op, job_id, value",
+                tuple(providers),
+            ).fetchall()
+        return sorted(Request(*row) for row in rows)
+
 
 def _connect(path: Path) -> sqlite3.Connection:
     # Autocommit mode: every write opens its own BEGIN IMMEDIATE, so a writer takes
@@ -398,6 +620,11 @@ def _create_private(path: Path) -> None:
     file is a valid empty database, and SQLite gives its -wal and -shm files the
     main file's mode. An existing file keeps the mode its owner chose.
     """
+    if path.exists():
+        # Never open and close an existing store file here: closing any descriptor
+        # of it drops the POSIX locks that other connections of this process hold
+        # on it (SQLite then fails with "disk I/O error").
+        return
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
     except OSError as exc:

@@ -17,9 +17,14 @@ History:
   number for a stable order, and a foreign key to its job.
 - version 3: ``request_counts(provider, minute, count)`` — requests the
   pollers sent, per provider per minute, for ``jobtui stats`` (budget use).
-- version 4 (current): ``jobs`` gains ``listing``, the snapshot without its
-  ``raw`` payload and ``items``: what a job list shows, read at start-up
-  instead of the whole snapshot (``Store.list_jobs(lean=True)``).
+- version 4: ``jobs`` gains ``listing``, the snapshot without its ``raw``
+  payload and ``items``: what a job list shows, read at start-up instead of
+  the whole snapshot (``Store.list_jobs(lean=True)``).
+- version 5 (current, the bus): ``changes`` (a store-wide change number per
+  write: which job, added / changed / removed, by which process), ``leases``
+  (which process polls which provider, until when, and the schedule state
+  that must survive a hand-over) and ``requests`` (what viewers ask the
+  polling process to do). See ``_bus_tables``.
 """
 
 from __future__ import annotations
@@ -94,6 +99,7 @@ def create_schema(conn: sqlite3.Connection) -> None:
     _create_v2(conn)
     _v2_to_v3(conn)
     _add_listing(conn)
+    _bus_tables(conn)
 
 
 LISTING_OF = "json_remove({}, '$.raw', '$.items')"
@@ -110,6 +116,53 @@ def _v3_to_v4(conn: sqlite3.Connection) -> None:
     conn.execute(
         f"UPDATE jobs SET listing = {LISTING_OF.format('snapshot')} WHERE json_valid(snapshot)"
     )
+
+
+_BUS_TABLES = (
+    # Every write names the jobs it touched under a new number; a reader asks for
+    # the numbers above the last it saw. AUTOINCREMENT: a number is never reused,
+    # even after the newest rows are trimmed. ``origin`` lets a process skip its own.
+    """
+    CREATE TABLE changes (
+        seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+        provider TEXT NOT NULL,
+        job_id   TEXT NOT NULL,
+        op       TEXT NOT NULL,
+        origin   TEXT NOT NULL
+    )
+    """,
+    # One row per provider ever polled; expired rows stay so that the schedule
+    # state (``hold_until``) and the last health survive a hand-over.
+    """
+    CREATE TABLE leases (
+        provider   TEXT PRIMARY KEY,
+        holder     TEXT NOT NULL,
+        pid        INTEGER NOT NULL,
+        host       TEXT NOT NULL,
+        heartbeat  TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        hold_until TEXT,
+        health     TEXT
+    )
+    """,
+    """
+    CREATE TABLE requests (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        provider   TEXT NOT NULL,
+        op         TEXT NOT NULL,
+        job_id     TEXT,
+        value      REAL,
+        created_at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX requests_by_provider ON requests (provider, seq)",
+)
+
+
+def _bus_tables(conn: sqlite3.Connection) -> None:
+    """The bus: change numbers, leases and requests (self-contained, adds tables only)."""
+    for statement in _BUS_TABLES:
+        conn.execute(statement)
 
 
 def _v1_to_v2(conn: sqlite3.Connection) -> None:
@@ -147,10 +200,11 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _v1_to_v2,
     2: _v2_to_v3,
     3: _v3_to_v4,
+    4: _bus_tables,
 }
 """Step from version ``n`` (the key) to ``n + 1``."""
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """The version this code writes."""
 
 

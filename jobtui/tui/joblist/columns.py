@@ -158,9 +158,18 @@ def progress_text(row: JobRow, width: int, *, ascii_only: bool = False) -> str:
     return ""
 
 
+def awaiting_first_poll(row: JobRow) -> bool:
+    """Whether the job was added and never polled (no snapshot, no attempt yet)."""
+    watched = row.watched
+    return watched.job is None and watched.polled_at is None and watched.poll_error is None
+
+
 def cell_text(column: str, row: JobRow, width: int, now: float, *, ascii_only: bool) -> str:
     """The text of one cell, safe to draw, not yet padded."""
     if column == "state":
+        if awaiting_first_poll(row):
+            # Not "? unknown", which reads as an error: nothing has been asked yet.
+            return f"{'.' if ascii_only else '…'} waiting"
         return f"{glyph(row.state, ascii_only=ascii_only)} {row.state.value}"
     if column == "provider":
         return safe(row.provider)
@@ -171,6 +180,8 @@ def cell_text(column: str, row: JobRow, width: int, now: float, *, ascii_only: b
     if column == "progress":
         return progress_text(row, width, ascii_only=ascii_only)
     if column == "summary":
+        if awaiting_first_poll(row):
+            return "waiting for its first poll"
         if row.poll_error:
             return safe(f"⚠ {row.poll_error}" if not ascii_only else f"! {row.poll_error}")
         return safe(row.summary or row.error or row.raw_status)

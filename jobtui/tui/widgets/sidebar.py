@@ -23,13 +23,13 @@ from textual.strip import Strip
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from jobtui.model import HealthState, JobState, ProviderHealth
+from jobtui.model import POLLED_HERE, HealthState, JobState, ProviderHealth
 from jobtui.tui.joblist.glyphs import glyph
 from jobtui.tui.joblist.row import STATE_ORDER
 from jobtui.tui.messages import ProviderSelected
 from jobtui.tui.terminal.safe_text import safe
 
-__all__ = ["ALL_PROVIDERS", "Sidebar", "health_badge", "health_details"]
+__all__ = ["ALL_PROVIDERS", "Sidebar", "health_badge", "health_details", "polled_by_text"]
 
 ALL_PROVIDERS = "\x00all"
 """The option id of the "All" entry (no provider name can contain NUL)."""
@@ -51,6 +51,15 @@ def health_badge(health: ProviderHealth | None, *, ascii_only: bool = False) -> 
     return f"{ascii_sign if ascii_only else utf8} {word}"
 
 
+def polled_by_text(health: ProviderHealth) -> str:
+    """Who polls the provider: this process, another one (pid@host), or nobody."""
+    if health.polled_by == POLLED_HERE:
+        return "polled by this process"
+    if health.polled_by:
+        return f"polled by {safe(health.polled_by)}"
+    return "polled by nobody"
+
+
 def health_details(
     health: ProviderHealth | None,
     local_time: Callable[[datetime | float], str],
@@ -60,6 +69,7 @@ def health_details(
     if health is None:
         return "not polled yet"
     lines = [f"{safe(health.provider)}: {health.state.value.replace('_', ' ')}"]
+    lines.append(polled_by_text(health))
     if health.last_error:
         lines.append(f"last error: {safe(health.last_error)}")
     if health.next_retry_at is not None:
