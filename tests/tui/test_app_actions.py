@@ -321,11 +321,12 @@ async def test_add_without_providers_says_how_to_get_one(tmp_path: Path) -> None
         await pilot.press("a")
         assert isinstance(app.screen, AddJobsScreen)
         screen = app.screen
-        for _ in range(500):  # until the dialog has mounted and said it
-            shown = str(screen.query_one("#add-error").render())
-            if "No provider is configured" in shown:
-                break
-            await pilot.pause()
-        assert "No provider is configured" in shown, f"the dialog said {shown!r}"
+        def said() -> str:
+            return str(screen.query_one("#add-error").render())
+
+        await wait_until(
+            pilot, lambda: "No provider is configured" in said(), "the dialog's hint", detail=said
+        )
+        shown = said()
         assert "jobtui config init" in shown and "jobtui demo" in shown
     store.close()

@@ -141,19 +141,17 @@ async def failures(app: JobtuiApp, pilot: Pilot[Any], key: str) -> None:
     from jobtui.tui.screens.failures import FailuresScreen
 
     await pilot.press(key)
-    for _ in range(200):
-        if isinstance(app.screen, FailuresScreen):
-            break
-        await pilot.pause()
+    await wait_until(pilot, lambda: isinstance(app.screen, FailuresScreen), "the failures view")
     screen = app.screen
     assert isinstance(screen, FailuresScreen), "the failures view never opened"
     groups = screen.groups
     assert sum(g.count for g in groups) == 2  # cdf 123 failed, ii ask-42 partial
     await pilot.press("down", "up", "enter")
-    for _ in range(200):
-        if not isinstance(app.screen, FailuresScreen) and app.model.query is not None:
-            break
-        await pilot.pause()
+    await wait_until(
+        pilot,
+        lambda: not isinstance(app.screen, FailuresScreen) and app.model.query is not None,
+        "the group's filter applied",
+    )
     assert app.model.query is not None, "picking a group never filtered the list"
     assert app.model.query.text == groups[0].signature.term
     assert set(ids(app)) == {job_id for _, job_id in groups[0].keys}
@@ -165,10 +163,7 @@ async def views(app: JobtuiApp, pilot: Pilot[Any], key: str) -> None:
     saved = {"deepo": ViewConfig(query="provider:deepo"), "bad": ViewConfig(query="state:failed")}
     app.config = app.config.model_copy(update={"views": saved})
     await pilot.press(key)
-    for _ in range(200):
-        if app.model.query is not None:
-            break
-        await pilot.pause()
+    await wait_until(pilot, lambda: app.model.query is not None, "the first view applied")
     assert app.model.query is not None and app.model.query.text == "provider:deepo"
     assert {k[0] for k in app.model.visible_keys()} == {"deepo"}
     await pilot.press(key)

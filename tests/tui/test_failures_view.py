@@ -15,6 +15,7 @@ from jobtui.tui.app import JobtuiApp, make_app
 from jobtui.tui.screens.failures import FailuresScreen
 
 from support.tui_data import FrozenClock, open_store, seed_store, seeded_jobs, shell_config
+from support.waiting import wait_until, wait_until_settled
 
 SnapCompare = Callable[..., bool]
 
@@ -38,22 +39,14 @@ def dashboard(store: Store, tmp_path: Path | None = None) -> JobtuiApp:
     return make_app(shell_config(), store, FrozenClock(), None, ascii_only=False, tz=UTC, **prefs)
 
 
-async def until(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> None:
-    for _ in range(500):
-        if condition():
-            return
-        await pilot.pause()
-    raise AssertionError(f"{what} never happened")
-
-
 def opened(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
     async def run_before(pilot: Pilot[Any]) -> None:
         app = pilot.app
         assert isinstance(app, JobtuiApp)
         await app.loaded.wait()
         await pilot.press(*keys)
-        await until(pilot, lambda: isinstance(app.screen, FailuresScreen), "the failures view")
-        await pilot.pause()
+        await wait_until(pilot, lambda: isinstance(app.screen, FailuresScreen), "the failures view")
+        await wait_until_settled(pilot)
 
     return run_before
 
@@ -71,15 +64,15 @@ async def test_a_group_term_joins_the_filter_already_typed(store: Store, tmp_pat
     async with app.run_test(size=(80, 24)) as pilot:
         await app.loaded.wait()
         await pilot.press("slash", *"provider:ii", "enter")
-        await until(pilot, lambda: app.model.query is not None, "the typed filter")
+        await wait_until(pilot, lambda: app.model.query is not None, "the typed filter")
         await pilot.press("F")
-        await until(pilot, lambda: isinstance(app.screen, FailuresScreen), "the failures view")
+        await wait_until(pilot, lambda: isinstance(app.screen, FailuresScreen), "the failures view")
         screen = app.screen
         assert isinstance(screen, FailuresScreen)
         ii = next(g for g in screen.groups if "ii" in g.providers)
         index = screen.groups.index(ii)
         await pilot.press(*(["down"] * index), "enter")
-        await until(pilot, lambda: "sig:" in (app.model.query.text if app.model.query else ""),
+        await wait_until(pilot, lambda: "sig:" in (app.model.query.text if app.model.query else ""),
                     "the group's term in the filter")  # fmt: skip
         assert app.model.query is not None
         assert app.model.query.text == f"provider:ii {ii.signature.term}"

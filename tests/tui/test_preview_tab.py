@@ -16,6 +16,7 @@ from jobtui.sim import Simulator
 from jobtui.tui.widgets.preview import HalfBlockPicture, PreviewView
 
 from support.sim_configs import sim_config
+from support.waiting import wait_until
 
 
 class Host(App[None]):
@@ -36,14 +37,6 @@ async def tensorart_job(sim: Simulator) -> Job:
     return next(j for j in jobs if isinstance(j, Job) and image_refs(j))
 
 
-async def wait_for(pilot: Any, condition: Any, what: str) -> None:
-    for _ in range(500):
-        if condition():
-            return
-        await pilot.pause()
-    raise AssertionError(f"never happened: {what}")
-
-
 async def test_preview_shows_the_picture_then_expired(start_sim: Any) -> None:
     sim = start_sim(jobs=30, speed=0, seed=3)
     job = await tensorart_job(sim)
@@ -51,14 +44,14 @@ async def test_preview_shows_the_picture_then_expired(start_sim: Any) -> None:
     view = PreviewView(now=lambda: datetime.fromtimestamp(sim.world.wall(), UTC))
     async with Host(view).run_test(size=(80, 24)) as pilot:
         view.show_job(job)
-        await wait_for(pilot, lambda: view.shown.get(label) == "picture", "the picture drawn")
+        await wait_until(pilot, lambda: view.shown.get(label) == "picture", "the picture drawn")
         pictures = [w for w in view.query(Static) if isinstance(w.content, HalfBlockPicture)]
         assert pictures
         expires = image_refs(job)[0].expires_at
         assert expires is not None
         sim.clock.advance(expires.timestamp() - sim.world.wall() + 1)
         view.show_job(job)
-        await wait_for(pilot, lambda: view.shown.get(label) == "expired", "'expired' shown")
+        await wait_until(pilot, lambda: view.shown.get(label) == "expired", "'expired' shown")
 
 
 async def test_ascii_mode_turns_images_off_with_a_reason(start_sim: Any) -> None:
@@ -67,6 +60,6 @@ async def test_ascii_mode_turns_images_off_with_a_reason(start_sim: Any) -> None
     view = PreviewView(ascii_only=True)
     async with Host(view).run_test(size=(80, 24)) as pilot:
         view.show_job(job)
-        await wait_for(pilot, lambda: len(view.query(Static)) == 1, "the preview rebuilt")
+        await wait_until(pilot, lambda: len(view.query(Static)) == 1, "the preview rebuilt")
         text = str(view.query_one(Static).render())
         assert "ASCII" in text and view.shown == {}

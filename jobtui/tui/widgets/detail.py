@@ -256,6 +256,10 @@ class DetailPane(Widget):
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
         tab = event.pane.id or "result"
+        if tab != self.active_tab:
+            # A late message for a tab left since (the first activation at start-up
+            # can arrive after a key chose another): focusing its body would switch back.
+            return
         self._render_tab(tab)
         focused = self.screen.focused
         # Keep the keyboard in the pane: the widget that had focus is hidden now, and
