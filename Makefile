@@ -23,13 +23,13 @@ $(RUNTIME_STAMP): pyproject.toml
 	test -f $(STAMP) -a $(STAMP) -nt pyproject.toml || $(BIN)/python -m pip install --quiet -e .
 	touch $(RUNTIME_STAMP)
 
-# One worker per core; tests that share a machine state (a fixed port, a terminal
-# size, one file) carry @pytest.mark.xdist_group and run on one worker.
+# One worker per core. Work stealing: a worker that runs out takes pending tests
+# from the other, so a few long tests at the end do not leave a core idle.
 PYTEST_WORKERS ?= auto
 
 # pytest exits 5 when it collected nothing: a broken checkout, never a pass.
 test: venv
-	@status=0; $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup || status=$$?; \
+	@status=0; $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist worksteal || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: no tests were collected" >&2; fi; \
 	exit $$status
 
