@@ -415,6 +415,12 @@ async def test_a_sweep_retries_a_job_hit_by_a_passing_429(
     sim.inject_fault("superai", "429", retry_after=2)
     sweep = asyncio.create_task(engine.sweep(all_jobs=True, retries=2, max_wait=5.0))
     try:
+        # The lease is taken and every job polled once: one of them met the 429.
+        await wait_for(
+            lambda: any(j.poll_error for j in engine.jobs().values()),
+            "a poll answered 429",
+            detail=lambda: {k: j.poll_error for k, j in engine.jobs().items()},
+        )
         await settle(engine)
         assert not sweep.done()
         assert sum(1 for j in engine.jobs().values() if j.poll_error) == 1
