@@ -24,6 +24,7 @@ from jobtui.providers import KINDS
 from jobtui.sim import Simulator
 from jobtui.store import Store
 
+from support.engine_sim import frozen_simulator
 from support.fault_proxy import FaultProxy, Forwarded
 from support.scripted_server import Reply
 from support.sim_configs import sim_config
@@ -35,18 +36,7 @@ Spelling = Callable[[str], object]
 @pytest.fixture(scope="module")
 def sim() -> Iterator[Simulator]:
     """A frozen simulator (speed 0): a fresh job stays in its first state."""
-    simulator = Simulator(jobs=0, speed=0, seed=12)
-    simulator.start_in_thread()
-    yield simulator
-    simulator.stop_in_thread()
-
-
-@pytest.fixture
-def proxy(sim: Simulator) -> Iterator[FaultProxy]:
-    server = FaultProxy(("127.0.0.1", sim.port))
-    server.start()
-    yield server
-    server.stop()
+    yield from frozen_simulator(seed=12)
 
 
 def _renamed(value: object, job_id: str, spelling: Spelling) -> object:

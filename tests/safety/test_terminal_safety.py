@@ -21,7 +21,7 @@ import subprocess
 import sys
 import termios
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from fcntl import ioctl
 from pathlib import Path
 
@@ -105,9 +105,19 @@ def setup(server: ScriptedServer, tmp_path: Path) -> tuple[Path, Path]:
 
 
 def run_in_pty(
-    argv: list[str], env: dict[str, str], until: bytes, keys: list[bytes], limit: float = 60.0
+    argv: list[str],
+    env: dict[str, str],
+    until: bytes,
+    keys: list[bytes],
+    limit: float = 60.0,
+    done: Callable[[bytes], bool] | None = None,
+    finish: bytes = b"",
 ) -> bytes:
-    """Run ``argv`` on a pseudo-terminal; once ``until`` was written, type ``keys``; all bytes."""
+    """Run ``argv`` on a pseudo-terminal and return every byte it wrote.
+
+    Once ``until`` was written, ``keys`` are typed one by one, each after the
+    app answered the one before; then, once ``done(output)`` holds, ``finish``.
+    """
     leader, follower = pty.openpty()
     ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", SCREEN[1], SCREEN[0], 0, 0))
     process = subprocess.Popen(
@@ -115,31 +125,47 @@ def run_in_pty(
     )
     os.close(follower)
     output = bytearray()
-    typed = False
     give_up = time.monotonic() + limit  # a bound for a hung child, not a timing assertion
+
+    def read(timeout: float) -> bool:
+        """Read what the child wrote within ``timeout``; False once the terminal closed."""
+        if not select.select([leader], [], [], timeout)[0]:
+            return True
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            return False
+        output.extend(chunk)
+        return bool(chunk)
+
+    def answered() -> None:
+        """Wait until the app drew something after the last key and then fell quiet."""
+        before = len(output)
+        while len(output) == before and time.monotonic() < give_up and process.poll() is None:
+            if not read(0.2):
+                return
+        # A frame can arrive in several writes: read on until none follows promptly.
+        while time.monotonic() < give_up and select.select([leader], [], [], 0.25)[0]:
+            if not read(0):
+                return
+
+    pending = list(keys)
+    typed = False
     try:
         while time.monotonic() < give_up:
-            ready, _, _ = select.select([leader], [], [], 0.2)
-            if ready:
-                try:
-                    chunk = os.read(leader, 65536)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                output += chunk
+            if not read(0.2):
+                break
             if not typed and until in output:
                 typed = True
-                for key in keys:
+                for key in pending:
                     os.write(leader, key)
-                    # Give the app a turn to draw what the key opened before the next one.
-                    end = time.monotonic() + 1.5
-                    while time.monotonic() < end:
-                        if select.select([leader], [], [], 0.1)[0]:
-                            try:
-                                output += os.read(leader, 65536)
-                            except OSError:
-                                break
+                    answered()
+                if done is None and finish:
+                    os.write(leader, finish)
+            if typed and done is not None and done(bytes(output)):
+                done = None
+                if finish:
+                    os.write(leader, finish)
             if process.poll() is not None and not select.select([leader], [], [], 0.1)[0]:
                 break
     finally:
@@ -189,10 +215,20 @@ VISIBLE = (b"\\x1b[38;5", b"\\x1b]52;c", b"\\x1b]8;;", b"\\x9b38;5", b"\\u202e",
 OWN_CSI = re.compile(rb"\x1b\[[0-9;?<>=$]*[ -/]*[@-~]")
 
 
+def missing_pieces(output: bytes) -> list[bytes]:
+    """The hostile pieces not (yet) on screen as visible text (the app's styling removed)."""
+    text = OWN_CSI.sub(b"", output).lower()
+    return [v for v in VISIBLE if v not in text]
+
+
+def shown_literally(output: bytes) -> bool:
+    """Every hostile piece was drawn as visible text."""
+    return not missing_pieces(output)
+
+
 def assert_shown_literally(output: bytes) -> None:
     """Each hostile piece is on screen as visible text (the app's own styling removed)."""
-    text = OWN_CSI.sub(b"", output).lower()
-    missing = [v for v in VISIBLE if v not in text]
+    missing = missing_pieces(output)
     assert not missing, f"not shown literally: {missing}"
 
 
@@ -257,8 +293,15 @@ def test_dashboard_in_a_pty_writes_no_payload_escape(
         "dashboard",
     ]
     # Open the first job (enter), move to the second and open it, show the detail pane's tabs.
-    keys = [b"\r", b"j", b"\r", b"k", b"\r", b"3", b"\t", b"\t", b"q"]
-    output = run_in_pty(argv, cli_env(tmp_path), until=MARK.encode(), keys=keys)
+    keys = [b"\r", b"j", b"\r", b"k", b"\r", b"3", b"\t", b"\t"]
+    output = run_in_pty(
+        argv,
+        cli_env(tmp_path),
+        until=MARK.encode(),
+        keys=keys,
+        done=shown_literally,
+        finish=b"q",
+    )
     (tmp_path / "dashboard.pty").write_bytes(output)  # kept for diagnosing a failure
     assert MARK.encode() in output, "the dashboard never showed the hostile job"
     assert_no_payload_escapes(output)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import tomllib
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -100,3 +100,11 @@ async def run_to_end(engine: Engine, clock: ManualClock, work: Awaitable[T]) -> 
             continue
         clock.advance(max(0.0, (deadline - clock.now()).total_seconds()))
     return task.result()
+
+
+def frozen_simulator(seed: int) -> Iterator[Simulator]:
+    """A simulator at speed 0 (a fresh job stays in its first state), serving in a thread."""
+    simulator = Simulator(jobs=0, speed=0, seed=seed)
+    simulator.start_in_thread()
+    yield simulator
+    simulator.stop_in_thread()
