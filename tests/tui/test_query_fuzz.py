@@ -43,6 +43,7 @@ class Row:
     summary: str
     error: str
     state: JobState
+    sig: str = ""
 
     @property
     def haystack(self) -> str:
