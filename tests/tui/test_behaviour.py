@@ -109,23 +109,24 @@ async def test_a_changed_job_redraws_its_line_alone(store: Store) -> None:
         assert "████░  80%" in app.dashboard.job_list.render_line(index + 1).text
 
 
-async def test_cursor_stays_on_its_job_through_filters(store: Store) -> None:
+async def test_each_filter_starts_at_its_first_row(store: Store) -> None:
     app = dashboard(store)
     async with app.run_test(size=(120, 36)) as pilot:
         await app.loaded.wait()
         app.dashboard.job_list.move_cursor_to_key(("ii", "ask-42"))
         await pilot.press("slash", *"state:partial,failed")
         await wait_until(pilot, lambda: len(ids(app)) == 2, "the partial,failed filter applied")
-        assert app.model.cursor_key == ("ii", "ask-42")
+        assert app.model.cursor == 0 and app.model.cursor_key == ("cdf", "123")
         await pilot.press(*["backspace"] * len(",failed"))  # "state:partial"
         await pilot.press(*["backspace"] * len("partial"), *"failed")
-        # the chosen job is filtered out: the cursor rests here
         await wait_until(pilot, lambda: ids(app) == ["123"], "only the failed job listed")
         await pilot.press("escape")
         await wait_until(
             pilot, lambda: len(ids(app)) > 1, "the filter cleared", detail=lambda: ids(app)
         )
-        assert app.model.cursor_key == ("ii", "ask-42")
+        # Every job again, read from the top: the newest first.
+        assert app.model.cursor == 0
+        assert app.model.cursor_key == app.model.visible_keys()[0]
 
 
 async def test_as_of_tells_how_old_the_data_is(store: Store) -> None:

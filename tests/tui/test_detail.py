@@ -31,7 +31,7 @@ from support.waiting import wait_until, wait_until_settled
 EXPECTED_SEED_LABELS = {
     "imageintelligence": [
         "question Is my garage door open?",
-        "imageResults (2)  2 done",
+        "imageResults (2)  2 of 2 images done",
         "✓ some_garage_door_opened_image  COMPLETED_SUCCESSFULLY",
         "yes [3]",
     ],

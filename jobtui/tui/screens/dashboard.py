@@ -276,7 +276,7 @@ class DashboardScreen(Screen[None]):
     def _provider_selected(self, message: ProviderSelected) -> None:
         if message.provider != self.model.scope:
             self.model.set_scope(message.provider)
-            self.job_list.sync()
+            self.job_list.show_from_top()
             self.update_titles()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -330,7 +330,7 @@ class DashboardScreen(Screen[None]):
     def action_problems(self) -> None:
         """Show only problems, or everything again."""
         self.model.set_problems_only(not self.model.problems_only)
-        self.job_list.sync()
+        self.job_list.show_from_top()
         self.update_titles()
 
     def action_failures(self) -> None:
@@ -387,7 +387,7 @@ class DashboardScreen(Screen[None]):
 
     def _sort(self, column: str, reverse: bool) -> None:
         self.model.set_sort(column, reverse)
-        self.job_list.sync()
+        self.job_list.show_from_top()
         self.job_list.refresh()
         self.update_titles()
         self.jobtui.save_prefs(sort_column=column, sort_reverse=reverse)

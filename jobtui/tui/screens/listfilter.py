@@ -57,7 +57,8 @@ class ListFilter:
         # The title first: its pane asks for a repaint before the list does, so both
         # reach the screen in time for one frame.
         self._update_titles()
-        self._screen.query_one(JobList).sync()
+        # A new filter shows its first row (the newest match), not the old cursor's job.
+        self._screen.query_one(JobList).show_from_top()
 
     def text_changed(self, text: str) -> None:
         """The filter bar's text is now ``text``: filter now, or once typing pauses."""

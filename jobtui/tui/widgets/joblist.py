@@ -112,6 +112,16 @@ class JobList(ScrollView, can_focus=True):
                     self.refresh_line(index + 1)
         self._post_highlight()
 
+    def show_from_top(self) -> None:
+        """The user asked for another view (a filter, a sort, a provider, problems only):
+        show its first row, cursor on it and scrolled to the top.
+
+        Only changes from the engine keep the cursor on its job (``sync``): a new
+        view that kept it would hide the rows above it, the newest failures first.
+        """
+        self.model.move_cursor_to(0)
+        self.sync()
+
     def set_columns(self, columns: Collection[str]) -> None:
         """Show ``columns`` (names from ``jobtui.tui.joblist.columns.COLUMNS``)."""
         self.columns = tuple(c for c in DEFAULT_COLUMNS if c in columns) or ("state", "id")
