@@ -218,13 +218,17 @@ async def test_command_palette_runs_screen_and_list_actions(store: Store) -> Non
 
 async def test_title_names_the_sort_when_its_column_does_not_fit(store: Store) -> None:
     app = dashboard(store)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(140, 36)) as pilot:
         await app.loaded.wait()
         await wait_until_settled(pilot)
         assert "sorted by" not in title(app)  # age is on screen, with its arrow
-        await pilot.press("s")  # updated: dropped at 80 columns
+        await pilot.press("s")  # updated: on screen at 140 columns
+        assert app.model.sort_column == "updated"
+        assert "sorted by" not in title(app)
+        await pilot.resize_terminal(80, 24)  # updated is dropped at 80 columns
         await wait_until(
-            pilot, lambda: "sorted by updated ▼" in title(app), "the title naming the sort"
+            pilot, lambda: "sorted by updated ▼" in title(app), "the title naming the sort",
+            detail=lambda: title(app),
         )
         assert "updated" not in app.dashboard.job_list.shown_columns()
         await pilot.resize_terminal(140, 36)

@@ -109,3 +109,67 @@ async def test_another_provider_lands_on_its_first_row(long_store: Store) -> Non
             "deepo's first row shown again",
             detail=lambda: where(app),
         )
+
+
+def filter_error(app: JobtuiApp) -> str:
+    """The line under the filter bar, when it shows."""
+    line = app.dashboard.filter_bar.query_one("#filter-error")
+    return str(line.render()) if line.display else ""
+
+
+async def test_s_cycles_only_through_the_columns_on_screen(store: Store) -> None:
+    app = dashboard(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.loaded.wait()
+        await wait_until_settled(pilot)
+        shown = app.dashboard.job_list.shown_columns()
+        assert "updated" not in shown and "label" not in shown, shown  # too narrow for them
+        seen = []
+        for _ in range(len(shown) + 1):
+            await pilot.press("s")
+            seen.append(app.model.sort_column)
+        assert set(seen) == set(shown), (seen, shown)  # each shown column, none hidden
+        assert "sorted by" not in str(app.dashboard.query_one("#jobs-pane").border_title)
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [("provider:tartt", "no provider 'tartt': did you mean tart?"),
+     ("state:faild", "unknown state 'faild': did you mean failed?")],
+)  # fmt: skip
+async def test_a_typo_is_answered_in_the_filter_bar(store: Store, typed: str, said: str) -> None:
+    app = dashboard(store)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await app.loaded.wait()
+        await pilot.press("slash", *typed)
+        await wait_until(pilot, lambda: said in filter_error(app), f"{said!r} under the bar",
+                         detail=lambda: filter_error(app))  # fmt: skip
+        assert len(app.model) > 0  # not a silent empty list
+
+
+async def test_enter_on_a_query_that_does_not_parse_applies_none_of_it(store: Store) -> None:
+    app = dashboard(store)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await app.loaded.wait()
+        bar = app.dashboard.filter_bar
+        await pilot.press("slash", *"colour:red", "enter")
+        await wait_until(pilot, lambda: "not applied (no filter applied)" in filter_error(app),
+                         "the refusal under the bar", detail=lambda: filter_error(app))  # fmt: skip
+        # Not the prefix "colour" that parsed on the way: every job, the text kept to fix.
+        assert app.model.query is None and len(app.model) == 12
+        assert app.focused is bar.input and bar.value == "colour:red"
+        assert "filter" not in str(app.dashboard.query_one("#jobs-pane").border_title)
+        # Fixed, it applies; enter confirms it and goes back to the list.
+        await pilot.press(*["backspace"] * len("colour:red"), *"state:failed", "enter")
+        await wait_until(pilot, lambda: app.focused is app.dashboard.job_list,
+                         "the list focused once the query parses")  # fmt: skip
+        assert [key[1] for key in app.model.visible_keys()] == ["123"]
+        # A later typo keeps that confirmed filter, not half of the new text.
+        await pilot.press("slash", *" colour:red", "enter")
+        await wait_until(pilot, lambda: "not applied (kept 'state:failed')" in filter_error(app),
+                         "the kept filter named", detail=lambda: filter_error(app))  # fmt: skip
+        assert app.model.query is not None and app.model.query.text == "state:failed"
+        assert app.focused is bar.input
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: len(app.model) == 12 and bar.value == "",
+                         "escape clearing it all")  # fmt: skip

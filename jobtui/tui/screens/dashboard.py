@@ -72,7 +72,9 @@ class DashboardScreen(Screen[None]):
         """Refresh, pause, add, remove, cancel, copy, open."""
         self.detail_follower = DetailFollower(self, host, model)
         """The detail pane on the cursor's job."""
-        self.list_filter = ListFilter(self, model, update_titles=self.update_titles)
+        self.list_filter = ListFilter(
+            self, model, update_titles=self.update_titles, providers=host.provider_names
+        )
         """The filter bar's text applied to the list."""
 
     # ---------------------------------------------------------------- layout
@@ -294,6 +296,8 @@ class DashboardScreen(Screen[None]):
         if message.cleared or not text:
             self.filter_bar.set_value("")
             self.filter_bar.show_error(None)
+        if not self.list_filter.confirm():
+            return  # nothing of a text that does not parse is applied: the bar stays open
         self.jobtui.save_prefs(filter=self.filter_bar.value)
         self.job_list.focus()
 
@@ -377,8 +381,11 @@ class DashboardScreen(Screen[None]):
 
     def action_sort(self) -> None:
         """Sort by the next column."""
+        # Only onto columns shown at this width: a sort by a hidden column looks random.
+        shown = set(self.job_list.shown_columns())
         index = SORT_COLUMNS.index(self.model.sort_column)
-        column = SORT_COLUMNS[(index + 1) % len(SORT_COLUMNS)]
+        after = SORT_COLUMNS[index + 1 :] + SORT_COLUMNS[: index + 1]
+        column = next((c for c in after if c in shown), after[0])
         self._sort(column, self.model.sort_reverse)
 
     def action_sort_reverse(self) -> None:
