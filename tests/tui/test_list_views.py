@@ -173,3 +173,87 @@ async def test_enter_on_a_query_that_does_not_parse_applies_none_of_it(store: St
         await pilot.press("escape")
         await wait_until(pilot, lambda: len(app.model) == 12 and bar.value == "",
                          "escape clearing it all")  # fmt: skip
+
+
+async def test_g_and_G_go_to_the_first_and_last_provider(store: Store) -> None:
+    app = dashboard(store)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await app.loaded.wait()
+        await wait_until_settled(pilot)
+        options = app.dashboard.sidebar.option_list
+        await pilot.press("1", "j")
+        await wait_until(pilot, lambda: app.focused is options, "the providers pane focused")
+        await pilot.press("G")
+        last = options.option_count - 1
+        await wait_until(pilot, lambda: options.highlighted == last,
+                         "the last provider highlighted")
+        await wait_until(pilot, lambda: app.model.scope == "sai", "the list scoped to it")
+        await pilot.press("g")
+        await wait_until(pilot, lambda: options.highlighted == 0, "the first entry (All)",
+                         detail=lambda: options.highlighted)  # fmt: skip
+        await wait_until(pilot, lambda: app.model.scope is None, "every provider listed")
+
+
+async def test_help_scrolls_with_the_list_keys_and_names_the_glyphs(store: Store) -> None:
+    from textual.containers import VerticalScroll
+
+    app = dashboard(store)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await app.loaded.wait()
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: app.screen.query("#help-dialog"), "the help open")
+        dialog = app.screen.query_one("#help-dialog", VerticalScroll)
+        text = str(app.screen.query_one("#help-text").render())
+        for state, sign in (("queued", "●"), ("running", "◐"), ("failed", "✗"),
+                            ("canceled", "⊘"), ("unknown", "?")):  # fmt: skip
+            assert f"{sign} {state}" in text
+        await wait_until(pilot, lambda: dialog.max_scroll_y > 5, "a help taller than 24 rows")
+        steps = [("j", 1.0), ("down", 2.0), ("k", 1.0), ("up", 0.0), ("pagedown", None),
+                 ("pageup", 0.0), ("space", None), ("G", dialog.max_scroll_y),
+                 ("g", 0.0), ("end", dialog.max_scroll_y), ("home", 0.0)]  # fmt: skip
+        for key, expected in steps:
+            before = dialog.scroll_y
+            await pilot.press(key)
+            if expected is None:  # a page: more than one line further down
+                await wait_until(pilot, lambda b=before: dialog.scroll_y > b + 1, f"{key} paging",
+                                 detail=lambda: dialog.scroll_y)  # fmt: skip
+            else:
+                await wait_until(pilot, lambda e=expected: dialog.scroll_y == e,
+                                 f"{key} → {expected}", detail=lambda: dialog.scroll_y)  # fmt: skip
+
+
+async def test_the_detail_pane_highlights_a_node_and_l_goes_into_open_branches(
+    store: Store,
+) -> None:
+    from jobtui.tui.widgets.resulttree import ResultTree
+
+    app = dashboard(store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.loaded.wait()
+        await wait_until_settled(pilot)
+        await pilot.press("3")
+        tree = app.dashboard.detail.query_one(ResultTree)
+        await wait_until(pilot, lambda: app.focused is tree, "the Result tree focused on 3")
+        await wait_until(pilot, lambda: tree.cursor_line == 0, "the first node highlighted",
+                         detail=lambda: tree.cursor_line)  # fmt: skip
+        branch = next(
+            line for line in range(tree.last_line + 1)
+            if (node := tree.get_node_at_line(line)) is not None and node.allow_expand
+        )  # fmt: skip
+        tree.move_cursor_to_line(branch)
+        node = tree.cursor_node
+        assert node is not None
+        if node.is_expanded:
+            node.collapse()
+        await pilot.press("l")  # a closed branch: l opens it
+        await wait_until(pilot, lambda: node.is_expanded and bool(node.children),
+                         "l opening a closed branch")  # fmt: skip
+        assert tree.cursor_node is node
+        for _ in range(2):  # an open branch: l goes into it, every time, never closes it
+            await pilot.press("l")
+            await wait_until(pilot, lambda: tree.cursor_node is node.children[0],
+                             "l on an open branch moving into it",
+                             detail=lambda: tree.cursor_line)  # fmt: skip
+            assert node.is_expanded
+            await pilot.press("h")  # back to the branch
+            await wait_until(pilot, lambda: tree.cursor_node is node, "h back to the branch")

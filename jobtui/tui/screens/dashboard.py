@@ -401,7 +401,9 @@ class DashboardScreen(Screen[None]):
 
     def action_help(self) -> None:
         """Show every key."""
-        self.app.push_screen(HelpScreen(self.jobtui.keys, self.jobtui.key_display))
+        self.app.push_screen(
+            HelpScreen(self.jobtui.keys, self.jobtui.key_display, ascii_only=self.jobtui.ascii_only)
+        )
 
     def action_theme(self) -> None:
         """Switch to the next theme."""
