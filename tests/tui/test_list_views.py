@@ -257,3 +257,33 @@ async def test_the_detail_pane_highlights_a_node_and_l_goes_into_open_branches(
             assert node.is_expanded
             await pilot.press("h")  # back to the branch
             await wait_until(pilot, lambda: tree.cursor_node is node, "h back to the branch")
+
+
+async def test_the_provider_column_stays_at_80x24_with_the_sidebar(store: Store) -> None:
+    app = dashboard(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.loaded.wait()
+        await pilot.press("b")  # the sidebar, hidden at this width, shown
+        await wait_until(pilot, lambda: app.dashboard.query_one("#sidebar-pane").display,
+                         "the sidebar shown")  # fmt: skip
+        await wait_until(pilot, lambda: "provider" in app.dashboard.job_list.shown_columns(),
+                         "the provider column kept",
+                         detail=lambda: app.dashboard.job_list.shown_columns())  # fmt: skip
+        assert "deepo" in app.dashboard.job_list.render_line(1).text
+
+
+async def test_ids_use_the_room_of_a_wide_screen(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "tart.sqlite")
+    ids = ["1814480486365823872", "1814480486365824999"]  # alike in their first 12
+    seed_store(store, [watched("tart", i, JobState.RUNNING, minutes_old=n)
+                       for n, i in enumerate(ids, start=1)])  # fmt: skip
+    app = dashboard(store)
+    async with app.run_test(size=(200, 30)) as pilot:
+        await app.loaded.wait()
+        await wait_until(
+            pilot,
+            lambda: all(i in app.dashboard.job_list.render_line(n).text
+                        for n, i in enumerate(ids, start=1)),
+            "each whole id drawn",
+            detail=lambda: [app.dashboard.job_list.render_line(n).text for n in (1, 2)],
+        )  # fmt: skip

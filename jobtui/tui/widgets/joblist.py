@@ -78,6 +78,7 @@ class JobList(ScrollView, can_focus=True):
         self._cache: dict[tuple[object, ...], tuple[JobRow, Strip]] = {}
         self._layout: list[tuple[Column, int, int]] = []
         self._layout_width = -1
+        self._layout_id_width = -1
         self._on_highlight = on_highlight
         self._last_highlight: JobKey | None = None
         self._sizes_seen: tuple[Size, Size, Size] | None = None
@@ -282,12 +283,15 @@ class JobList(ScrollView, can_focus=True):
             self._on_highlight(key)
 
     def _columns_layout(self, width: int) -> list[tuple[Column, int, int]]:
-        if width != self._layout_width:
+        if (width, self.model.longest_id) != (self._layout_width, self._layout_id_width):
             provider_width = max((len(name) for name in self.model.counts), default=8)
             self._layout = layout_columns(
-                width - _GUTTER, self.columns, provider_width=provider_width
-            )
+                width - _GUTTER, self.columns, provider_width=provider_width,
+                id_width=self.model.longest_id,
+            )  # fmt: skip
             self._layout_width = width
+            self._layout_id_width = self.model.longest_id
+            self._cache.clear()  # lines drawn for the old widths
         return self._layout
 
     def _age_cells(self, row: JobRow, now: float) -> tuple[str, ...]:
