@@ -118,3 +118,13 @@ def test_image_intelligence_tree_counts_images_as_the_summary_does() -> None:
     texts = list(_texts(imageintelligence_nodes(raw, job, NOW)[0]))
     (branch,) = [text for text in texts if text.startswith("imageResults")]
     assert branch.endswith("1 of 4 images done, 1 failed"), branch
+
+
+def test_the_header_progress_floors_like_the_summary() -> None:
+    from jobtui.tui.results.nodes import header_nodes
+
+    raw = _running_tensorart(0.789, 0.789)
+    job = parse("tensorart", raw)
+    assert "78%" in job.summary
+    texts = list(_texts(list(header_nodes(job, NOW))))
+    assert "progress 78%" in texts, texts  # was 79 %, rounded, beside "78%"

@@ -229,7 +229,9 @@ def header_nodes(
         nodes.append(leaf(("summary  ", "key"), (job.summary, "str"), key="summary"))
     nodes.extend(_time_nodes(job, now))
     if job.progress is not None:
-        nodes.append(leaf(("progress ", "key"), (f"{job.progress:.0%}", "num"), key="progress"))
+        # Floored like the summary and the list's bar (0.789 is 78 % in all three).
+        percent = math.floor(job.progress * 100 + 1e-9)
+        nodes.append(leaf(("progress ", "key"), (f"{percent}%", "num"), key="progress"))
     if job.queue_position is not None or job.queue_length is not None:
         position = "?" if job.queue_position is None else str(job.queue_position)
         length = "?" if job.queue_length is None else str(job.queue_length)

@@ -98,7 +98,8 @@ class ListFilter:
         self._show_confirmed()
         kept = f"kept {self._confirmed!r}" if self._confirmed else "no filter applied"
         self._screen.query_one(FilterBar).show_error(
-            f"{self._error} · not applied ({kept}): fix it, or esc clears"
+            # The refusal first: the line is cut at the pane's width.
+            f"not applied ({kept}); fix it or esc clears · {self._error}"
         )
         return False
 
