@@ -146,8 +146,8 @@ async def test_unknown_field_shows_an_error_not_a_crash(app: JobtuiApp) -> None:
             lambda: error.display and "unknown field 'colour'" in str(error.render()),
             "the unknown field error shown",
         )
-        # The last query that parsed stays applied ("colour" as free text).
-        assert app.model.query is not None and app.model.query.text == "colour"
+        # Not the part that parsed ("colour" as free text): the confirmed filter, none.
+        assert app.model.query is None and len(app.model) == 12
         await pilot.press("escape")
         await wait_until(
             pilot, lambda: "unknown field" not in str(error.render()), "the error cleared"
@@ -164,22 +164,22 @@ async def test_problems_only(app: JobtuiApp) -> None:
         assert len(app.model) == 12
 
 
-async def test_sort_keys_keep_the_cursor_and_are_remembered(
+async def test_sort_keys_show_the_first_row_and_are_remembered(
     app: JobtuiApp, tmp_path: Path
 ) -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         await app.loaded.wait()
         await pilot.press("j", "j", "j")
-        chosen = app.model.cursor_key
         await pilot.press("s")
         assert app.model.sort_column == "updated"
-        assert app.model.cursor_key == chosen
-        await pilot.press("s", "s")
+        # A new order is read from its top (tests/tui/test_list_views.py).
+        assert app.model.cursor == 0
+        await pilot.press("j", "s", "s")
         assert app.model.sort_column == "provider"
-        assert app.model.cursor_key == chosen
-        await pilot.press("S")
+        assert app.model.cursor == 0
+        await pilot.press("j", "S")
         assert app.model.sort_reverse is False
-        assert app.model.cursor_key == chosen
+        assert app.model.cursor == 0
         assert "▲" in line(app, 0)
         text = (tmp_path / "prefs.toml").read_text()
         assert 'sort_column = "provider"' in text and "sort_reverse = false" in text

@@ -109,23 +109,24 @@ async def test_a_changed_job_redraws_its_line_alone(store: Store) -> None:
         assert "████░  80%" in app.dashboard.job_list.render_line(index + 1).text
 
 
-async def test_cursor_stays_on_its_job_through_filters(store: Store) -> None:
+async def test_each_filter_starts_at_its_first_row(store: Store) -> None:
     app = dashboard(store)
     async with app.run_test(size=(120, 36)) as pilot:
         await app.loaded.wait()
         app.dashboard.job_list.move_cursor_to_key(("ii", "ask-42"))
         await pilot.press("slash", *"state:partial,failed")
         await wait_until(pilot, lambda: len(ids(app)) == 2, "the partial,failed filter applied")
-        assert app.model.cursor_key == ("ii", "ask-42")
+        assert app.model.cursor == 0 and app.model.cursor_key == ("cdf", "123")
         await pilot.press(*["backspace"] * len(",failed"))  # "state:partial"
         await pilot.press(*["backspace"] * len("partial"), *"failed")
-        # the chosen job is filtered out: the cursor rests here
         await wait_until(pilot, lambda: ids(app) == ["123"], "only the failed job listed")
         await pilot.press("escape")
         await wait_until(
             pilot, lambda: len(ids(app)) > 1, "the filter cleared", detail=lambda: ids(app)
         )
-        assert app.model.cursor_key == ("ii", "ask-42")
+        # Every job again, read from the top: the newest first.
+        assert app.model.cursor == 0
+        assert app.model.cursor_key == app.model.visible_keys()[0]
 
 
 async def test_as_of_tells_how_old_the_data_is(store: Store) -> None:
@@ -217,13 +218,17 @@ async def test_command_palette_runs_screen_and_list_actions(store: Store) -> Non
 
 async def test_title_names_the_sort_when_its_column_does_not_fit(store: Store) -> None:
     app = dashboard(store)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(140, 36)) as pilot:
         await app.loaded.wait()
         await wait_until_settled(pilot)
         assert "sorted by" not in title(app)  # age is on screen, with its arrow
-        await pilot.press("s")  # updated: dropped at 80 columns
+        await pilot.press("s")  # updated: on screen at 140 columns
+        assert app.model.sort_column == "updated"
+        assert "sorted by" not in title(app)
+        await pilot.resize_terminal(80, 24)  # updated is dropped at 80 columns
         await wait_until(
-            pilot, lambda: "sorted by updated ▼" in title(app), "the title naming the sort"
+            pilot, lambda: "sorted by updated ▼" in title(app), "the title naming the sort",
+            detail=lambda: title(app),
         )
         assert "updated" not in app.dashboard.job_list.shown_columns()
         await pilot.resize_terminal(140, 36)

@@ -71,3 +71,20 @@ def test_columns_fill_the_width_and_drop_by_rank() -> None:
     narrow = [c.name for c, _, _ in layout_columns(76, DEFAULT_COLUMNS)]
     assert "updated" not in narrow and "label" not in narrow
     assert {"state", "id", "summary", "progress"} <= set(narrow)
+
+
+def test_a_squeezed_id_beats_a_missing_provider() -> None:
+    # The job list at 80x24 with the sidebar shown: 47 cells for the columns.
+    names = [c.name for c, _, _ in layout_columns(47, DEFAULT_COLUMNS, provider_width=5)]
+    assert names == ["state", "provider", "id", "summary"]
+    placed = {c.name: w for c, _, w in layout_columns(47, DEFAULT_COLUMNS, provider_width=5)}
+    assert placed["id"] == 9 and placed["summary"] >= 16
+
+
+def test_a_wide_screen_shows_whole_ids() -> None:
+    tensorart_id = "1814480486365823872"  # every Tensor.Art id begins 18144804…
+    placed = {c.name: w for c, _, w in layout_columns(196, DEFAULT_COLUMNS, id_width=19)}
+    assert placed["id"] == len(tensorart_id)
+    # Never more than the longest id, and a narrow screen keeps the usual 12.
+    assert {c.name: w for c, _, w in layout_columns(196, DEFAULT_COLUMNS)}["id"] == 12
+    assert {c.name: w for c, _, w in layout_columns(88, DEFAULT_COLUMNS, id_width=19)}["id"] == 12

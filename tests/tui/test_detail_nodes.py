@@ -46,7 +46,9 @@ def test_format_duration(seconds: float, text: str) -> None:
 
 def test_relative() -> None:
     assert relative(NOW + timedelta(hours=2), NOW) == "in 2h"
-    assert relative(NOW - timedelta(seconds=90), NOW) == "1m 30s ago"
+    assert relative(NOW - timedelta(seconds=90), NOW) == "1m ago"  # minutes past a minute
+    assert relative(NOW - timedelta(seconds=59), NOW) == "59s ago"
+    assert relative(NOW - timedelta(hours=2, minutes=5, seconds=9), NOW) == "2h 5m ago"
     assert relative(NOW, NOW) == "now"
 
 

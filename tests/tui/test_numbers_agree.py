@@ -99,3 +99,32 @@ def test_a_running_cognite_job_is_not_summarised_as_failed() -> None:
     assert job.state.value == "running"
     assert "7 of 7" not in job.summary
     assert job.summary.startswith("running, 7 files failed so far"), job.summary
+
+
+def test_image_intelligence_tree_counts_images_as_the_summary_does() -> None:
+    from jobtui.tui.results.imageintelligence import imageintelligence_nodes
+
+    statuses = ["IMAGE_DOWNLOAD_ERROR", "IN_PROGRESS", "IN_PROGRESS", "IN_PROGRESS"]
+    raw = {
+        "id": "ii-1", "status": "IN_PROGRESS", "createdAt": 1_700_000_000,
+        "question": "Is the door open?",
+        "imageResults": [
+            {"id": f"i{n}", "url": f"https://x.test/{n}.jpg", "status": status}
+            for n, status in enumerate(statuses)
+        ],
+    }  # fmt: skip
+    job = parse("imageintelligence", raw)
+    assert job.summary.endswith("1 of 4 images done, 1 failed"), job.summary
+    texts = list(_texts(imageintelligence_nodes(raw, job, NOW)[0]))
+    (branch,) = [text for text in texts if text.startswith("imageResults")]
+    assert branch.endswith("1 of 4 images done, 1 failed"), branch
+
+
+def test_the_header_progress_floors_like_the_summary() -> None:
+    from jobtui.tui.results.nodes import header_nodes
+
+    raw = _running_tensorart(0.789, 0.789)
+    job = parse("tensorart", raw)
+    assert "78%" in job.summary
+    texts = list(_texts(list(header_nodes(job, NOW))))
+    assert "progress 78%" in texts, texts  # was 79 %, rounded, beside "78%"

@@ -95,3 +95,21 @@ def test_a_word_typed_halfway_gets_the_likely_name_first() -> None:
 def test_a_misspelt_state_gets_a_suggestion(typed: str, meant: str) -> None:
     with pytest.raises(QueryError, match=rf"did you mean {meant}"):
         parse_query(f"state:{typed}")
+
+
+PROVIDER_NAMES = ("deepomatic", "tensorart", "cognite", "imageintelligence", "superai")
+
+
+def test_a_provider_no_name_contains_gets_a_suggestion() -> None:
+    with pytest.raises(QueryError, match=r"^no provider 'tensorrt': did you mean tensorart\?$"):
+        parse_query("provider:tensorrt", providers=PROVIDER_NAMES)
+    with pytest.raises(QueryError, match=r"no provider 'xyz' \(known: cognite, deepomatic"):
+        parse_query("!provider:xyz", providers=PROVIDER_NAMES)
+
+
+def test_provider_values_that_name_a_provider_parse() -> None:
+    # Part of a name is fine (matching is by substring), and so is any of several.
+    query = parse_query("provider:tensor,Cognite", providers=PROVIDER_NAMES)
+    assert query.terms[0].values == ("tensor", "cognite")
+    # Without the names (the CLI's saved views) any value is taken as it is.
+    assert parse_query("provider:tensorrt").terms[0].values == ("tensorrt",)

@@ -28,6 +28,8 @@ __all__ = [
     "JOB_TYPES",
     "KIND",
     "STATES",
+    "image_state",
+    "images_done",
     "parse",
 ]
 
@@ -48,6 +50,30 @@ IMAGE_STATES: dict[str, JobState] = {
     "COMPLETED_SUCCESSFULLY": JobState.SUCCEEDED,
 }
 """Image status → state; any ``*_ERROR`` is failed, anything else unknown."""
+
+
+def image_state(status: str | None, job_state: JobState) -> JobState:
+    """One image's state from its status word; the result tree and the summary both use it.
+
+    recognize answers list images without a status: they share the job's state
+    (a partly failed job says nothing about which image failed: unknown).
+    """
+    if status is None:
+        return job_state if job_state is not JobState.PARTIAL else JobState.UNKNOWN
+    if status.endswith("_ERROR"):
+        return JobState.FAILED
+    return IMAGE_STATES.get(status, JobState.UNKNOWN)
+
+
+def images_done(states: Sequence[JobState]) -> str:
+    """``2 of 4 images done, 1 failed``: the one count the summary and the result tree show.
+
+    Done counts every finished image, failed ones included (as ``watch`` counts
+    jobs), so the two numbers never contradict each other.
+    """
+    done = sum(1 for state in states if state.terminal)
+    failed = sum(1 for state in states if state is JobState.FAILED)
+    return f"{done} of {len(states)} images done" + (f", {failed} failed" if failed else "")
 
 
 def parse(payload: object, *, provider: str | None = None) -> Job:
@@ -93,14 +119,7 @@ def _to_job(job: IiJob, raw: object, name: str) -> Job:
 
 def _image_item(index: int, image: IiImage, job_state: JobState) -> JobItem:
     status = status_code(image.status)
-    state: JobState
-    if status is None:
-        # recognize answers list images without a status: they share the job's.
-        state = job_state if job_state is not JobState.PARTIAL else JobState.UNKNOWN
-    elif status.endswith("_ERROR"):
-        state = JobState.FAILED
-    else:
-        state = IMAGE_STATES.get(status, JobState.UNKNOWN)
+    state = image_state(status, job_state)
     error = None
     if state is JobState.FAILED:
         message = image.status.message if isinstance(image.status, StatusObject) else None
@@ -160,8 +179,7 @@ def _summary(job: IiJob, state: JobState, items: list[JobItem], error: str | Non
         return error or "all images failed"
     outcome = _outcome(job) if state.terminal else None
     failed = sum(1 for item in items if item.state is JobState.FAILED)
-    done = sum(1 for item in items if item.state.terminal)
-    counts = f"{done} of {len(items)} images done" + (f", {failed} failed" if failed else "")
+    counts = images_done([item.state for item in items])
     if outcome:
         return f"{outcome} ({failed} of {len(items)} images failed)" if failed else outcome
     if items:

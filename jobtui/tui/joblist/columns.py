@@ -68,14 +68,27 @@ _ROOMY_SUMMARY = 48
 _LABEL_GROWTH = 12
 
 
+_SQUEEZE_BELOW_RANK = 3
+"""Columns this essential (the provider, the id, the state) are squeezed, not dropped."""
+_WIDE_LIST = 96
+"""From this width the id may grow (narrower, the summary needs every cell)."""
+_ID_ROOM_SUMMARY = 20
+"""Ids grow while the summary keeps this many cells: a whole id is worth more."""
+_ID_GROWTH = 28
+"""At most this many cells more for ids on a wide screen (a UUID is 36 cells)."""
+
+
 def layout_columns(
-    width: int, names: Sequence[str], *, provider_width: int = 12
+    width: int, names: Sequence[str], *, provider_width: int = 12, id_width: int = 12
 ) -> list[tuple[Column, int, int]]:
     """Place ``names`` in ``width`` cells: (column, x, width) for each one shown.
 
     Fixed columns keep their preferred width; the summary takes the rest.
-    When the summary would fall under its minimum, columns are dropped by
-    rank (label first, then updated, progress, age, provider).
+    When the summary would fall under its minimum, columns are dropped by rank
+    (updated first, then label, progress, age); before the provider or a more
+    essential column would go, columns give up cells down to their own minimum
+    (a squeezed id beats a missing provider). A wide
+    screen gives ids up to ``id_width`` cells (the longest id), then the label more.
     """
     chosen = [COLUMNS[name] for name in COLUMNS if name in names]
 
@@ -85,25 +98,45 @@ def layout_columns(
         return column.width
 
     while True:
-        fixed = sum(wanted(c) for c in chosen if c.name != "summary")
+        widths = {c.name: wanted(c) for c in chosen}
+        fixed = sum(w for name, w in widths.items() if name != "summary")
         gaps = _GAP * max(0, len(chosen) - 1)
         rest = width - fixed - gaps
         has_summary = any(c.name == "summary" for c in chosen)
         needed = COLUMNS["summary"].min_width if has_summary else 0
         if rest >= needed or len(chosen) <= 1:
             break
-        chosen.remove(max(chosen, key=lambda c: c.drop_rank))
-    # A wide screen gives the label some of the summary's room.
+        victim = max(chosen, key=lambda c: c.drop_rank)
+        short = needed - rest
+        give = [] if victim.drop_rank > _SQUEEZE_BELOW_RANK else sorted(
+            (c for c in chosen if c.name != "summary" and widths[c.name] > c.min_width),
+            key=lambda c: -c.drop_rank,
+        )
+        if sum(widths[c.name] - c.min_width for c in give) >= short:
+            for column in give:
+                taken = min(short, widths[column.name] - column.min_width)
+                widths[column.name] -= taken
+                short -= taken
+            rest = needed
+            break
+        chosen.remove(victim)
+    # A wide screen shows whole ids first (Tensor.Art's share their first 12
+    # characters), then gives the label some of the summary's room.
+    id_extra = 0
+    if "id" in widths and width >= _WIDE_LIST and rest > _ID_ROOM_SUMMARY:
+        id_extra = min(max(0, min(id_width, widths["id"] + _ID_GROWTH) - widths["id"]),
+                       rest - _ID_ROOM_SUMMARY)  # fmt: skip
+        widths["id"] += id_extra
+        rest -= id_extra
     label_extra = 0
-    if any(c.name == "label" for c in chosen) and rest > _ROOMY_SUMMARY:
+    if "label" in widths and rest > _ROOMY_SUMMARY:
         label_extra = min(_LABEL_GROWTH, rest - _ROOMY_SUMMARY)
+        widths["label"] += label_extra
         rest -= label_extra
     placed: list[tuple[Column, int, int]] = []
     x = 0
     for column in chosen:
-        column_width = max(rest, 0) if column.name == "summary" else wanted(column)
-        if column.name == "label":
-            column_width += label_extra
+        column_width = max(rest, 0) if column.name == "summary" else widths[column.name]
         placed.append((column, x, column_width))
         x += column_width + _GAP
     return placed

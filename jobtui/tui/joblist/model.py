@@ -72,6 +72,8 @@ class JobListModel:
         """Per provider, how many jobs are in each state (filter ignored)."""
         self.fresh_at: dict[str, float] = {}
         """Per provider, its newest successful poll (epoch seconds): how old its data is."""
+        self.longest_id = 0
+        """The length of the longest job id seen (never shrinks): the id column's wish."""
         self._anchor: JobKey | None = None
         self._cursor_index = 0
 
@@ -89,6 +91,7 @@ class JobListModel:
         self._rows = other._rows
         self.counts = other.counts
         self.fresh_at = other.fresh_at
+        self.longest_id = max(self.longest_id, other.longest_id)
         same_view = (
             other.sort_column,
             other.sort_reverse,
@@ -418,6 +421,8 @@ class JobListModel:
             self.fresh_at[row.provider] = stamp
 
     def _count(self, row: JobRow, delta: int) -> None:
+        if delta > 0 and len(row.id) > self.longest_id:
+            self.longest_id = len(row.id)
         counter = self.counts.get(row.provider)
         if counter is None:
             counter = self.counts[row.provider] = Counter()

@@ -13,13 +13,15 @@ A query is a list of terms, all of which must hold::
   writes it; ``jobtui errors --json`` prints each group's ``term``).
 - ``!`` in front of a term negates it.
 
-Unknown fields, unknown states and unclosed quotes raise ``QueryError`` with
-a message fit for the filter bar: a typo must never crash the dashboard.
+Unknown fields, unknown states, unclosed quotes and (when the caller names the
+providers) a ``provider:`` value no provider name contains raise ``QueryError``
+with a message fit for the filter bar: a typo must never crash the dashboard,
+nor silently show an empty list.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from itertools import compress
 from typing import Protocol, TypeVar
@@ -252,7 +254,17 @@ def _suggestion(typed: str, names: Sequence[str], *, typos: bool = False) -> str
     return f" (known: {', '.join(names)})"
 
 
-def _parse_term(token: str) -> Term:
+def _check_providers(values: Sequence[str], providers: Collection[str]) -> None:
+    """Every ``provider:`` value must be part of some provider's name: else it is a typo."""
+    names = sorted({name.lower() for name in providers})
+    for value in values:
+        if not any(value in name for name in names):
+            raise QueryError(
+                f"no provider {value!r}{_suggestion(value, names, typos=True)}"
+            )
+
+
+def _parse_term(token: str, providers: Collection[str] = ()) -> Term:
     negated = token.startswith("!")
     body = token[1:] if negated else token
     if not body:
@@ -279,9 +291,15 @@ def _parse_term(token: str) -> Term:
         raw_values = [_unquote(value).lower()]
     if field == "state":
         return Term("state", tuple(raw_values), _parse_states(raw_values), negated)
+    if field == "provider" and providers:
+        _check_providers(raw_values, providers)
     return Term(field, tuple(raw_values), negated=negated)
 
 
-def parse_query(text: str) -> Query:
-    """Parse ``text``; raises ``QueryError`` with a user-facing message."""
-    return Query(text, tuple(_parse_term(token) for token in _tokens(text)))
+def parse_query(text: str, *, providers: Collection[str] = ()) -> Query:
+    """Parse ``text``; raises ``QueryError`` with a user-facing message.
+
+    ``providers``: the provider names there are; a ``provider:`` value none of
+    them contains is then an error with a "did you mean" (none given: any value).
+    """
+    return Query(text, tuple(_parse_term(token, providers) for token in _tokens(text)))

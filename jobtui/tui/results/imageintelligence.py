@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from jobtui.model import Job, JobState
+from jobtui.providers.imageintelligence.parse import image_state, images_done
 from jobtui.tui.results.nodes import (
     Rendered,
     ResultNode,
@@ -28,19 +29,21 @@ from jobtui.tui.results.nodes import (
 
 __all__ = ["imageintelligence_nodes"]
 
-_II_IMAGE_STATES = {"COMPLETED_SUCCESSFULLY": JobState.SUCCEEDED, "IN_PROGRESS": JobState.RUNNING}
+def _ii_status(value: object) -> str | None:
+    """The status word of an image, whichever shape it came in; None when it has none."""
+    code = as_map(value).get("code") if isinstance(value, Mapping) else value
+    return None if code is None else as_text(code)
 
 
-def _ii_status(value: object) -> str:
-    return as_text(as_map(value).get("code")) if isinstance(value, Mapping) else as_text(value)
+def _ii_state(value: object, job_state: JobState) -> JobState:
+    """The image's state exactly as the summary reads it (one function decides both)."""
+    return image_state(_ii_status(as_map(value).get("status")), job_state)
 
 
-def _ii_image(index: int, value: object) -> ResultNode:
+def _ii_image(index: int, value: object, job_state: JobState) -> ResultNode:
     image = as_map(value)
-    status = _ii_status(image.get("status"))
-    state = _II_IMAGE_STATES.get(
-        status, JobState.FAILED if status.endswith("_ERROR") else JobState.UNKNOWN
-    )
+    status = _ii_status(image.get("status")) or ""
+    state = _ii_state(value, job_state)
     name = as_text(image.get("customId")) or basename(as_text(image.get("url"))) or f"[{index}]"
     spans: list[Span] = [*glyph_spans(state), (" ", ""), (name, "str")]
     if status:
@@ -77,6 +80,10 @@ def imageintelligence_nodes(raw: Mapping[str, object], job: Job, now: datetime) 
     nodes: list[ResultNode] = []
     if "question" in raw:
         nodes.append(leaf(("question ", "key"), *scalar_spans(raw["question"]), key="question"))
+
+    def image_node(index: int, value: object) -> ResultNode:
+        return _ii_image(index, value, job.state)
+
     examples = as_map(raw.get("examples"))
     if examples:
         counts = "  ".join(f"{len(as_list(v))} {k}" for k, v in examples.items())
@@ -90,13 +97,11 @@ def imageintelligence_nodes(raw: Mapping[str, object], job: Job, now: datetime) 
     for name in ("imageResults", "results"):
         images = as_list(raw.get(name))
         if images:
-            done = sum(1 for i in images if _ii_status(as_map(i).get("status")).startswith("COMPL"))
-            failed = sum(1 for i in images if _ii_status(as_map(i).get("status")).endswith("ERROR"))
-            note = f"{done} done" + (f", {failed} failed" if failed else "")
+            note = images_done([_ii_state(image, job.state) for image in images])
             nodes.append(
                 branch(
                     count_spans(name, len(images), note),
-                    list_children(images, _ii_image),
+                    list_children(images, image_node),
                     expanded=True,
                     key=name,
                 )
@@ -120,7 +125,7 @@ def imageintelligence_nodes(raw: Mapping[str, object], job: Job, now: datetime) 
         nodes.append(
             branch(
                 count_spans("images", len(pictures)),
-                list_children(pictures, _ii_image),
+                list_children(pictures, image_node),
                 expanded=True,
                 key="images",
             )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -175,10 +176,16 @@ def format_time(moment: datetime) -> str:
 
 
 def relative(moment: datetime, now: datetime) -> str:
-    """``3h ago`` or ``in 2h`` relative to ``now``."""
+    """``3h ago`` or ``in 2h`` relative to ``now``; seconds only within the first minute.
+
+    Past a minute the text changes once a minute (``2m ago``, not ``2m 3s ago``):
+    an idle dashboard over SSH then rewrites nothing each second.
+    """
     delta = (moment - now).total_seconds()
     if abs(delta) < 1:
         return "now"
+    if abs(delta) >= 60:
+        delta = math.copysign(abs(delta) // 60 * 60, delta)
     return f"in {format_duration(delta)}" if delta > 0 else f"{format_duration(delta)} ago"
 
 
@@ -222,7 +229,9 @@ def header_nodes(
         nodes.append(leaf(("summary  ", "key"), (job.summary, "str"), key="summary"))
     nodes.extend(_time_nodes(job, now))
     if job.progress is not None:
-        nodes.append(leaf(("progress ", "key"), (f"{job.progress:.0%}", "num"), key="progress"))
+        # Floored like the summary and the list's bar (0.789 is 78 % in all three).
+        percent = math.floor(job.progress * 100 + 1e-9)
+        nodes.append(leaf(("progress ", "key"), (f"{percent}%", "num"), key="progress"))
     if job.queue_position is not None or job.queue_length is not None:
         position = "?" if job.queue_position is None else str(job.queue_position)
         length = "?" if job.queue_length is None else str(job.queue_length)

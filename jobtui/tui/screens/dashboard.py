@@ -72,7 +72,9 @@ class DashboardScreen(Screen[None]):
         """Refresh, pause, add, remove, cancel, copy, open."""
         self.detail_follower = DetailFollower(self, host, model)
         """The detail pane on the cursor's job."""
-        self.list_filter = ListFilter(self, model, update_titles=self.update_titles)
+        self.list_filter = ListFilter(
+            self, model, update_titles=self.update_titles, providers=host.provider_names
+        )
         """The filter bar's text applied to the list."""
 
     # ---------------------------------------------------------------- layout
@@ -276,7 +278,7 @@ class DashboardScreen(Screen[None]):
     def _provider_selected(self, message: ProviderSelected) -> None:
         if message.provider != self.model.scope:
             self.model.set_scope(message.provider)
-            self.job_list.sync()
+            self.job_list.show_from_top()
             self.update_titles()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -294,6 +296,8 @@ class DashboardScreen(Screen[None]):
         if message.cleared or not text:
             self.filter_bar.set_value("")
             self.filter_bar.show_error(None)
+        if not self.list_filter.confirm():
+            return  # nothing of a text that does not parse is applied: the bar stays open
         self.jobtui.save_prefs(filter=self.filter_bar.value)
         self.job_list.focus()
 
@@ -330,7 +334,7 @@ class DashboardScreen(Screen[None]):
     def action_problems(self) -> None:
         """Show only problems, or everything again."""
         self.model.set_problems_only(not self.model.problems_only)
-        self.job_list.sync()
+        self.job_list.show_from_top()
         self.update_titles()
 
     def action_failures(self) -> None:
@@ -377,8 +381,11 @@ class DashboardScreen(Screen[None]):
 
     def action_sort(self) -> None:
         """Sort by the next column."""
+        # Only onto columns shown at this width: a sort by a hidden column looks random.
+        shown = set(self.job_list.shown_columns())
         index = SORT_COLUMNS.index(self.model.sort_column)
-        column = SORT_COLUMNS[(index + 1) % len(SORT_COLUMNS)]
+        after = SORT_COLUMNS[index + 1 :] + SORT_COLUMNS[: index + 1]
+        column = next((c for c in after if c in shown), after[0])
         self._sort(column, self.model.sort_reverse)
 
     def action_sort_reverse(self) -> None:
@@ -387,14 +394,16 @@ class DashboardScreen(Screen[None]):
 
     def _sort(self, column: str, reverse: bool) -> None:
         self.model.set_sort(column, reverse)
-        self.job_list.sync()
+        self.job_list.show_from_top()
         self.job_list.refresh()
         self.update_titles()
         self.jobtui.save_prefs(sort_column=column, sort_reverse=reverse)
 
     def action_help(self) -> None:
         """Show every key."""
-        self.app.push_screen(HelpScreen(self.jobtui.keys, self.jobtui.key_display))
+        self.app.push_screen(
+            HelpScreen(self.jobtui.keys, self.jobtui.key_display, ascii_only=self.jobtui.ascii_only)
+        )
 
     def action_theme(self) -> None:
         """Switch to the next theme."""

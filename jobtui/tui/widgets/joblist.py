@@ -78,6 +78,7 @@ class JobList(ScrollView, can_focus=True):
         self._cache: dict[tuple[object, ...], tuple[JobRow, Strip]] = {}
         self._layout: list[tuple[Column, int, int]] = []
         self._layout_width = -1
+        self._layout_id_width = -1
         self._on_highlight = on_highlight
         self._last_highlight: JobKey | None = None
         self._sizes_seen: tuple[Size, Size, Size] | None = None
@@ -111,6 +112,16 @@ class JobList(ScrollView, can_focus=True):
                 if index is not None and top <= index < bottom:
                     self.refresh_line(index + 1)
         self._post_highlight()
+
+    def show_from_top(self) -> None:
+        """The user asked for another view (a filter, a sort, a provider, problems only):
+        show its first row, cursor on it and scrolled to the top.
+
+        Only changes from the engine keep the cursor on its job (``sync``): a new
+        view that kept it would hide the rows above it, the newest failures first.
+        """
+        self.model.move_cursor_to(0)
+        self.sync()
 
     def set_columns(self, columns: Collection[str]) -> None:
         """Show ``columns`` (names from ``jobtui.tui.joblist.columns.COLUMNS``)."""
@@ -272,12 +283,15 @@ class JobList(ScrollView, can_focus=True):
             self._on_highlight(key)
 
     def _columns_layout(self, width: int) -> list[tuple[Column, int, int]]:
-        if width != self._layout_width:
+        if (width, self.model.longest_id) != (self._layout_width, self._layout_id_width):
             provider_width = max((len(name) for name in self.model.counts), default=8)
             self._layout = layout_columns(
-                width - _GUTTER, self.columns, provider_width=provider_width
-            )
+                width - _GUTTER, self.columns, provider_width=provider_width,
+                id_width=self.model.longest_id,
+            )  # fmt: skip
             self._layout_width = width
+            self._layout_id_width = self.model.longest_id
+            self._cache.clear()  # lines drawn for the old widths
         return self._layout
 
     def _age_cells(self, row: JobRow, now: float) -> tuple[str, ...]:

@@ -58,7 +58,7 @@ class ResultTree(Tree[TreeEntry]):
         Binding("j", "cursor_down", "Next line", show=False),
         Binding("k", "cursor_up", "Previous line", show=False),
         Binding("h", "cursor_parent", "Parent", show=False),
-        Binding("l", "toggle_node", "Open or close", show=False),
+        Binding("l", "open_or_enter", "Open, or go into", show=False),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -93,6 +93,30 @@ class ResultTree(Tree[TreeEntry]):
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, self._on_theme_changed)
+
+    def on_focus(self) -> None:
+        # Entering the pane shows where the keys act: the first line, not nothing.
+        # After the refresh, once the focus rests here (a focus passing through at
+        # start-up must not leave a highlight on a tree the keyboard never entered).
+        self.call_after_refresh(self._highlight_first)
+
+    def _highlight_first(self) -> None:
+        if self.has_focus and self.cursor_line < 0 and self.last_line >= 0:
+            self.cursor_line = 0
+
+    def action_open_or_enter(self) -> None:
+        """``l``, as in a file manager: open a closed branch, step into an open one.
+
+        Never closes: ``h`` goes back to the parent, enter or space toggles.
+        """
+        node = self.cursor_node
+        if node is None:
+            self.cursor_line = 0
+            return
+        if node.allow_expand and not node.is_expanded:
+            node.expand()
+        elif node.is_expanded and node.children:
+            self.move_cursor(node.children[0], animate=False)
 
     # -- public API --------------------------------------------------------------------------------
 

@@ -91,6 +91,8 @@ class ProviderList(OptionList):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", show=False),
         Binding("k", "cursor_up", show=False),
+        Binding("g", "first", show=False),
+        Binding("G", "last", show=False),
     ]
 
     def __init__(self, sidebar: Sidebar, *, id: str | None = None) -> None:
