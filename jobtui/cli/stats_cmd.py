@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from jobtui.cli.errors_cmd import by_job, since_of
 from jobtui.cli.formats import add_format_option, chosen_format, print_table_rows, write_rows
+from jobtui.config.model import Config
 from jobtui.insights.stats import ProviderStats, percentile, provider_stats
 from jobtui.store import Store
 
-__all__ = ["register", "run_stats"]
+__all__ = [
+    "TABLE_HEADERS", "gather_stats", "rate_limits_of", "register", "run_stats", "table_rows",
+]  # fmt: skip
 
 EXIT_OK = 0
 DEFAULT_WINDOW = "24h"
@@ -39,14 +43,35 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def rate_limits(config_path: str | None) -> dict[str, float | None]:
     """Each configured provider's budget in requests/s: its ``rate_limit`` or the kind's default."""
     from jobtui.config import load_config
+
+    return rate_limits_of(load_config(Path(config_path) if config_path else None))
+
+
+def rate_limits_of(config: Config) -> dict[str, float | None]:
+    """``rate_limits`` of a loaded config (the dashboard's stats pane reads the same)."""
     from jobtui.providers.tensorart.client import TensorartProvider
 
     defaults = {"tensorart": TensorartProvider.default_rate_limit}
-    config = load_config(Path(config_path) if config_path else None)
     return {
         name: provider.rate_limit or defaults.get(provider.kind)
         for name, provider in config.providers.items()
     }
+
+
+def gather_stats(
+    store: Store, since: datetime, now: datetime, limits: Mapping[str, float | None]
+) -> list[ProviderStats]:
+    """The figures ``jobtui stats`` prints, read from ``store`` (blocking: off the loop)."""
+    jobs = store.list_jobs(include_raw=False)
+    # Credits live in the payload: read it back for Tensor.Art only.
+    kinds = {j.provider for j in jobs if j.kind == "tensorart"}
+    with_raw = {(j.provider, j.id): j for p in kinds for j in store.list_jobs(provider=p)}
+    jobs = [with_raw.get((j.provider, j.id), j) for j in jobs]
+    history = by_job(store.transitions_since(None))
+    requests = store.request_counts(since)
+    return provider_stats(
+        jobs, history, since=since, now=now, requests=requests, rate_limits=limits
+    )
 
 
 def run_stats(args: argparse.Namespace) -> int:
@@ -58,16 +83,7 @@ def run_stats(args: argparse.Namespace) -> int:
     assert since is not None  # the option has a default
     limits = rate_limits(args.config)
     with Store(store_path(args.store)) as store:
-        jobs = store.list_jobs(include_raw=False)
-        # Credits live in the payload: read it back for Tensor.Art only.
-        kinds = {j.provider for j in jobs if j.kind == "tensorart"}
-        with_raw = {(j.provider, j.id): j for p in kinds for j in store.list_jobs(provider=p)}
-        jobs = [with_raw.get((j.provider, j.id), j) for j in jobs]
-        history = by_job(store.transitions_since(None))
-        requests = store.request_counts(since)
-    table = provider_stats(
-        jobs, history, since=since, now=now, requests=requests, rate_limits=limits
-    )
+        table = gather_stats(store, since, now, limits)
     rows = [stats.as_json() for stats in table]
     write_rows(rows, chosen_format(args), sys.stdout, table=lambda: _table(table))
     return EXIT_OK
@@ -87,11 +103,16 @@ def _p50_p95(values: list[float]) -> str:
     return f"{_seconds(percentile(values, 0.5))}/{_seconds(percentile(values, 0.95))}"
 
 
-def _table(table: list[ProviderStats]) -> None:
-    if not table:
-        print("no jobs")
-        return
-    rows = []
+TABLE_HEADERS = (
+    "PROVIDER", "STATES", "DONE/H", "QUEUE P50/P95", "RUN P50/P95", "FAILED", "REQUESTS",
+    "CREDITS",
+)  # fmt: skip
+"""The table's columns (the dashboard's stats pane shows the same)."""
+
+
+def table_rows(table: Sequence[ProviderStats]) -> list[tuple[str, ...]]:
+    """One row of ``TABLE_HEADERS`` cells per provider."""
+    rows: list[tuple[str, ...]] = []
     for s in table:
         states = " ".join(f"{k}:{v}" for k, v in sorted(s.states.items()) if v)
         rate = "-" if s.failure_rate is None else f"{s.failure_rate:.0%}"
@@ -109,9 +130,11 @@ def _table(table: list[ProviderStats]) -> None:
                 "-" if s.credits is None else f"{s.credits:g}",
             )
         )
-    print_table_rows(
-        ("PROVIDER", "STATES", "DONE/H", "QUEUE P50/P95", "RUN P50/P95", "FAILED", "REQUESTS",
-         "CREDITS"),
-        rows,
-        sys.stdout,
-    )  # fmt: skip
+    return rows
+
+
+def _table(table: list[ProviderStats]) -> None:
+    if not table:
+        print("no jobs")
+        return
+    print_table_rows(TABLE_HEADERS, table_rows(table), sys.stdout)

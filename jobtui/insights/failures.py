@@ -4,8 +4,9 @@ A signature is the provider kind, the provider's own error code where it
 gives one (Tensor.Art ``failedInfo.code``, Image Intelligence per-image
 statuses such as ``IMAGE_DOWNLOAD_ERROR``), and the error message with the
 parts that differ from one job to the next masked: URLs, quoted values, ids
-and numbers. "Could not download https://…/a.jpg" and "…/b.jpg" are then one
-group, while two Tensor.Art codes with the same reason stay apart.
+and numbers (four digits or more read as ids, fewer as numbers). "Could not
+download https://…/a.jpg" and "…/b.jpg" are then one group, while two
+Tensor.Art codes with the same reason stay apart.
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<![\w<])\d+(?:\.\d+)?[A-Za-z]{1,3}\b"), "<n>"),
     # A word with a digit in it is an id (job-0042, a1b2c3, image-001.jpg), a bare one a number.
     (re.compile(_WORD_WITH_DIGIT), "<id>"),
+    # Four digits or more are an id (task 269999729, model 600423083519508503); fewer, a
+    # count or a code worth reading (404, node 10).
+    (re.compile(r"(?<![\w<.,])\d{4,}(?![\w.,]*\d)"), "<id>"),
     (re.compile(r"(?<![\w<])[-+]?\d+(?:[.,]\d+)*(?:e[-+]?\d+)?"), "<n>"),
     (re.compile(r"\s+"), " "),
 )
@@ -120,7 +124,9 @@ def signature_of(job: Job) -> Signature:
             code, rest = _split_code(item.error)
             if code is not None:
                 item_codes.append(code)
-            item_message = item_message or rest or item.error
+            # A bare status (MODEL_SERVICE_ERROR) is all code: the message stays empty, so
+            # which image happened to fail first does not split a group.
+            item_message = item_message or rest
     message = job.error or item_message or job.summary
     code, rest = _split_code(message)
     raw_code = _raw_code(job)

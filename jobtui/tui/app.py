@@ -196,6 +196,7 @@ class JobtuiApp(App[int]):
         dashboard.sidebar.update_counts(self.model.counts, self.health, self.model.fresh_at)
         dashboard.stamp_as_of()
         self.loaded.set()
+        dashboard.failure_watch.start()  # failed rows read whole: groups as `jobtui errors`
         # The jobs just loaded live as long as the app: keep them out of the cycle
         # collector's full passes, which took 50-100 ms at 10,000 jobs, a stall in
         # the middle of typing. Reference counting still frees what is replaced;

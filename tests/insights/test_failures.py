@@ -39,7 +39,10 @@ def test_mask_hides_urls_ids_numbers_and_quoted_values() -> None:
     a = mask_message("Could not download image: 404 Not Found for url https://cdn.x/a.jpg")
     b = mask_message("Could not download image: 404 Not Found for url https://cdn.y/b/c.png?x=1")
     assert a == b == "Could not download image: <n> Not Found for url <url>"
-    assert mask_message("task 269999729 failed on 'cat.jpg'") == "task <n> failed on <q>"
+    assert mask_message("task 269999729 failed on 'cat.jpg'") == "task <id> failed on <q>"
+    # Four digits or more are an id; fewer stay a number worth reading as one.
+    assert mask_message("Model not found: 600423083519508503") == "Model not found: <id>"
+    assert mask_message("node 10 of 1,234 lost (1234)") == "node <n> of <n> lost (<id>)"
     assert mask_message("job-0042 on node a1b2c3 timed out") == "<id> on node <id> timed out"
     assert mask_message("uuid 1f3c2d4e-aaaa-bbbb-cccc-0123456789ab gone") == "uuid <id> gone"
 
@@ -78,6 +81,19 @@ def test_image_intelligence_groups_by_per_image_status() -> None:
     third = signature_of(ii("3", "https://b/y.jpg", "INVALID_IMAGE_FORMAT_ERROR"))
     assert first == second != third
     assert first.code == "IMAGE_DOWNLOAD_ERROR" and first.message == "could not fetch <url>"
+
+
+def test_bare_item_statuses_do_not_split_a_group_by_which_image_failed_first() -> None:
+    def ii(job_id: str, *statuses: str) -> Job:
+        items = tuple(JobItem(id=str(n), state=JobState.FAILED, error=status)
+                      for n, status in enumerate(statuses))  # fmt: skip
+        return Job(kind="imageintelligence", provider="ii", id=job_id, state=JobState.PARTIAL,
+                   error=statuses[0], items=items)  # fmt: skip
+
+    first = signature_of(ii("1", "MODEL_SERVICE_ERROR", "UNKNOWN_ERROR"))
+    second = signature_of(ii("2", "UNKNOWN_ERROR", "MODEL_SERVICE_ERROR"))
+    assert first == second
+    assert (first.code, first.message) == ("MODEL_SERVICE_ERROR+UNKNOWN_ERROR", "")
 
 
 def run(tmp_path: Path, config: Path, *argv: str, capsys: Any) -> tuple[int, str, str]:

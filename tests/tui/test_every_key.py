@@ -9,6 +9,7 @@ cancel) also run against a real engine in ``test_tui_engine_keys.py``.
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC
 from pathlib import Path
@@ -155,6 +156,50 @@ async def failures(app: JobtuiApp, pilot: Pilot[Any], key: str) -> None:
     assert app.model.query is not None, "picking a group never filtered the list"
     assert app.model.query.text == groups[0].signature.term
     assert set(ids(app)) == {job_id for _, job_id in groups[0].keys}
+
+
+async def mark_all(app: JobtuiApp, pilot: Pilot[Any], key: str) -> None:
+    await pilot.press("slash", *"state:active", "enter")
+    await wait_until(pilot, lambda: app.model.query is not None, "the filter applied")
+    await pilot.press(key)
+    assert app.dashboard.job_list.marks == set(app.model.visible_keys())
+    assert len(app.dashboard.job_list.marks) == 5
+    assert "5 marked" in str(app.dashboard.query_one("#jobs-pane").border_title)
+    await pilot.press(key)  # every match marked already: unmark them all
+    assert app.dashboard.job_list.marks == set()
+
+
+async def stats(app: JobtuiApp, pilot: Pilot[Any], key: str) -> None:
+    from jobtui.tui.screens.stats import StatsScreen
+
+    await pilot.press(key)
+    await wait_until(
+        pilot,
+        lambda: isinstance(app.screen, StatsScreen) and app.screen.report is not None,
+        "the stats pane with its figures",
+    )
+    screen = app.screen
+    assert isinstance(screen, StatsScreen) and screen.report is not None
+    assert sum(sum(p.states.values()) for p in screen.report.providers) == 12
+    await pilot.press(key)
+    await wait_until(pilot, lambda: not isinstance(app.screen, StatsScreen), "the pane closed")
+
+
+async def export(app: JobtuiApp, pilot: Pilot[Any], key: str) -> None:
+    from textual.widgets import Input
+
+    from jobtui.tui.screens.reports import ExportScreen
+
+    assert app.prefs_path is not None
+    target = app.prefs_path.parent / "shown.jsonl"
+    await pilot.press("slash", *"provider:deepo", "enter", key)
+    await wait_until(pilot, lambda: isinstance(app.screen, ExportScreen), "the export dialog")
+    app.screen.query_one(Input).value = str(target)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: any("Exported 3 rows" in t for t in toasts(app)),
+                     "the export's toast", detail=lambda: toasts(app))  # fmt: skip
+    lines = target.read_text().splitlines()
+    assert [json.loads(line)["id"] for line in lines] == ids(app)
 
 
 async def views(app: JobtuiApp, pilot: Pilot[Any], key: str) -> None:
@@ -315,6 +360,9 @@ CASES: dict[str, Case] = {
     "filter": filter_jobs,
     "problems": problems,
     "failures": failures,
+    "mark_all": mark_all,
+    "stats": stats,
+    "export": export,
     "views": views,
     "sort": sort,
     "sort_reverse": sort_reverse,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import UTC
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +13,9 @@ from textual.pilot import Pilot
 from jobtui.store import Store
 from jobtui.tui.app import JobtuiApp, make_app
 from jobtui.tui.screens.failures import FailuresScreen
+from jobtui.tui.screens.stats import StatsScreen
 
-from support.tui_data import FrozenClock, open_store, seed_store, seeded_jobs, shell_config
+from support.tui_data import NOW, FrozenClock, open_store, seed_store, seeded_jobs, shell_config
 from support.waiting import wait_until, wait_until_settled
 
 SnapCompare = Callable[..., bool]
@@ -30,13 +31,19 @@ def _environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def store(tmp_path: Path) -> Iterator[Store]:
     store = open_store(tmp_path / "store.sqlite")
     seed_store(store, seeded_jobs())
+    # Requests in the budget window (frozen clock): the gauges show some use.
+    store.record_requests({("tart", NOW - timedelta(minutes=1)): 900,
+                           ("deepo", NOW - timedelta(minutes=2)): 120})  # fmt: skip
     yield store
     store.close()
 
 
-def dashboard(store: Store, tmp_path: Path | None = None) -> JobtuiApp:
+def dashboard(
+    store: Store, tmp_path: Path | None = None, *, ascii_only: bool = False
+) -> JobtuiApp:
     prefs = {"prefs_path": tmp_path / "prefs.toml"} if tmp_path else {}
-    return make_app(shell_config(), store, FrozenClock(), None, ascii_only=False, tz=UTC, **prefs)
+    return make_app(shell_config(), store, FrozenClock(), None, ascii_only=ascii_only, tz=UTC,
+                    **prefs)  # fmt: skip
 
 
 def opened(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
@@ -49,6 +56,54 @@ def opened(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
         await wait_until_settled(pilot)
 
     return run_before
+
+
+def stats_opened() -> Callable[[Pilot[Any]], Awaitable[None]]:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        assert isinstance(app, JobtuiApp)
+        await app.loaded.wait()
+        await pilot.press("I")
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, StatsScreen) and app.screen.report is not None,
+            "the stats pane's figures",
+        )
+        await wait_until_settled(pilot)
+
+    return run_before
+
+
+def test_failures_view_no_color(
+    snap_compare: SnapCompare, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert snap_compare(dashboard(store), terminal_size=(80, 24), run_before=opened("F"))
+
+
+def test_failures_view_ascii(snap_compare: SnapCompare, store: Store) -> None:
+    app = dashboard(store, ascii_only=True)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=opened("F"))
+
+
+def test_stats_pane_120x36(snap_compare: SnapCompare, store: Store) -> None:
+    assert snap_compare(dashboard(store), terminal_size=(120, 36), run_before=stats_opened())
+
+
+def test_stats_pane_80x24(snap_compare: SnapCompare, store: Store) -> None:
+    assert snap_compare(dashboard(store), terminal_size=(80, 24), run_before=stats_opened())
+
+
+def test_stats_pane_no_color(
+    snap_compare: SnapCompare, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert snap_compare(dashboard(store), terminal_size=(120, 36), run_before=stats_opened())
+
+
+def test_stats_pane_ascii(snap_compare: SnapCompare, store: Store) -> None:
+    app = dashboard(store, ascii_only=True)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=stats_opened())
 
 
 def test_failures_view_120x36(snap_compare: SnapCompare, store: Store) -> None:

@@ -37,9 +37,11 @@ from jobtui.tui.messages import (
     ProviderSelected,
 )
 from jobtui.tui.screens.detailfollow import DetailFollower
+from jobtui.tui.screens.failurewatch import FailureWatch
 from jobtui.tui.screens.help import HelpScreen
 from jobtui.tui.screens.jobactions import JobActions
 from jobtui.tui.screens.listfilter import ListFilter
+from jobtui.tui.screens.reports import Reports
 from jobtui.tui.terminal.safe_text import safe
 from jobtui.tui.widgets.detail import DetailPane
 from jobtui.tui.widgets.filterbar import FilterBar
@@ -76,6 +78,13 @@ class DashboardScreen(Screen[None]):
             self, model, update_titles=self.update_titles, providers=host.provider_names
         )
         """The filter bar's text applied to the list."""
+        self.failure_watch = FailureWatch(
+            self, host, model, self.job_actions,
+            apply_changes=self.apply_changes, add_term=self._add_filter_term,
+        )  # fmt: skip
+        """The failures view (F), kept live, and bulk actions on a group."""
+        self.reports = Reports(self, host, model)
+        """The stats pane (I) and the export of what the filter shows (w)."""
 
     # ---------------------------------------------------------------- layout
 
@@ -238,6 +247,7 @@ class DashboardScreen(Screen[None]):
             self.refresh_hints()  # e.g. cancel goes once the selected job has finished
         self.sidebar.update_counts(self.model.counts, changes.health or None, self.model.fresh_at)
         self.stamp_as_of()
+        self.failure_watch.changes_applied(changes)  # the failures view follows the store
 
     def stamp_as_of(self) -> None:
         """Show how fresh the data is: the newest successful poll, as "as of HH:MM:SS"."""
@@ -339,21 +349,27 @@ class DashboardScreen(Screen[None]):
 
     def action_failures(self) -> None:
         """Open the failures view; a group picked there joins the filter (``sig:`` term)."""
-        from jobtui.insights.failures import group_failures
-        from jobtui.tui.screens.failures import FailuresScreen
+        self.failure_watch.open()
 
-        groups = group_failures(row.watched for row in self.model.rows())
+    def _add_filter_term(self, term: str) -> None:
+        """Filter by ``term`` too (a ``sig:`` term replaces the one there was)."""
+        kept = [t for t in self.filter_bar.value.split() if not t.startswith("sig:")]
+        text = " ".join([*kept, term])
+        self.filter_bar.set_value(text)
+        self.list_filter.apply(text)
+        self.jobtui.save_prefs(filter=text)
 
-        def picked(term: str | None) -> None:
-            if term is None:
-                return
-            kept = [t for t in self.filter_bar.value.split() if not t.startswith("sig:")]
-            text = " ".join([*kept, term])
-            self.filter_bar.set_value(text)
-            self.list_filter.apply(text)
-            self.jobtui.save_prefs(filter=text)
+    def action_mark_all(self) -> None:
+        """Mark every job the filter matches, on screen or not; if all are marked, unmark."""
+        self.job_actions.mark_all()
 
-        self.app.push_screen(FailuresScreen(groups), picked)
+    def action_stats(self) -> None:
+        """Open the stats pane (I)."""
+        self.reports.open_stats()
+
+    def action_export(self) -> None:
+        """Ask for a file name, then write the jobs the filter shows to it (CSV or JSON lines)."""
+        self.reports.export()
 
     def action_views(self) -> None:
         """Apply the next saved view's query (after the last one: no filter again)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import shlex
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from functools import partial
 from typing import Any
 
@@ -23,6 +23,7 @@ from textual.screen import Screen
 from jobtui.errors import JobtuiError
 from jobtui.tui.host import DashboardHost
 from jobtui.tui.joblist.model import JobKey, JobListModel, JobRow
+from jobtui.tui.messages import MarksChanged
 from jobtui.tui.screens.add_jobs import AddJobsRequest, AddJobsScreen
 from jobtui.tui.screens.confirm import ConfirmScreen
 from jobtui.tui.terminal.safe_text import safe
@@ -103,6 +104,36 @@ class JobActions:
             return True if self.model.cursor_key is not None or self.job_list.marks else None
         return True
 
+    def cancelable(self, keys: Sequence[JobKey]) -> list[JobKey]:
+        """The ``keys`` whose job is still going at a provider that can cancel."""
+        engine = self._host.engine
+        if engine is None:
+            return []
+        rows = ((key, self.model.row(key)) for key in keys)
+        return [
+            key for key, row in rows
+            if row is not None and not row.state.terminal and engine.can_cancel(key[0])
+        ]  # fmt: skip
+
+    def mark_all(self) -> None:
+        """Mark every job the filter matches, shown or scrolled off; all marked already: unmark."""
+        job_list = self.job_list
+        keys = self.model.visible_keys()
+        if not keys:
+            return
+        if job_list.marks == set(keys):
+            job_list.clear_marks()
+            self._screen.notify("Unmarked every job", timeout=2, markup=False)
+            return
+        job_list.marks = set(keys)
+        job_list.post_message(MarksChanged())
+        job_list.refresh()
+        plural = "s" if len(keys) != 1 else ""
+        self._screen.notify(
+            f"Marked {len(keys):,} job{plural}: r, delete and x act on all of them",
+            timeout=3, markup=False,
+        )  # fmt: skip
+
     # --------------------------------------------------------------- polling
 
     def refresh(self) -> None:
@@ -120,9 +151,17 @@ class JobActions:
             self._screen.notify(safe(f"Retrying {provider}…"), markup=False)
             return
         if keys:
-            engine.refresh(keys)
-            plural = "s" if len(keys) != 1 else ""
-            self._screen.notify(f"Refreshing {len(keys)} job{plural}…", markup=False)
+            self.refresh_keys(keys)
+
+    def refresh_keys(self, keys: Sequence[JobKey]) -> None:
+        """Poll ``keys`` now, finished ones included (a marked set, a failure group)."""
+        engine = self._host.engine
+        if engine is None:
+            self._screen.notify(_NO_POLLER, severity="warning", markup=False)
+            return
+        engine.refresh(keys)
+        plural = "s" if len(keys) != 1 else ""
+        self._screen.notify(f"Refreshing {len(keys):,} job{plural}…", markup=False)
 
     def refresh_all(self) -> None:
         """Poll every job now, finished ones included."""
@@ -172,13 +211,13 @@ class JobActions:
         self._screen.notify(message, markup=False)
         self.job_list.move_cursor_to_key((request.provider, request.ids[0]))
 
-    def remove(self) -> None:
-        """Stop watching the selected jobs, after a confirmation."""
-        keys = self.selected_keys()
+    def remove(self, keys: Sequence[JobKey] | None = None, what: str | None = None) -> None:
+        """Stop watching the selected jobs (or ``keys``, named ``what``), after a confirmation."""
+        keys = list(keys) if keys is not None else self.selected_keys()
         if not keys:
             return
         question = Text("Stop watching ")
-        question.append(self._describe(keys))
+        question.append(what or self._describe(keys))
         question.append("?\nThe jobs stay at the provider; their history here is deleted.")
         self._screen.app.push_screen(
             ConfirmScreen("Stop watching", question, confirm_label="Stop watching"),
@@ -198,13 +237,29 @@ class JobActions:
 
     # ----------------------------------------------------------------- cancel
 
-    def cancel(self) -> None:
-        """Cancel the selected jobs at their provider, after a confirmation."""
-        keys = self.selected_keys()
-        if not keys or not self.check("cancel"):
-            return
+    def cancel(self, keys: Sequence[JobKey] | None = None, what: str | None = None) -> None:
+        """Cancel the selected jobs (or ``keys``, named ``what``) at their provider, if asked.
+
+        Of given ``keys`` only those still going at a provider that can cancel are
+        sent; the confirmation says how many of them that is.
+        """
+        if keys is None:
+            keys = self.selected_keys()
+            if not keys or not self.check("cancel"):
+                return
+        else:
+            asked = len(keys)
+            keys = self.cancelable(keys)
+            if not keys:
+                self._screen.notify(
+                    f"None of the {asked:,} jobs can be canceled: they have ended,"
+                    " or their provider cannot cancel.", severity="warning", markup=False,
+                )  # fmt: skip
+                return
+            if len(keys) < asked:
+                what = f"the {len(keys):,} of {what or f'{asked:,} jobs'} still going"
         question = Text("Cancel ")
-        question.append(self._describe(keys))
+        question.append(what or self._describe(keys))
         question.append(" at the provider?\nThis cannot be undone.")
         self._screen.app.push_screen(
             ConfirmScreen("Cancel jobs", question, confirm_label="Cancel jobs"),
@@ -310,4 +365,4 @@ class JobActions:
         if len(keys) == 1:
             provider, job_id = keys[0]
             return safe(f"{provider} job {job_id}")
-        return f"{len(keys)} marked jobs"
+        return f"{len(keys):,} marked jobs"
