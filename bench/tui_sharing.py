@@ -68,6 +68,13 @@ def _all_leased(store_file: Path, names: set[str], pid: int) -> bool:
     return all(n in leases and leases[n].pid == pid and leases[n].live(now) for n in names)
 
 
+def _all_polled(store_file: Path) -> bool:
+    import sqlite3
+
+    with sqlite3.connect(f"file:{store_file}?mode=ro", uri=True) as conn:
+        return not conn.execute("SELECT 1 FROM jobs WHERE polled_at IS NULL LIMIT 1").fetchone()
+
+
 def _cursor_row(output: bytes) -> int | None:
     found = CURSOR.findall(output)
     return int(found[-1]) if found else None
@@ -159,6 +166,9 @@ def _idle_with_poller(workdir: Path, per_provider: int, idle: float) -> list[Fig
             wait_until(
                 lambda: store_file.exists() and _all_leased(store_file, names, poller.pid), 120
             )
+            # Nobody writes the store from here on (but the lease heartbeats): the
+            # poller's first sweep is over and the next poll is an hour away.
+            wait_until(lambda: _all_polled(store_file), 150, step=0.5)
             needles = [str(job["id"]).encode() for job in data.get("jobs", [])]
             with PtyProcess(_command(config, store_file), env, workdir) as terminal:
                 terminal.wait_for(needles, timeout=120)
