@@ -311,6 +311,8 @@ class Engine:
             poller.wake()
         elif request.op == "scale" and request.value:
             self._scale(request.value)
+        elif request.op == "cancel" and request.job_id is not None:
+            self._cancel_for_another(request.provider, request.job_id)
 
     def _ask(self, provider: str, op: str, **fields: object) -> None:
         """Leave a request for whoever polls ``provider`` (a store write, off the loop)."""
@@ -544,10 +546,38 @@ class Engine:
         return bool(found is not None and found.supports_cancel)
 
     async def cancel(self, provider: str, job_id: str) -> None:
-        """Ask the provider to cancel a job, then record its new state."""
+        """Ask the provider to cancel a job, then record its new state.
+
+        When another live process polls ``provider``, the cancel goes to it
+        through the store's request table (it alone speaks to that provider, under
+        its budget); this process sees the new state like any other change. With
+        no live holder it goes to the provider directly.
+        """
         found = self._providers.get(provider)
         if found is None or not found.supports_cancel:
             raise FetchError(FetchCategory.CLIENT, f"{provider} jobs cannot be canceled here")
+        if not self.polls_here(provider) and self._leases.polled_by(provider) is not None:
+            await asyncio.to_thread(self.store.add_request, provider, "cancel", job_ids=[job_id])
+            return
+        await self._cancel_here(provider, job_id)
+
+    def _cancel_for_another(self, provider: str, job_id: str) -> None:
+        """A viewer's cancel, done here (the holder) off the request loop."""
+
+        async def cancel() -> None:
+            try:
+                await self._cancel_here(provider, job_id)
+            except Exception:
+                log.exception("cancel of %s %s asked by another process failed", provider, job_id)
+                # The viewer sees no error of its own: a fresh poll shows the job as it is.
+                self.refresh([(provider, job_id)])
+
+        task = asyncio.get_running_loop().create_task(cancel())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _cancel_here(self, provider: str, job_id: str) -> None:
+        found = self._providers[provider]
         job = await found.cancel(job_id)
         # An answer about another job is not this job's new state: poll it instead.
         answer = None if job is None else answer_for(found, job_id, job)

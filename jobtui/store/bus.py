@@ -84,7 +84,7 @@ class Request:
 
     seq: int
     provider: str
-    op: str  # refresh, retry, pause, resume, scale
+    op: str  # refresh, retry, pause, resume, scale, cancel
     job_id: str | None  # refresh: one job (None: all of the provider's)
     value: float | None  # scale: the factor
 

@@ -338,3 +338,50 @@ def test_status_asks_the_process_that_polls_and_prints_its_answers(
     rows = json.loads(result.stdout)
     assert rows and all(row["state"] in {"succeeded", "failed", "canceled"} for row in rows), rows
     assert holder_pid(path) == poller.pid  # status asked; it did not take over
+
+
+async def test_a_viewers_cancel_goes_through_the_process_that_polls(
+    start_sim: StartSim, tmp_path: Path, processes: list[subprocess.Popen[bytes]]
+) -> None:
+    sim = start_sim(jobs=6, seed=8, speed=0)
+    config_path = write_config(tmp_path / "config.toml", sim, only=(TART,), defaults=STEADY)
+    path = tmp_path / "jobs.sqlite"
+    log_file = tmp_path / "poll.log"
+    poller = jobtui(processes, config_path, path, "--log-file", str(log_file), "poll")
+    await asyncio.to_thread(
+        wait_for, lambda: holder_pid(path) == poller.pid, "the poller took the lease"
+    )
+    with Store(path) as reader:
+
+        def active() -> list[str]:
+            polled = [j for j in reader.list_jobs(provider=TART) if j.polled_at is not None]
+            return [j.id for j in polled if not j.state.terminal]
+
+        await asyncio.to_thread(wait_for, lambda: bool(active()), "an active job polled")
+        target = active()[0]
+        config = load_config(config_path)
+        store = Store(path)
+        engine = Engine(config, store, lease_period=PERIOD)
+        runner = asyncio.create_task(engine.run())
+        try:
+            holder = f"{poller.pid}@{os.uname().nodename}"
+            end = time.monotonic() + 60
+            while engine.health()[TART].polled_by != holder:
+                assert time.monotonic() < end, "the viewer never saw who polls"
+                await asyncio.sleep(0.05)
+            await engine.cancel(TART, target)
+
+            def canceled() -> bool:
+                job = reader.get_job(TART, target)
+                return job is not None and job.state is JobState.CANCELED
+
+            await asyncio.to_thread(wait_for, canceled, "the job canceled in the store")
+            # The holder sent it (its log says so) and still holds the lease: the viewer
+            # never spoke to the provider itself.
+            assert f"request from another process: cancel {TART}" in log_file.read_text()
+            assert not engine.polls_here(TART) and holder_pid(path) == poller.pid
+        finally:
+            engine.stop()
+            await runner
+            await engine.aclose()
+            store.close()
