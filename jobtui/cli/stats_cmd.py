@@ -10,7 +10,6 @@ from pathlib import Path
 from jobtui.cli.errors_cmd import by_job, since_of
 from jobtui.cli.formats import add_format_option, chosen_format, print_table_rows, write_rows
 from jobtui.insights.stats import ProviderStats, percentile, provider_stats
-from jobtui.store import Store
 
 __all__ = ["register", "run_stats"]
 
@@ -51,13 +50,15 @@ def rate_limits(config_path: str | None) -> dict[str, float | None]:
 
 def run_stats(args: argparse.Namespace) -> int:
     """Print one row per provider."""
-    from jobtui.config import store_path
+    from jobtui.cli.jobs_cmd import configured_store
+    from jobtui.config import store_target
+    from jobtui.store import open_store
 
     now = datetime.now(UTC)
     since = since_of(args.since, now)
     assert since is not None  # the option has a default
     limits = rate_limits(args.config)
-    with Store(store_path(args.store)) as store:
+    with open_store(store_target(args.store, configured_store(args.config))) as store:
         jobs = store.list_jobs(include_raw=False)
         # Credits live in the payload: read it back for Tensor.Art only.
         kinds = {j.provider for j in jobs if j.kind == "tensorart"}
