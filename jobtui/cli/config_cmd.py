@@ -218,10 +218,14 @@ def run_path(args: argparse.Namespace) -> int:
     A note on stderr says when the config does not exist yet.
     """
     from jobtui.config import config_path, store_location
+    from jobtui.config.paths import from_env
+    from jobtui.store import is_url, mask_url
 
     config = config_path(args.config)
     print(config)
-    print(store_location(args.store))
+    chosen = args.store or from_env("JOBTUI_STORE")
+    # A PostgreSQL URL is printed as given, its password masked (never a mangled path).
+    print(mask_url(chosen) if chosen and is_url(chosen) else store_location(args.store))
     if not config.exists():
         print("jobtui: no config there yet (`jobtui config init` writes one)", file=sys.stderr)
     return EXIT_OK

@@ -35,9 +35,9 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Open the dashboard; returns the exit code."""
     from jobtui.cli.poll_cmd import lease_period
-    from jobtui.config import load_config, state_dir, store_path
+    from jobtui.config import load_config, state_dir, store_target
     from jobtui.engine import Engine
-    from jobtui.store import Store
+    from jobtui.store import open_store
     from jobtui.tui.app import make_app
     from jobtui.tui.terminal.hangup import end_after_hangup
 
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     if config.path is None and not config.providers:
         print(no_config_message(args.config), file=sys.stderr)
         return 2
-    store = Store(store_path(args.store, config.store))
+    store = open_store(store_target(args.store, config.store))
     hung_up = False
     try:
         engine = Engine(config, store, lease_period=lease_period())

@@ -10,7 +10,7 @@ from jobtui.cli.formats import add_format_option, chosen_format, print_table_row
 from jobtui.errors import JobtuiError
 from jobtui.insights.failures import FailureGroup, group_failures
 from jobtui.insights.window import parse_duration
-from jobtui.store import Store, Transition
+from jobtui.store import Transition
 
 __all__ = ["register", "run_errors", "since_of"]
 
@@ -53,11 +53,13 @@ def by_job(transitions: list[Transition]) -> dict[tuple[str, str], list[Transiti
 
 def run_errors(args: argparse.Namespace) -> int:
     """Print the failure groups, largest first."""
-    from jobtui.config import store_path
+    from jobtui.cli.jobs_cmd import configured_store
+    from jobtui.config import store_target
+    from jobtui.store import open_store
 
     now = datetime.now(UTC)
     since = since_of(args.since, now)
-    with Store(store_path(args.store)) as store:
+    with open_store(store_target(args.store, configured_store(args.config))) as store:
         jobs = store.list_jobs(provider=args.provider, include_raw=False)
         history = by_job(store.transitions_since(None))
     groups = group_failures(jobs, history, provider=args.provider, since=since)

@@ -19,7 +19,7 @@ from jobtui.cli.output import STATE_NAMES, job_row, print_table, select_rows
 from jobtui.cli.views import add_view_option, apply_view
 from jobtui.errors import ConfigError, JobtuiError
 from jobtui.model import JobState
-from jobtui.store import Store
+from jobtui.store import JobStore, is_url, open_store
 from jobtui.textsafe import visible
 
 __all__ = ["job_ids", "register", "run_add", "run_ls", "run_rm"]
@@ -73,13 +73,13 @@ def job_ids(values: Iterable[str], stdin: TextIO) -> list[str]:
     return list(dict.fromkeys(job_id for job_id in ids if job_id))
 
 
-def _open_store(args: argparse.Namespace) -> Store:
-    from jobtui.config import store_path
+def _open_store(args: argparse.Namespace) -> JobStore:
+    from jobtui.config import store_target
 
-    return Store(store_path(args.store, configured_store(args.config)))
+    return open_store(store_target(args.store, configured_store(args.config)))
 
 
-def configured_store(option: str | None) -> Path | None:
+def configured_store(option: str | None) -> Path | str | None:
     """The ``store`` a config names, read leniently: ``ls`` and ``rm`` need the store alone.
 
     A config named explicitly (``--config``, ``$JOBTUI_CONFIG``) that does not exist is
@@ -104,7 +104,11 @@ def configured_store(option: str | None) -> Path | None:
         store = tomllib.loads(data.decode("utf-8")).get("store")
     except (UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
-    return path.parent / Path(store).expanduser() if isinstance(store, str) and store else None
+    if not isinstance(store, str) or not store:
+        return None
+    if is_url(store.strip()):
+        return store.strip()
+    return path.parent / Path(store).expanduser()
 
 
 def _plural(count: int, word: str) -> str:

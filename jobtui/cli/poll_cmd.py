@@ -51,20 +51,20 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Poll until SIGTERM or SIGINT; returns 0."""
-    from jobtui.config import load_config, store_path
-    from jobtui.store import Store
+    from jobtui.config import load_config, store_target
+    from jobtui.store import mask_url, open_store
 
     config = load_config(Path(args.config) if args.config else None)
-    path = store_path(args.store)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    store = Store(path)
+    # The config's ``store`` counts here as everywhere (it used to be ignored).
+    target = store_target(args.store, config.store)
+    store = open_store(target)
     try:
-        return asyncio.run(_poll(config, store))
+        return asyncio.run(_poll(config, store, mask_url(target)))
     finally:
         store.close()
 
 
-async def _poll(config: Any, store: Any) -> int:
+async def _poll(config: Any, store: Any, where: str) -> int:
     from jobtui.engine import Engine
 
     engine = Engine(config, store, lease_period=lease_period())
@@ -72,7 +72,7 @@ async def _poll(config: Any, store: Any) -> int:
     stopping = asyncio.Event()
     for number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(number, stopping.set)
-    log.info("jobtui poll starting on %s (pid %d)", store.path, _pid())
+    log.info("jobtui poll starting on %s (pid %d)", where, _pid())
     runner = asyncio.create_task(engine.run())
     stopper = asyncio.create_task(stopping.wait())
     try:

@@ -12,7 +12,7 @@ from jobtui.cli.errors_cmd import by_job, since_of
 from jobtui.cli.formats import add_format_option, chosen_format, print_table_rows, write_rows
 from jobtui.config.model import Config
 from jobtui.insights.stats import ProviderStats, percentile, provider_stats
-from jobtui.store import Store
+from jobtui.store import JobStore
 
 __all__ = [
     "TABLE_HEADERS", "gather_stats", "rate_limits_of", "register", "run_stats", "table_rows",
@@ -59,7 +59,7 @@ def rate_limits_of(config: Config) -> dict[str, float | None]:
 
 
 def gather_stats(
-    store: Store, since: datetime, now: datetime, limits: Mapping[str, float | None]
+    store: JobStore, since: datetime, now: datetime, limits: Mapping[str, float | None]
 ) -> list[ProviderStats]:
     """The figures ``jobtui stats`` prints, read from ``store`` (blocking: off the loop)."""
     jobs = store.list_jobs(include_raw=False)
@@ -76,13 +76,15 @@ def gather_stats(
 
 def run_stats(args: argparse.Namespace) -> int:
     """Print one row per provider."""
-    from jobtui.config import store_path
+    from jobtui.cli.jobs_cmd import configured_store
+    from jobtui.config import store_target
+    from jobtui.store import open_store
 
     now = datetime.now(UTC)
     since = since_of(args.since, now)
     assert since is not None  # the option has a default
     limits = rate_limits(args.config)
-    with Store(store_path(args.store)) as store:
+    with open_store(store_target(args.store, configured_store(args.config))) as store:
         table = gather_stats(store, since, now, limits)
     rows = [stats.as_json() for stats in table]
     write_rows(rows, chosen_format(args), sys.stdout, table=lambda: _table(table))

@@ -23,7 +23,7 @@ from jobtui.cli.poll_cmd import lease_period
 from jobtui.cli.views import add_view_option, apply_view
 from jobtui.errors import NOT_FOUND_MESSAGE, ConfigError
 from jobtui.model import HealthState, JobKey, JobState
-from jobtui.store import Store, WatchedJob
+from jobtui.store import JobStore, WatchedJob
 from jobtui.textsafe import visible
 from jobtui.tui.terminal.notify import Notifier
 
@@ -90,16 +90,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     watch.set_defaults(handler=run_watch)
 
 
-def _open(args: argparse.Namespace) -> tuple[Any, Store]:
-    from jobtui.config import load_config, store_path
+def _open(args: argparse.Namespace) -> tuple[Any, JobStore]:
+    from jobtui.config import load_config, store_target
+    from jobtui.store import open_store
 
     config = load_config(Path(args.config) if args.config else None)
     provider = getattr(args, "provider", None)
     if provider is not None and provider not in config.providers:
         raise ConfigError(f"no provider named {provider!r} in the config")
-    path = store_path(args.store, config.store)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return config, Store(path)
+    return config, open_store(store_target(args.store, config.store))
 
 
 def run_status(args: argparse.Namespace) -> int:
@@ -123,7 +122,7 @@ def run_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def _status(config: Any, store: Store, args: argparse.Namespace) -> dict[Any, WatchedJob]:
+async def _status(config: Any, store: JobStore, args: argparse.Namespace) -> dict[Any, WatchedJob]:
     from jobtui.engine import Engine
 
     # When another process polls a provider, the sweep asks it and waits for its answers.
@@ -259,7 +258,7 @@ def run_watch(args: argparse.Namespace) -> int:
 
 
 async def _watch(
-    config: Any, store: Store, args: argparse.Namespace, out: TextIO, err: TextIO
+    config: Any, store: JobStore, args: argparse.Namespace, out: TextIO, err: TextIO
 ) -> int:
     if args.provider:
         # Only the chosen provider is polled: the others' budgets are not spent for nothing.

@@ -7,7 +7,7 @@ the secret readers (``secrets``); the typed models are in ``model``.
 from __future__ import annotations
 
 from jobtui.config.loader import load_config
-from jobtui.config.paths import config_path, state_dir, store_location, store_path
+from jobtui.config.paths import config_path, state_dir, store_location, store_path, store_target
 from jobtui.config.secrets import (
     SECRET_CMD_TIMEOUT,
     missing_credentials,
@@ -27,4 +27,5 @@ __all__ = [
     "state_dir",
     "store_location",
     "store_path",
+    "store_target",
 ]

@@ -191,7 +191,7 @@ class _Loader:
             raise KeyProblem(("store",), "expected a file path as a string")
         return Config(
             path=self.file,
-            store=(self.file.parent / Path(store).expanduser()) if store else None,
+            store=_store_of(self.file, store) if store else None,
             ui=ui,
             defaults=defaults,
             providers=providers,
@@ -350,3 +350,10 @@ def _table(document: Mapping[str, object], key: str) -> dict[str, object]:
     if not isinstance(value, dict):
         raise KeyProblem((key,), f"expected a table, got {describe(value)}")
     return value
+
+
+def _store_of(file: Path, store: str) -> Path | str:
+    """A config's ``store``: a PostgreSQL URL as written, a path relative to the file."""
+    if store.strip().lower().startswith(("postgresql://", "postgres://")):
+        return store.strip()
+    return file.parent / Path(store).expanduser()

@@ -233,8 +233,9 @@ class Config(_Strict):
     """Providers by configured name."""
     jobs: tuple[WatchedJobConfig, ...] = ()
     """Jobs declared in the config."""
-    store: Path | None = None
-    """The store this config uses (top-level ``store = "PATH"``, relative to the file);
+    store: Path | str | None = None
+    """The store this config uses (top-level ``store = "PATH"``, relative to the file,
+    or a ``postgresql://`` URL kept as text);
     ``--store`` and ``$JOBTUI_STORE`` still win. ``jobtui sim`` names a throwaway one."""
     views: dict[str, ViewConfig] = Field(default_factory=dict)
     """Saved views by name."""

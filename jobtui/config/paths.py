@@ -56,3 +56,27 @@ def store_path(override: str | Path | None = None, configured: Path | None = Non
         reason = exc.strerror or type(exc).__name__
         raise ConfigError(f"cannot create the store directory {path.parent}: {reason}") from None
     return path
+
+
+def _is_url(location: str | Path) -> bool:
+    # The same test as jobtui.store.interface.is_url (config sits below store).
+    return isinstance(location, str) and location.lower().startswith(
+        ("postgresql://", "postgres://")
+    )
+
+
+def store_target(
+    override: str | Path | None = None, configured: str | Path | None = None
+) -> str | Path:
+    """The store to open, chosen as ``store_path`` chooses: a ``postgresql://`` URL
+    (``--store``, ``$JOBTUI_STORE`` or the config's ``store``) comes back as the text
+    given; a file path as ``store_path`` gives it (its directory created).
+    """
+    chosen = override if override not in (None, "") else from_env("JOBTUI_STORE")
+    if chosen is not None:
+        if _is_url(str(chosen)):
+            return str(chosen)
+        return store_path(chosen)
+    if configured is not None and _is_url(str(configured)):
+        return str(configured)
+    return store_path(None, None if configured is None else Path(configured))

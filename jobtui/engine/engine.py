@@ -23,7 +23,7 @@ from jobtui.engine.writer import JobModel, StoreWriter
 from jobtui.errors import ConfigError, FetchCategory, FetchError, JobtuiError
 from jobtui.model import POLLED_HERE, HealthState, Job, JobKey, ProviderHealth
 from jobtui.providers.base import Provider
-from jobtui.store import PollOutcome, Request, Store, WatchedJob
+from jobtui.store import JobStore, PollOutcome, Request, WatchedJob
 
 __all__ = ["Engine"]
 
@@ -61,7 +61,7 @@ class Engine:
     def __init__(
         self,
         config: Config,
-        store: Store,
+        store: JobStore,
         *,
         clock: Clock | None = None,
         providers: Mapping[str, Provider] | None = None,

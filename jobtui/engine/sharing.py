@@ -22,7 +22,7 @@ from jobtui.engine.events import EventHub, JobChanged, JobRemoved
 from jobtui.engine.poller import ProviderPoller
 from jobtui.engine.writer import JobModel
 from jobtui.model import POLLED_HERE, ProviderHealth
-from jobtui.store import Lease, Request, Store
+from jobtui.store import JobStore, Lease, Request
 
 __all__ = ["DEFAULT_FOLLOW_INTERVAL", "DEFAULT_LEASE_PERIOD", "LeaseKeeper", "StoreFollower"]
 
@@ -45,7 +45,7 @@ class StoreFollower:
 
     def __init__(
         self,
-        store: Store,
+        store: JobStore,
         jobs: JobModel,
         hub: EventHub,
         pollers: Mapping[str, ProviderPoller],
@@ -129,7 +129,7 @@ class LeaseKeeper:
 
     def __init__(
         self,
-        store: Store,
+        store: JobStore,
         pollers: Mapping[str, ProviderPoller],
         *,
         period: float = DEFAULT_LEASE_PERIOD,

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from jobtui.config.model import Config
 from jobtui.model import JobKey
 from jobtui.providers.base import Provider
-from jobtui.store import Store, WatchedJob
+from jobtui.store import JobStore, WatchedJob
 
 __all__ = ["discover_jobs", "load_watch_list"]
 
@@ -27,7 +27,7 @@ def _config_entries(config: Config) -> list[tuple[str, str, str, str | None]]:
     return entries
 
 
-def load_watch_list(config: Config, store: Store) -> dict[JobKey, WatchedJob]:
+def load_watch_list(config: Config, store: JobStore) -> dict[JobKey, WatchedJob]:
     """Add the config's ``[[jobs]]`` to the store (labels kept) and read every watched job.
 
     Snapshots come without their ``raw`` payloads: polling needs the normalized
@@ -45,7 +45,7 @@ def load_watch_list(config: Config, store: Store) -> dict[JobKey, WatchedJob]:
 
 
 async def discover_jobs(
-    providers: Mapping[str, Provider], store: Store
+    providers: Mapping[str, Provider], store: JobStore
 ) -> set[JobKey]:
     """Ask providers that can list their jobs, and watch what they report.
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from jobtui.engine.events import EventHub, JobChanged
 from jobtui.model import JobKey
-from jobtui.store import PollOutcome, Store, WatchedJob
+from jobtui.store import JobStore, PollOutcome, WatchedJob
 
 __all__ = ["JobModel", "StoreWriter"]
 
@@ -44,7 +44,7 @@ class StoreWriter:
     commits, and SQLite work never runs on the event loop.
     """
 
-    def __init__(self, store: Store, jobs: JobModel, hub: EventHub) -> None:
+    def __init__(self, store: JobStore, jobs: JobModel, hub: EventHub) -> None:
         self._store = store
         self._jobs = jobs
         self._hub = hub

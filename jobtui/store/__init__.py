@@ -16,11 +16,13 @@ the store: providers keep credentials out of ``Job``.
 
 from jobtui.store.bus import ChangeBatch, Lease, Request
 from jobtui.store.database import BUSY_TIMEOUT_MS, Store
+from jobtui.store.interface import JobStore, is_url, mask_url, open_store
 from jobtui.store.records import PollOutcome, StoreError, Transition, WatchedJob
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
     "ChangeBatch",
+    "JobStore",
     "Lease",
     "PollOutcome",
     "Request",
@@ -28,4 +30,7 @@ __all__ = [
     "StoreError",
     "Transition",
     "WatchedJob",
+    "is_url",
+    "mask_url",
+    "open_store",
 ]

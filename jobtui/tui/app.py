@@ -27,7 +27,7 @@ from textual.screen import Screen
 
 from jobtui.config.model import Config
 from jobtui.model import HealthState, ProviderHealth
-from jobtui.store import Store, Transition, WatchedJob
+from jobtui.store import JobStore, Transition, WatchedJob
 from jobtui.tui.feed.enginelink import ClockLike, EngineLike, TickChanges, collect_changes
 from jobtui.tui.feed.notices import TOAST_SECONDS, FinishNotices
 from jobtui.tui.feed.watchlist import WatchList
@@ -73,7 +73,7 @@ class JobtuiApp(App[int]):
     def __init__(
         self,
         config: Config,
-        store: Store,
+        store: JobStore,
         *,
         clock: ClockLike,
         engine: EngineLike | None,
@@ -425,7 +425,7 @@ class JobtuiApp(App[int]):
 
 def make_app(
     config: Config,
-    store: Store,
+    store: JobStore,
     clock: ClockLike | None = None,
     engine: EngineLike | None = None,
     *,

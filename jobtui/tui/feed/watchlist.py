@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 
 from jobtui.config.model import Config
 from jobtui.model import JobKey
-from jobtui.store import Store, Transition, WatchedJob
+from jobtui.store import JobStore, Transition, WatchedJob
 from jobtui.tui.feed.enginelink import EngineLike
 
 __all__ = ["WatchList"]
@@ -21,7 +21,7 @@ __all__ = ["WatchList"]
 class WatchList:
     """Reads and writes of watched jobs for the dashboard."""
 
-    def __init__(self, config: Config, store: Store, engine: EngineLike | None) -> None:
+    def __init__(self, config: Config, store: JobStore, engine: EngineLike | None) -> None:
         self.config = config
         self.store = store
         self.engine = engine

@@ -1,0 +1,134 @@
+"""The store interface every backend satisfies, and ``open_store`` choosing one by location.
+
+Callers (the CLI, the engine, the dashboard) depend on ``JobStore``, not on
+the SQLite class, so a second backend (PostgreSQL, issue #15) can stand in
+without touching them. A location is a file path (SQLite) or a
+``postgresql://`` / ``postgres://`` URL.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol, Self, runtime_checkable
+
+from jobtui.model import JobState
+from jobtui.store.bus import ChangeBatch, Lease, Request
+from jobtui.store.records import PollOutcome, StoreError, Transition, WatchedJob
+
+URL_SCHEMES = ("postgresql://", "postgres://")
+"""Locations starting with one of these name a PostgreSQL store, not a file."""
+
+_PASSWORD = re.compile(r"^(?P<head>[a-z]+://[^:/@?#]*):(?P<secret>[^@/?#]*)@", re.IGNORECASE)
+
+
+@runtime_checkable
+class JobStore(Protocol):
+    """What the rest of jobtui asks of a store (see ``jobtui.store.database.Store``)."""
+
+    origin: str
+
+    @property
+    def schema_version(self) -> int: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *exc_info: object) -> None: ...
+    def add_jobs(
+        self,
+        entries: Iterable[tuple[str, str, str, str | None]],
+        *,
+        added_at: datetime | None = None,
+        relabel: bool = False,
+    ) -> int: ...
+    def set_label(self, provider: str, job_id: str, label: str | None) -> bool: ...
+    def remove_jobs(self, provider: str, ids: Sequence[str]) -> int: ...
+    def save_outcomes(
+        self,
+        outcomes: Sequence[PollOutcome],
+        requests: Mapping[tuple[str, datetime], int] | None = None,
+    ) -> list[Transition]: ...
+    def list_jobs(
+        self,
+        provider: str | None = None,
+        state: JobState | None = None,
+        *,
+        include_raw: bool = True,
+        lean: bool = False,
+    ) -> list[WatchedJob]: ...
+    def get_job(
+        self, provider: str, job_id: str, *, raw_limit: int | None = None
+    ) -> WatchedJob | None: ...
+    def transitions(self, provider: str, job_id: str) -> list[Transition]: ...
+    def transitions_since(self, since: datetime | None = None) -> list[Transition]: ...
+    def record_requests(self, counts: Mapping[tuple[str, datetime], int]) -> None: ...
+    def request_counts(self, since: datetime | None = None) -> dict[str, int]: ...
+    def count_jobs(self) -> int: ...
+    def get_jobs(self, keys: Iterable[tuple[str, str]]) -> list[WatchedJob]: ...
+    def data_version(self) -> int: ...
+    def latest_change(self) -> int: ...
+    def changes_since(self, seq: int) -> ChangeBatch: ...
+    def take_lease(
+        self,
+        provider: str,
+        holder: str,
+        *,
+        pid: int,
+        host: str,
+        now: datetime,
+        period: float,
+        health: str | None = None,
+    ) -> Lease | None: ...
+    def renew_lease(
+        self,
+        provider: str,
+        holder: str,
+        *,
+        now: datetime,
+        period: float,
+        hold_until: datetime | None,
+        health: str | None,
+    ) -> bool: ...
+    def release_lease(
+        self, provider: str, holder: str, *, hold_until: datetime | None, health: str | None
+    ) -> None: ...
+    def leases(self) -> dict[str, Lease]: ...
+    def add_request(
+        self,
+        provider: str,
+        op: str,
+        *,
+        job_ids: Sequence[str | None] = (None,),
+        value: float | None = None,
+        now: datetime | None = None,
+    ) -> None: ...
+    def pending_requests(self) -> int: ...
+    def take_requests(self, providers: Sequence[str]) -> list[Request]: ...
+
+
+def is_url(location: str | Path) -> bool:
+    """True when ``location`` names a PostgreSQL store rather than a file."""
+    return isinstance(location, str) and location.lower().startswith(URL_SCHEMES)
+
+
+def mask_url(location: str | Path) -> str:
+    """``location`` fit to print: a URL's password replaced by ``***``; paths unchanged."""
+    text = str(location)
+    return _PASSWORD.sub(lambda found: f"{found['head']}:***@", text, count=1)
+
+
+def open_store(location: str | Path) -> JobStore:
+    """The store at ``location``: SQLite for a path; a URL names PostgreSQL.
+
+    PostgreSQL is not in this build yet: a URL raises ``StoreError`` saying so
+    (the password masked) rather than creating a file named like the URL.
+    """
+    if is_url(location):
+        raise StoreError(
+            f"{mask_url(location)}: PostgreSQL stores are not available in this version"
+            " of jobtui; use a store file path"
+        )
+    from jobtui.store.database import Store
+
+    return Store(Path(location))

@@ -1,0 +1,110 @@
+"""The store interface: ``open_store`` by location, ``mask_url``, and every command using the
+config's ``store`` (``errors``, ``stats`` and ``poll`` used to ignore it)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from jobtui.cli import EXIT_CONFIG, EXIT_OK, main
+from jobtui.config import load_config, store_target
+from jobtui.store import JobStore, Store, StoreError, is_url, mask_url, open_store
+
+T0 = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+
+
+def test_sqlite_store_satisfies_the_interface(tmp_path: Path) -> None:
+    with open_store(tmp_path / "jobs.sqlite") as store:
+        assert isinstance(store, Store)
+        assert isinstance(store, JobStore)
+        assert store.add_jobs([("deepo", "deepomatic", "1", None)], added_at=T0) == 1
+        assert [job.id for job in store.list_jobs()] == ["1"]
+
+
+@pytest.mark.parametrize(
+    ("location", "shown"),
+    [
+        ("postgresql://ana:s3cret@db.example/jobs", "postgresql://ana:***@db.example/jobs"),
+        ("postgres://ana:p%40ss@db:5432/jobs?x=1", "postgres://ana:***@db:5432/jobs?x=1"),
+        ("postgresql://ana@db/jobs", "postgresql://ana@db/jobs"),
+        ("/var/lib/jobtui/jobs.sqlite", "/var/lib/jobtui/jobs.sqlite"),
+    ],
+)
+def test_mask_url_hides_the_password_only(location: str, shown: str) -> None:
+    assert mask_url(location) == shown
+
+
+def test_a_url_is_refused_with_the_password_masked_and_no_file_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(StoreError) as caught:
+        open_store("postgresql://ana:s3cret@db.example/jobs")
+    assert "s3cret" not in str(caught.value)
+    assert "postgresql://ana:***@db.example/jobs" in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_store_target_keeps_urls_as_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = "postgresql://ana@db/jobs"
+    monkeypatch.delenv("JOBTUI_STORE", raising=False)
+    assert store_target(url) == url
+    assert store_target(None, url) == url
+    assert is_url(store_target(None, url))
+    monkeypatch.setenv("JOBTUI_STORE", url)
+    assert store_target(None, tmp_path / "other.sqlite") == url
+    monkeypatch.setenv("JOBTUI_STORE", str(tmp_path / "env" / "s.sqlite"))
+    assert store_target() == tmp_path / "env" / "s.sqlite"
+    assert (tmp_path / "env").is_dir()
+
+
+def test_config_store_may_be_a_url(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('store = "postgresql://ana@db/jobs"\n')
+    assert load_config(config).store == "postgresql://ana@db/jobs"
+    config.write_text('store = "sub/jobs.sqlite"\n')
+    assert load_config(config).store == tmp_path / "sub" / "jobs.sqlite"
+
+
+@pytest.mark.parametrize("command", [["errors"], ["stats"], ["ls"]])
+def test_reports_read_the_configured_store(
+    command: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.delenv("JOBTUI_STORE", raising=False)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    config = tmp_path / "config.toml"
+    config.write_text('store = "team.sqlite"\n')
+    with Store(tmp_path / "team.sqlite") as store:
+        store.add_jobs([("deepo", "deepomatic", "77", "from-config")], added_at=T0)
+    assert main(["--config", str(config), *command, "--format", "json"]) == EXIT_OK
+    out = capsys.readouterr().out
+    if command == ["ls"]:
+        assert "77" in out
+    # Whatever it printed, it read the configured file, not the default one.
+    assert not (tmp_path / "state" / "jobtui" / "jobs.sqlite").exists()
+
+
+def test_a_url_store_fails_cleanly_without_the_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("JOBTUI_STORE", "postgresql://ana:s3cret@127.0.0.1:1/jobs")
+    config = tmp_path / "config.toml"
+    config.write_text("")
+    assert main(["--config", str(config), "ls"]) == EXIT_CONFIG
+    err = capsys.readouterr().err
+    assert "s3cret" not in err
+    assert "postgresql://ana:***@127.0.0.1:1/jobs" in err
+
+
+def test_config_path_prints_a_url_store_masked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("JOBTUI_STORE", "postgresql://ana:s3cret@db.example/jobs")
+    assert main(["--config", str(tmp_path / "c.toml"), "config", "path"]) == EXIT_OK
+    out = capsys.readouterr().out.splitlines()
+    assert out[1] == "postgresql://ana:***@db.example/jobs"
