@@ -27,7 +27,7 @@ from jobtui.config.model import Config
 from jobtui.insights.failures import FAILURE_STATES
 from jobtui.insights.stats import ProviderStats
 from jobtui.model import JobKey, JobState
-from jobtui.store import Store
+from jobtui.store import JobStore
 
 __all__ = [
     "BUDGET_WINDOW",
@@ -89,7 +89,7 @@ class StatsReport:
     budgets: list[Budget] = field(default_factory=list)
 
 
-def read_stats(store: Store, config: Config, now: datetime) -> StatsReport:
+def read_stats(store: JobStore, config: Config, now: datetime) -> StatsReport:
     """Read the stats pane's figures from ``store`` (blocking: call it off the event loop)."""
     limits = rate_limits_of(config)
     providers = gather_stats(store, now - STATS_WINDOW, now, limits)
@@ -109,7 +109,7 @@ def read_stats(store: Store, config: Config, now: datetime) -> StatsReport:
     return StatsReport(now, providers, finished, failed, budgets)
 
 
-def per_minute(store: Store, now: datetime) -> tuple[list[int], list[int]]:
+def per_minute(store: JobStore, now: datetime) -> tuple[list[int], list[int]]:
     """Jobs finished, and failed, in each of the last ``SERIES_MINUTES`` minutes (oldest first)."""
     end = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
     start = end - timedelta(minutes=SERIES_MINUTES)
@@ -134,7 +134,7 @@ def export_format(path: Path) -> str | None:
     return EXPORT_FORMATS.get(path.suffix.lower())
 
 
-def export_rows(store: Store, keys: Sequence[JobKey]) -> list[dict[str, Any]]:
+def export_rows(store: JobStore, keys: Sequence[JobKey]) -> list[dict[str, Any]]:
     """The ``ls --json`` rows of ``keys``, in that order (blocking: off the event loop)."""
     found = {(job.provider, job.id): job for job in store.get_jobs(keys)}
     return [job_row(found[key]) for key in keys if key in found]
