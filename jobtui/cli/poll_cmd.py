@@ -6,6 +6,10 @@ remove; dashboards, ``watch`` and ``ls`` on the same store show its results.
 SIGTERM or SIGINT (Ctrl-C) stop it cleanly: the leases are handed back at
 once, so another process can take over without waiting for them to expire.
 Run it under a service manager (``docs/jobtui-poll.service``) on a server.
+
+With ``--shared`` (the default on a PostgreSQL store), several ``jobtui poll``
+share each provider: every due job is claimed by one of them per round, and
+the provider's ``rate_limit`` is the budget of them all together.
 """
 
 from __future__ import annotations
@@ -17,12 +21,32 @@ import signal
 from pathlib import Path
 from typing import Any
 
-__all__ = ["lease_period", "register", "run"]
+__all__ = ["lease_period", "register", "run", "shared_mode"]
 
 log = logging.getLogger("jobtui.poll")
 
 LEASE_PERIOD_ENV = "JOBTUI_LEASE_PERIOD"
 """Seconds a lease lasts without renewal (default 10); shorter for tests and demos."""
+
+SHARED_ENV = "JOBTUI_SHARED_POLLING"
+"""``1`` or ``0``: poll as a member of a shared pool, or alone (default: the store's)."""
+
+
+def shared_mode(flag: bool | None = None) -> bool | None:
+    """Shared polling asked by ``flag`` (a command's option), else ``$JOBTUI_SHARED_POLLING``.
+
+    None leaves it to the store: shared on PostgreSQL, alone on a SQLite file.
+    """
+    import os
+
+    if flag is not None:
+        return flag
+    text = os.environ.get(SHARED_ENV, "").strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    return None
 
 
 def lease_period() -> float:
@@ -46,6 +70,13 @@ def register(subparsers: Any) -> None:
         help="poll the providers for every process on the store (no screen)",
         description=__doc__.split("\n\n")[1] if __doc__ else None,
     )
+    parser.add_argument(
+        "--shared",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="share each provider with the other pollers on the store (claims, one budget);"
+        " default: shared on PostgreSQL, alone on a SQLite file",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -59,20 +90,22 @@ def run(args: argparse.Namespace) -> int:
     target = store_target(args.store, config.store)
     store = open_store(target)
     try:
-        return asyncio.run(_poll(config, store, mask_url(target)))
+        shared = shared_mode(getattr(args, "shared", None))
+        return asyncio.run(_poll(config, store, mask_url(target), shared))
     finally:
         store.close()
 
 
-async def _poll(config: Any, store: Any, where: str) -> int:
+async def _poll(config: Any, store: Any, where: str, shared: bool | None) -> int:
     from jobtui.engine import Engine
 
-    engine = Engine(config, store, lease_period=lease_period())
+    engine = Engine(config, store, lease_period=lease_period(), shared=shared)
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     for number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(number, stopping.set)
-    log.info("jobtui poll starting on %s (pid %d)", where, _pid())
+    mode = "shared with the other pollers" if engine.shared else "one poller per provider"
+    log.info("jobtui poll starting on %s (pid %d, %s)", where, _pid(), mode)
     runner = asyncio.create_task(engine.run())
     stopper = asyncio.create_task(stopping.wait())
     try:

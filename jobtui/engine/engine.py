@@ -12,6 +12,7 @@ from jobtui.config.model import Config
 from jobtui.engine.clock import Clock, SystemClock
 from jobtui.engine.events import EventHub, JobChanged, JobRemoved, Subscriber
 from jobtui.engine.poller import RETRYABLE, ProviderPoller, answer_for
+from jobtui.engine.shared import SharedPoller
 from jobtui.engine.sharing import (
     DEFAULT_FOLLOW_INTERVAL,
     DEFAULT_LEASE_PERIOD,
@@ -70,9 +71,13 @@ class Engine:
         discover: bool = True,
         lease_period: float = DEFAULT_LEASE_PERIOD,
         follow_interval: float = DEFAULT_FOLLOW_INTERVAL,
+        shared: bool | None = None,
     ) -> None:
         self.config = config
         self.store = store
+        self.shared = store.shared_polling if shared is None else shared
+        """Whether this process polls as a member of a shared pool (claims, the team's
+        budget) rather than alone under each provider's lease. None: the store's default."""
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.paused = False
         self.interval_scale = 1.0
@@ -101,7 +106,7 @@ class Engine:
         self._remote_paused: set[str] = set()
         """Providers paused by a request of another process (this one polls them)."""
         self._leases = LeaseKeeper(
-            store, self._pollers, period=lease_period, paused=self._is_paused
+            store, self._pollers, period=lease_period, paused=self._is_paused, shared=self.shared
         )
         self._follower = StoreFollower(
             store, self._jobs, self._hub, self._pollers, interval=follow_interval
@@ -262,7 +267,14 @@ class Engine:
             log.info("polling %s (took its lease)", name)
             poller = self._pollers[name]
             poller.set_polled_by(POLLED_HERE)
-            self._leases.tasks[name] = asyncio.create_task(poller.run(), name=f"poll:{name}")
+            runner = (
+                SharedPoller(
+                    poller, self.store, self._leases.holder, period=self._leases.period
+                ).run()
+                if self.shared
+                else poller.run()
+            )
+            self._leases.tasks[name] = asyncio.create_task(runner, name=f"poll:{name}")
         if taken:
             # Requests left for the previous holder are this process's now.
             await self._serve_requests()
@@ -316,12 +328,18 @@ class Engine:
 
     def _ask(self, provider: str, op: str, **fields: object) -> None:
         """Leave a request for whoever polls ``provider`` (a store write, off the loop)."""
+        self._background_call(self.store.add_request, provider, op, **fields)
+
+    def _background_call(
+        self, call: Callable[..., object], *args: object, **fields: object
+    ) -> None:
+        """Run a store write in a thread, off the loop; a failure is logged, not raised."""
 
         async def write() -> None:
             try:
-                await asyncio.to_thread(self.store.add_request, provider, op, **fields)  # type: ignore[arg-type]
+                await asyncio.to_thread(call, *args, **fields)
             except Exception:
-                log.exception("asking the poller of %s failed", provider)
+                log.exception("writing to the store failed (%s)", getattr(call, "__name__", call))
 
         task = asyncio.get_running_loop().create_task(write())
         self._background.add(task)
@@ -472,6 +490,9 @@ class Engine:
         if name in self._pollers:
             if self.polls_here(name):
                 self._pollers[name].retry()
+                if self.shared:
+                    # The whole pool waits on the provider's shared block: lift it.
+                    self._background_call(self.store.clear_block, name)
             else:
                 self._ask(name, "retry")
 

@@ -22,7 +22,7 @@ from jobtui.engine.events import EventHub, JobChanged, JobRemoved
 from jobtui.engine.poller import ProviderPoller
 from jobtui.engine.writer import JobModel
 from jobtui.model import POLLED_HERE, ProviderHealth
-from jobtui.store import JobStore, Lease, Request
+from jobtui.store import SHARED_HOLDER, JobStore, Lease, Request
 
 __all__ = ["DEFAULT_FOLLOW_INTERVAL", "DEFAULT_LEASE_PERIOD", "LeaseKeeper", "StoreFollower"]
 
@@ -134,14 +134,20 @@ class LeaseKeeper:
         *,
         period: float = DEFAULT_LEASE_PERIOD,
         paused: Callable[[str], bool] = lambda name: False,
+        shared: bool = False,
     ) -> None:
         self._store = store
         self._pollers = pollers
         self.period = period
         self._paused = paused
-        self.holder = uuid.uuid4().hex
         self.pid = os.getpid()
         self.host = socket.gethostname()
+        self.holder = f"{self.pid}@{self.host}/{uuid.uuid4().hex[:12]}"
+        """This process's own name on leases and claims (unique; pid@host first, for people)."""
+        self.shared = shared
+        self.lease_holder = SHARED_HOLDER if shared else self.holder
+        """Whom the leases of the providers this process polls name: in shared mode the
+        pool (every member renews it, and no lone poller takes the provider meanwhile)."""
         self.tasks: dict[str, asyncio.Task[None]] = {}
         """The providers this process polls, each with its poller's task."""
         self.others: dict[str, Lease] = {}
@@ -158,7 +164,7 @@ class LeaseKeeper:
             return POLLED_HERE
         lease = self.others.get(name)
         if lease is not None and lease.live(wall_now()):
-            return f"{lease.pid}@{lease.host}"
+            return _holder_text(lease)
         return None
 
     def health_of(self, name: str) -> ProviderHealth | None:
@@ -170,7 +176,7 @@ class LeaseKeeper:
             health = ProviderHealth.model_validate_json(lease.health)
         except ValueError:
             return None
-        return health.model_copy(update={"polled_by": f"{lease.pid}@{lease.host}"})
+        return health.model_copy(update={"polled_by": _holder_text(lease)})
 
     def _health_json(self, name: str) -> str:
         poller = self._pollers[name]
@@ -190,7 +196,7 @@ class LeaseKeeper:
             poller = self._pollers[name]
             if not self._store.renew_lease(
                 name,
-                self.holder,
+                self.lease_holder,
                 now=now,
                 period=self.period,
                 hold_until=poller.bucket.blocked_until,
@@ -205,11 +211,11 @@ class LeaseKeeper:
             if name in self.tasks:
                 continue
             lease = leases.get(name)
-            if lease is not None and lease.live(now) and lease.holder != self.holder:
+            if lease is not None and lease.live(now) and lease.holder != self.lease_holder:
                 continue
             got = self._store.take_lease(
                 name,
-                self.holder,
+                self.lease_holder,
                 pid=self.pid,
                 host=self.host,
                 now=now,
@@ -225,7 +231,7 @@ class LeaseKeeper:
         self.others = {
             name: lease
             for name, lease in self._store.leases().items()
-            if lease.holder != self.holder and lease.live(now)
+            if lease.holder != self.lease_holder and lease.live(now)
         }
         return taken
 
@@ -239,6 +245,10 @@ class LeaseKeeper:
             await asyncio.gather(task, return_exceptions=True)
             poller = self._pollers[name]
             poller.set_polled_by(None)
+            if self.shared:
+                # The pool's lease stays with the members still polling; it lapses
+                # one period after the last one stops renewing it.
+                continue
             try:
                 await asyncio.to_thread(
                     self._store.release_lease,
@@ -260,14 +270,19 @@ class LeaseKeeper:
         """Take the leases of ``names`` for a one-off sweep (blocking).
 
         Returns (taken, polled elsewhere): a provider whose lease another live
-        process holds is left to it.
+        process (or a shared pool) holds is left to it. A sweep always takes a
+        lease of its own: a one-off poll outside the pool's claims must not run
+        beside the pool.
         """
         taken: list[str] = []
         remote: list[str] = []
         now = wall_now()
         for name in names:
-            if name in self.tasks:
+            if name in self.tasks and not self.shared:
                 taken.append(name)
+                continue
+            if name in self.tasks:
+                remote.append(name)  # the pool polls it: ask it, like any holder
                 continue
             got = self._store.take_lease(
                 name, self.holder, pid=self.pid, host=self.host, now=now, period=self.period
@@ -296,3 +311,10 @@ class LeaseKeeper:
     def take_requests(self) -> list[Request]:
         """Consume what viewers asked of the providers this process polls (blocking)."""
         return self._store.take_requests(self.held)
+
+
+def _holder_text(lease: Lease) -> str:
+    """Who polls, for a person: ``pid@host``, or the shared pool (with its latest member)."""
+    if lease.holder == SHARED_HOLDER:
+        return f"a shared pool ({lease.pid}@{lease.host}…)"
+    return f"{lease.pid}@{lease.host}"

@@ -160,6 +160,16 @@ class ProviderSim(ABC):
         ]
         return f"{request.method} {'/'.join(parts)}"
 
+    def jobs_asked(self, request: SimRequest) -> list[str]:
+        """The ids of the jobs ``request`` asks about (counted in ``/_sim/stats?detail=1``).
+
+        The default takes the path segments that name a job this simulation knows.
+        """
+        jobs = getattr(self, "jobs", None)
+        if not isinstance(jobs, Mapping):
+            return []
+        return [part for part in request.path.split("/") if part and part in jobs]
+
     def media(self, request: SimRequest) -> SimResponse:
         """Serve one image this simulation names (``request.path`` is after ``/_media/<kind>``).
 

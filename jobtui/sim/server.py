@@ -156,7 +156,7 @@ class SimServer:
                     answer.delay = self._slow_delay
                 else:
                     answer.truncate = True
-        self.stats.record(kind, endpoint, answer.response.status)
+        self.stats.record(kind, endpoint, answer.response.status, sim.jobs_asked(inner))
         return answer
 
     def _media(self, request: SimRequest) -> SimResponse:
@@ -189,7 +189,10 @@ class SimServer:
 
     def _own_endpoint(self, method: str, tail: str, request: SimRequest) -> SimResponse:
         if tail == "stats" and method == "GET":
-            return json_response(200, self.stats.snapshot())
+            counts = self.stats.snapshot()
+            if request.param("detail") in ("1", "true"):
+                counts["detail"] = self.stats.detail()
+            return json_response(200, counts)
         if tail == "clock":
             if method == "POST":
                 try:

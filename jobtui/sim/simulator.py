@@ -227,9 +227,12 @@ class Simulator:
             raise KeyError(kind)
         self._server.faults.force(kind, Fault(fault, retry_after), count)
 
-    def stats(self) -> dict[str, Any]:
-        """Request counts (the same data as ``GET /_sim/stats``)."""
-        return self._server.stats.snapshot()
+    def stats(self, *, detail: bool = False) -> dict[str, Any]:
+        """Request counts (the same data as ``GET /_sim/stats``, ``?detail=1`` with ``detail``)."""
+        body = self._server.stats.snapshot()
+        if detail:
+            body["detail"] = self._server.stats.detail()
+        return body
 
     def provider_tables(self) -> dict[str, dict[str, object]]:
         """Each provider's config table (named after its kind).

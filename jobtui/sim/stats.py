@@ -1,11 +1,22 @@
-"""Request counters behind ``GET /_sim/stats``: by provider, endpoint and status code."""
+"""Request counters behind ``GET /_sim/stats``: by provider, endpoint and status code.
+
+``GET /_sim/stats?detail=1`` adds, per provider, when each job was asked for
+(a batch counts for each of its ids) and the wall-clock time of every
+request (the newest ``TIMES_KEPT`` of each): what proves that several
+pollers ask for each job once per round and keep to a rate limit together.
+"""
 
 from __future__ import annotations
 
 import threading
-from collections import defaultdict
+import time
+from collections import defaultdict, deque
+from collections.abc import Iterable
 
-__all__ = ["RequestStats"]
+__all__ = ["TIMES_KEPT", "RequestStats"]
+
+TIMES_KEPT = 200_000
+"""Request times kept per provider (the oldest are dropped)."""
 
 
 class RequestStats:
@@ -21,11 +32,33 @@ class RequestStats:
         self._faults: defaultdict[str, defaultdict[str, int]] = defaultdict(
             lambda: defaultdict(int)
         )
+        self._per_job: defaultdict[str, defaultdict[str, list[float]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
+        self._times: defaultdict[str, deque[float]] = defaultdict(lambda: deque(maxlen=TIMES_KEPT))
 
-    def record(self, kind: str, endpoint: str, status: int) -> None:
-        """Count one answered request."""
+    def record(self, kind: str, endpoint: str, status: int, jobs: Iterable[str] = ()) -> None:
+        """Count one answered request, when it came, and the jobs it asked for."""
+        now = time.time()
         with self._lock:
             self._counts[kind][endpoint][status] += 1
+            self._times[kind].append(now)
+            per_job = self._per_job[kind]
+            for job_id in jobs:
+                asked = per_job[job_id]
+                if len(asked) < TIMES_KEPT:
+                    asked.append(now)
+
+    def detail(self) -> dict[str, object]:
+        """``{kind: {"jobs": {id: [unix seconds, ...]}, "times": [unix seconds, ...]}}``."""
+        with self._lock:
+            return {
+                kind: {
+                    "jobs": {job_id: list(t) for job_id, t in self._per_job.get(kind, {}).items()},
+                    "times": list(self._times.get(kind, ())),
+                }
+                for kind in sorted(set(self._per_job) | set(self._times))
+            }
 
     def record_fault(self, kind: str, fault: str) -> None:
         """Count one injected fault (``429``, ``slow``, ``truncated``, ...)."""

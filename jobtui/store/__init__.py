@@ -15,19 +15,23 @@ the store: providers keep credentials out of ``Job``.
 """
 
 from jobtui.store.bus import ChangeBatch, Lease, Request
+from jobtui.store.claims import SHARED_HOLDER, ProviderBlock, TokenGrant
 from jobtui.store.database import BUSY_TIMEOUT_MS, Store
 from jobtui.store.interface import JobStore, is_url, mask_url, open_store
 from jobtui.store.records import PollOutcome, StoreError, Transition, WatchedJob
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
+    "SHARED_HOLDER",
     "ChangeBatch",
     "JobStore",
     "Lease",
     "PollOutcome",
+    "ProviderBlock",
     "Request",
     "Store",
     "StoreError",
+    "TokenGrant",
     "Transition",
     "WatchedJob",
     "is_url",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sqlite3
 import threading
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from jobtui.model import JobState
+from jobtui.store import claims as claim_sql
 from jobtui.store.bus import (
     OP_ADD,
     OP_CHANGE,
@@ -79,6 +81,8 @@ class Store:
         self._probe: sqlite3.Connection | None = None
         self._writes = 0
         self.origin = uuid.uuid4().hex
+        self.shared_polling = False
+        """One file on one machine: one poller per provider (its lease) unless asked."""
         """This ``Store``'s name in the change log: ``changes_since`` skips its own writes."""
         self._closed = False
         _create_private(self.path)
@@ -303,6 +307,17 @@ class Store:
                     )
                     current[key] = (new_state, True)
             conn.executemany(UPDATE_JOB, updates)
+            finished = [
+                (item.outcome.provider, item.outcome.id, item.outcome.claimed_by)
+                for item in prepared
+                if item.outcome.claimed_by is not None
+            ]
+            if finished:
+                conn.executemany(
+                    "UPDATE jobs SET claimed_by = NULL, claim_until = NULL"
+                    " WHERE provider = ? AND id = ? AND claimed_by = ?",
+                    finished,
+                )
             if requests:
                 _add_requests(conn, requests)
             record_changes(conn, OP_CHANGE, touched, self.origin)
@@ -602,6 +617,181 @@ class Store:
             ).fetchall()
         return sorted(Request(*row) for row in rows)
 
+    # -- shared polling: claims, the team's budget, the provider's block -----------
+
+    def claim_jobs(
+        self,
+        provider: str,
+        holder: str,
+        *,
+        now: datetime,
+        until: datetime,
+        limit: int,
+        ids: Sequence[str] = (),
+    ) -> list[str]:
+        """Claim for ``holder`` until ``until``: ``ids`` (any state), then due jobs up to ``limit``.
+
+        A job is due when it is active, its ``next_poll_at`` has come (or it
+        was never polled) and no live claim of another holder is on it. One
+        transaction decides, so two pollers never claim the same job.
+        """
+        with self._writing() as conn:
+            claimed: list[str] = []
+            if ids:
+                for chunk in chunks(list(dict.fromkeys(ids))):
+                    marks = ",".join("?" * len(chunk))
+                    rows = conn.execute(
+                        claim_sql.CLAIM_IDS.format(marks=marks),
+                        (holder, stamp(until), provider, *chunk, stamp(now), holder),
+                    ).fetchall()
+                    claimed.extend(row[0] for row in rows)
+            room = limit - len(claimed)
+            if room > 0:
+                rows = conn.execute(
+                    claim_sql.CLAIM_DUE,
+                    {
+                        "holder": holder,
+                        "until": stamp(until),
+                        "provider": provider,
+                        "now": stamp(now),
+                        "limit": room,
+                    },
+                ).fetchall()
+                claimed.extend(row[0] for row in rows)
+        return claimed
+
+    def release_claims(self, provider: str, holder: str, ids: Sequence[str] | None = None) -> int:
+        """Hand back ``holder``'s claims on ``ids`` (None: on all ``provider``'s jobs) unpolled."""
+        with self._writing() as conn:
+            if ids is None:
+                return max(conn.execute(claim_sql.RELEASE_CLAIMS, (provider, holder)).rowcount, 0)
+            released = 0
+            for chunk in chunks(list(ids)):
+                marks = ",".join("?" * len(chunk))
+                cursor = conn.execute(
+                    claim_sql.RELEASE_CLAIMS.rstrip() + f" AND id IN ({marks})",
+                    (provider, holder, *chunk),
+                )
+                released += max(cursor.rowcount, 0)
+            return released
+
+    def claims(self, provider: str, now: datetime) -> dict[str, str]:
+        """The live claims on ``provider``'s jobs at ``now``: job id → holder."""
+        with self._reading() as conn:
+            rows = conn.execute(
+                "SELECT id, claimed_by FROM jobs"
+                " WHERE provider = ? AND claimed_by IS NOT NULL AND claim_until > ?",
+                (provider, stamp(now)),
+            ).fetchall()
+        return {str(job_id): str(holder) for job_id, holder in rows}
+
+    def next_claimable(self, provider: str, now: datetime) -> datetime | None:
+        """When an active job of ``provider`` can next be claimed (``now`` or earlier: at once).
+
+        None when ``provider`` has no active job.
+        """
+        with self._reading() as conn:
+            found = conn.execute(
+                claim_sql.NEXT_CLAIMABLE, {"provider": provider, "now": stamp(now)}
+            ).fetchone()[0]
+        if found is None:
+            return None
+        return now if found == "" else datetime.fromisoformat(found)
+
+    def take_tokens(
+        self, provider: str, *, rate: float | None, burst: float, count: float = 1.0
+    ) -> claim_sql.TokenGrant:
+        """Take ``count`` tokens of ``provider``'s shared budget, or say how long to wait.
+
+        Refilled at ``rate`` per second up to ``burst`` and taken in one
+        statement (None: no limit, only the block counts). A live block
+        (Retry-After, a provider held down, an auth failure) refuses every
+        take until it ends; the grant carries it.
+        """
+        moment = datetime.now(UTC)
+        now = moment.timestamp()
+        with self._writing() as conn:
+            conn.execute(claim_sql.NEW_BUCKET, (provider, burst, now))
+            row = conn.execute(
+                claim_sql.TAKE_TOKENS,
+                {
+                    "provider": provider,
+                    "burst": burst,
+                    "rate": rate if rate is not None else 0.0,
+                    "count": 0.0 if rate is None else count,
+                    "now": now,
+                    "nowtext": stamp(moment),
+                },
+            ).fetchone()
+            if row is not None:
+                return claim_sql.TokenGrant(0.0)
+            tokens, then, until, state, reason = conn.execute(
+                claim_sql.READ_BUCKET, (provider,)
+            ).fetchone()
+        block = _block(until, state, reason)
+        if block is not None and block.live(moment):
+            wait = math.inf if block.until is None else (block.until - moment).total_seconds()
+            return claim_sql.TokenGrant(max(wait, 1e-3), block)
+        wait = claim_sql.bucket_wait(tokens, now - then, rate=rate or 0.0, burst=burst, count=count)
+        return claim_sql.TokenGrant(max(wait, 1e-3))
+
+    def give_back_tokens(self, provider: str, count: float, *, burst: float) -> None:
+        """Return tokens taken for a request that was not sent (nothing was due after all)."""
+        with self._writing() as conn:
+            conn.execute(claim_sql.GIVE_BACK, (burst, count, provider))
+
+    def block_provider(
+        self, provider: str, *, state: str, until: datetime | None, reason: str | None
+    ) -> None:
+        """Stop every poller of ``provider`` until ``until`` (None: until cleared).
+
+        An auth failure replaces any block; two timed blocks keep the later end.
+        """
+        moment = datetime.now(UTC)
+        with self._writing() as conn:
+            conn.execute(
+                claim_sql.BLOCK,
+                {
+                    "provider": provider,
+                    "now": moment.timestamp(),
+                    "nowtext": stamp(moment),
+                    "until": None if until is None else stamp(until),
+                    "state": state,
+                    "reason": reason,
+                },
+            )
+
+    def clear_block(self, provider: str, states: Sequence[str] | None = None) -> None:
+        """Lift ``provider``'s block (only one in ``states``, when given)."""
+        with self._writing() as conn:
+            if states is None:
+                conn.execute(claim_sql.CLEAR_BLOCK, (provider,))
+                return
+            marks = ",".join("?" * len(states))
+            conn.execute(
+                claim_sql.CLEAR_BLOCK.rstrip() + f" AND block_state IN ({marks})",
+                (provider, *states),
+            )
+
+    def provider_block(self, provider: str) -> claim_sql.ProviderBlock | None:
+        """``provider``'s block as stored (live or not), or None."""
+        with self._reading() as conn:
+            row = conn.execute(
+                "SELECT blocked_until, block_state, block_reason FROM buckets WHERE provider = ?",
+                (provider,),
+            ).fetchone()
+        return None if row is None else _block(*row)
+
+
+def _block(
+    until: str | None, state: str | None, reason: str | None
+) -> claim_sql.ProviderBlock | None:
+    if state is None:
+        return None
+    return claim_sql.ProviderBlock(
+        state=state, until=None if until is None else datetime.fromisoformat(until), reason=reason
+    )
+
 
 def _connect(path: Path) -> sqlite3.Connection:
     # Autocommit mode: every write opens its own BEGIN IMMEDIATE, so a writer takes
@@ -663,18 +853,29 @@ def _add_requests(conn: sqlite3.Connection, counts: Mapping[tuple[str, datetime]
 def _current_states(
     conn: sqlite3.Connection, outcomes: Sequence[PollOutcome]
 ) -> dict[tuple[str, str], tuple[JobState, bool]]:
-    """(state, state seen) of every watched job the outcomes name."""
+    """(state, state seen) of every watched job the outcomes may write.
+
+    A job whose outcome answers a claim (``claimed_by``) that is no longer
+    that poller's is left out: its answer is stale, another poller's counts.
+    """
     by_provider: dict[str, list[str]] = {}
+    claimed: dict[tuple[str, str], str] = {}
     for outcome in outcomes:
         by_provider.setdefault(outcome.provider, []).append(outcome.id)
+        if outcome.claimed_by is not None:
+            claimed[(outcome.provider, outcome.id)] = outcome.claimed_by
     found: dict[tuple[str, str], tuple[JobState, bool]] = {}
     for provider, ids in by_provider.items():
         for chunk in chunks(list(dict.fromkeys(ids))):
             marks = ",".join("?" * len(chunk))
             rows = conn.execute(
-                f"SELECT id, state, state_seen FROM jobs WHERE provider = ? AND id IN ({marks})",
+                "SELECT id, state, state_seen, claimed_by FROM jobs"
+                f" WHERE provider = ? AND id IN ({marks})",
                 (provider, *chunk),
             )
-            for job_id, state, seen in rows:
+            for job_id, state, seen, claimed_by in rows:
+                claim = claimed.get((provider, job_id))
+                if claim is not None and claim != claimed_by:
+                    continue
                 found[(provider, job_id)] = (state_of(state), bool(seen))
     return found

@@ -16,6 +16,7 @@ from typing import Protocol, Self, runtime_checkable
 
 from jobtui.model import JobState
 from jobtui.store.bus import ChangeBatch, Lease, Request
+from jobtui.store.claims import ProviderBlock, TokenGrant
 from jobtui.store.records import PollOutcome, StoreError, Transition, WatchedJob
 
 URL_SCHEMES = ("postgresql://", "postgres://")
@@ -29,6 +30,9 @@ class JobStore(Protocol):
     """What the rest of jobtui asks of a store (see ``jobtui.store.database.Store``)."""
 
     origin: str
+    shared_polling: bool
+    """Whether pollers on this store share each provider by default (claims, a shared
+    budget) rather than one process holding its lease (see ``jobtui.store.claims``)."""
 
     @property
     def schema_version(self) -> int: ...
@@ -105,6 +109,30 @@ class JobStore(Protocol):
     ) -> None: ...
     def pending_requests(self) -> int: ...
     def take_requests(self, providers: Sequence[str]) -> list[Request]: ...
+    def claim_jobs(
+        self,
+        provider: str,
+        holder: str,
+        *,
+        now: datetime,
+        until: datetime,
+        limit: int,
+        ids: Sequence[str] = (),
+    ) -> list[str]: ...
+    def release_claims(
+        self, provider: str, holder: str, ids: Sequence[str] | None = None
+    ) -> int: ...
+    def claims(self, provider: str, now: datetime) -> dict[str, str]: ...
+    def next_claimable(self, provider: str, now: datetime) -> datetime | None: ...
+    def take_tokens(
+        self, provider: str, *, rate: float | None, burst: float, count: float = 1.0
+    ) -> TokenGrant: ...
+    def give_back_tokens(self, provider: str, count: float, *, burst: float) -> None: ...
+    def block_provider(
+        self, provider: str, *, state: str, until: datetime | None, reason: str | None
+    ) -> None: ...
+    def clear_block(self, provider: str, states: Sequence[str] | None = None) -> None: ...
+    def provider_block(self, provider: str) -> ProviderBlock | None: ...
 
 
 def is_url(location: str | Path) -> bool:

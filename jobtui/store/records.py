@@ -109,6 +109,11 @@ class PollOutcome:
     snapshot is kept and only ``poll_error``/``polled_at``/``next_poll_at``
     change (and, when ``mark_state`` is given — e.g. UNKNOWN for a 404 —
     the row's state becomes it, recorded as a transition).
+
+    ``claimed_by`` names the shared poller whose claim this poll answers:
+    the outcome is written only while that claim is still its own (a claim
+    that lapsed and went to another poller makes it stale) and the write
+    clears the claim.
     """
 
     provider: str
@@ -118,6 +123,7 @@ class PollOutcome:
     job: Job | None = None
     error: str | None = None
     mark_state: JobState | None = None
+    claimed_by: str | None = None
 
     def __post_init__(self) -> None:
         if (self.job is None) == (self.error is None):

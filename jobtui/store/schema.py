@@ -20,11 +20,16 @@ History:
 - version 4: ``jobs`` gains ``listing``, the snapshot without its ``raw``
   payload and ``items``: what a job list shows, read at start-up instead of
   the whole snapshot (``Store.list_jobs(lean=True)``).
-- version 5 (current, the bus): ``changes`` (a store-wide change number per
+- version 5 (the bus): ``changes`` (a store-wide change number per
   write: which job, added / changed / removed, by which process), ``leases``
   (which process polls which provider, until when, and the schedule state
   that must survive a hand-over) and ``requests`` (what viewers ask the
   polling process to do). See ``_bus_tables``.
+- version 6 (current, shared polling): ``jobs`` gains ``claimed_by`` and
+  ``claim_until`` (which poller of a shared pool polls the job now, until
+  when), and ``buckets`` holds each provider's shared request budget (a
+  token bucket) and its shared hold (Retry-After, back-off, auth failure).
+  See ``_sharing_tables``.
 """
 
 from __future__ import annotations
@@ -100,6 +105,7 @@ def create_schema(conn: sqlite3.Connection) -> None:
     _v2_to_v3(conn)
     _add_listing(conn)
     _bus_tables(conn)
+    _sharing_tables(conn)
 
 
 LISTING_OF = "json_remove({}, '$.raw', '$.items')"
@@ -165,6 +171,33 @@ def _bus_tables(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+_SHARING_TABLES = (
+    # A claim is a poller's promise to poll the job now; it lapses at claim_until,
+    # so a poller that dies leaves its jobs to the others after one lease period.
+    "ALTER TABLE jobs ADD COLUMN claimed_by TEXT",
+    "ALTER TABLE jobs ADD COLUMN claim_until TEXT",
+    # One row per provider polled in shared mode: the team's budget and hold.
+    # ``stamp`` is Unix seconds (the bucket's arithmetic needs a number).
+    """
+    CREATE TABLE buckets (
+        provider      TEXT PRIMARY KEY,
+        tokens        REAL NOT NULL,
+        stamp         REAL NOT NULL,
+        blocked_until TEXT,
+        block_state   TEXT,
+        block_reason  TEXT
+    )
+    """,
+    "CREATE INDEX jobs_due ON jobs (provider, next_poll_at)",
+)
+
+
+def _sharing_tables(conn: sqlite3.Connection) -> None:
+    """Claims on jobs and the shared buckets (self-contained: two columns, one table)."""
+    for statement in _SHARING_TABLES:
+        conn.execute(statement)
+
+
 def _v1_to_v2(conn: sqlite3.Connection) -> None:
     # New constraints (the foreign key, the primary key) need new tables: copy, then swap.
     conn.execute("ALTER TABLE jobs RENAME TO jobs_v1")
@@ -201,10 +234,11 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     2: _v2_to_v3,
     3: _v3_to_v4,
     4: _bus_tables,
+    5: _sharing_tables,
 }
 """Step from version ``n`` (the key) to ``n + 1``."""
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """The version this code writes."""
 
 

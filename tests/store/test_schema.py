@@ -187,7 +187,8 @@ def test_migrates_a_version_1_store(tmp_path: Path) -> None:
     conn.close()
     # No copy of the old layout left behind; the later tables beside.
     assert tables == {
-        "jobs", "transitions", "request_counts", "changes", "leases", "requests", "sqlite_sequence"
+        "jobs", "transitions", "request_counts", "changes", "leases", "requests", "buckets",
+        "sqlite_sequence",
     }
     assert orphans == 0  # a transition of no watched job cannot satisfy the foreign key
 
@@ -200,6 +201,7 @@ def test_a_version_2_store_gains_request_counts(tmp_path: Path) -> None:
     conn.execute("ALTER TABLE jobs DROP COLUMN listing")
     for table in ("changes", "leases", "requests"):  # the bus (version 5) came later
         conn.execute(f"DROP TABLE {table}")
+    undo_shared_polling(conn)
     conn.execute("PRAGMA user_version = 2")
     conn.commit()
     conn.close()
@@ -251,3 +253,29 @@ def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "jobs.sqlite")
     assert conn.execute("SELECT count(*) FROM transitions").fetchone()[0] == 0
     conn.close()
+
+
+def undo_shared_polling(conn: sqlite3.Connection) -> None:
+    """Take a store back to before version 6 (claims on jobs, the shared buckets)."""
+    conn.execute("DROP INDEX jobs_due")
+    conn.execute("DROP TABLE buckets")
+    conn.execute("ALTER TABLE jobs DROP COLUMN claimed_by")
+    conn.execute("ALTER TABLE jobs DROP COLUMN claim_until")
+
+
+def test_a_version_5_store_gains_claims_and_buckets(tmp_path: Path) -> None:
+    path = tmp_path / "v5.sqlite"
+    with Store(path) as store:
+        store.add_jobs([("deepo", "deepomatic", "1", "kept")])
+    conn = sqlite3.connect(path)
+    undo_shared_polling(conn)
+    conn.execute("PRAGMA user_version = 5")
+    conn.commit()
+    conn.close()
+    with Store(path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        [watched] = store.list_jobs()
+        assert watched.label == "kept"
+        claimed = store.claim_jobs("deepo", "me", now=T0, until=T0.replace(year=2100), limit=5)
+        assert claimed == ["1"]
+        assert store.take_tokens("deepo", rate=1.0, burst=1.0).granted

@@ -457,6 +457,10 @@ def test_a_version_3_store_gains_its_listing(tmp_path: Path) -> None:
     conn.execute("ALTER TABLE jobs DROP COLUMN listing")
     for table in ("changes", "leases", "requests"):  # the bus (version 5) came later
         conn.execute(f"DROP TABLE {table}")
+    conn.execute("DROP INDEX jobs_due")  # shared polling (version 6) came later still
+    conn.execute("DROP TABLE buckets")
+    for column in ("claimed_by", "claim_until"):
+        conn.execute(f"ALTER TABLE jobs DROP COLUMN {column}")
     conn.execute("PRAGMA user_version = 3")
     conn.commit()
     conn.close()

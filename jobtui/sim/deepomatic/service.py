@@ -176,6 +176,13 @@ class DeepomaticSim(ProviderSim):
             "subtasks": None,
         }
 
+    def jobs_asked(self, request: SimRequest) -> list[str]:
+        """The task ids of a batch (``task_ids``), else the one in the path."""
+        if "task_ids" not in request.query:
+            return super().jobs_asked(request)
+        asked = (part.strip() for value in request.query["task_ids"] for part in value.split(","))
+        return list(dict.fromkeys(job_id for job_id in asked if job_id))
+
     def _batch(self, request: SimRequest) -> SimResponse:
         wanted: list[str] = []
         seen: set[str] = set()
