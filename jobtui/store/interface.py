@@ -26,6 +26,11 @@ class JobStore(Protocol):
     """What the rest of jobtui asks of a store (see ``jobtui.store.database.Store``)."""
 
     origin: str
+    pushes_changes: bool
+    """True when ``wait_for_change`` is woken by other processes' writes (PostgreSQL
+    NOTIFY); False when it can only probe (SQLite: followers probe ``data_version``)."""
+    problem: str | None
+    """Why the store cannot be reached right now (None while it can; SQLite: always None)."""
 
     @property
     def schema_version(self) -> int: ...
@@ -64,6 +69,7 @@ class JobStore(Protocol):
     def count_jobs(self) -> int: ...
     def get_jobs(self, keys: Iterable[tuple[str, str]]) -> list[WatchedJob]: ...
     def data_version(self) -> int: ...
+    def wait_for_change(self, timeout: float) -> bool: ...
     def latest_change(self) -> int: ...
     def changes_since(self, seq: int) -> ChangeBatch: ...
     def take_lease(
@@ -127,4 +133,4 @@ def open_store(
         return PostgresStore(location, password=password, read_only=read_only)
     from jobtui.store.database import Store
 
-    return Store(Path(location))
+    return Store(Path(location), read_only=read_only)

@@ -121,7 +121,12 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
 
 def current_version(conn: Connection) -> int:
     """The store's schema version; 0 for a database without jobtui's tables."""
-    found = conn.execute("SELECT to_regclass('jobtui_schema') IS NOT NULL").fetchone()
+    # An MVCC read of the catalog, not to_regclass: the latter may answer from a cache
+    # that a process waiting on the advisory lock has not refreshed yet.
+    found = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_tables"
+        " WHERE schemaname = current_schema() AND tablename = 'jobtui_schema')"
+    ).fetchone()
     if not found or not found[0]:
         return 0
     row = conn.execute("SELECT max(version) FROM jobtui_schema").fetchone()

@@ -9,14 +9,15 @@ attempts and says the store is unreachable meanwhile (``problem``).
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import threading
-import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import psycopg
 from pydantic import TypeAdapter
@@ -60,6 +61,27 @@ DEFAULT_POLL_FLOOR = 3.0
 _TRIM_EVERY = 500
 _BACKOFF = (0.5, 30.0)  # a lost connection is tried again after 0.5 s, doubling up to 30 s
 _RAW: TypeAdapter[Any] = TypeAdapter(Any)
+
+
+class _Broken(StoreError):
+    """The connection broke under a statement (the server restarted, a pooler cut it)."""
+
+
+_T = TypeVar("_T")
+_P = ParamSpec("_P")
+
+
+def _read_again(method: Callable[_P, _T]) -> Callable[_P, _T]:
+    """A read that met a dead connection is tried once more on a fresh one: reads repeat safely."""
+
+    @functools.wraps(method)
+    def read(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        try:
+            return method(*args, **kwargs)
+        except _Broken:
+            return method(*args, **kwargs)
+
+    return read
 
 
 def _update_of(outcome: PollOutcome) -> tuple[tuple[Any, ...], JobState | None]:
@@ -140,6 +162,9 @@ class PostgresStore:
         self.problem: str | None = None
         """Why the store cannot be reached right now (None while it can)."""
         self._throttle = NotifyThrottle(self._send_notify, notify_gap)
+        self._stopping = threading.Event()
+        # Where close() wakes this store's own wait (no other process listens there).
+        self._wake_channel = f"jobtui_wake_{self.origin}"
         with self._reading() as conn:
             if read_only:
                 version = current_version(conn)
@@ -174,21 +199,54 @@ class PostgresStore:
             try:
                 yield conn
             except psycopg.Error as exc:
-                if isinstance(exc, psycopg.OperationalError) and conn.broken:
-                    self._conns[name] = None
-                raise failure(self.url, exc, self._password) from None
+                raise self._failed(name, conn, exc) from None
 
-    def _reading(self) -> Any:
-        return self._using(self._read_lock, "read")
+    def _failed(self, name: str, conn: Connection, exc: psycopg.Error) -> StoreError:
+        """``exc`` as a ``StoreError``; a broken connection is dropped (reopened on next use)."""
+        if conn.broken or conn.closed:
+            self._conns[name] = None
+            return _Broken(str(failure(self.url, exc, self._password)))
+        return failure(self.url, exc, self._password)
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        with self._using(self._read_lock, "read") as conn:
+            yield conn
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
-        """One write transaction, committed at the end, rolled back on any exception."""
-        with self._using(self._lock, "write") as conn, conn.transaction():
-            yield conn
-            self._writes += 1
-            if self._writes % _TRIM_EVERY == 0:
-                conn.execute(sql.TRIM_CHANGES, (CHANGES_KEPT,))
+        """One write transaction, committed at the end, rolled back on any exception.
+
+        A write connection found dead when the transaction begins (the server
+        restarted, an idle timeout) is replaced once: nothing was sent yet.
+        """
+        with self._lock:
+            conn = self._connection("write")
+            transaction = conn.transaction()
+            try:
+                transaction.__enter__()
+            except psycopg.OperationalError as exc:
+                error = self._failed("write", conn, exc)
+                if not isinstance(error, _Broken):
+                    raise error from None
+                conn = self._connection("write")
+                transaction = conn.transaction()
+                try:
+                    transaction.__enter__()
+                except psycopg.Error as again:
+                    raise self._failed("write", conn, again) from None
+            try:
+                try:
+                    yield conn
+                    self._writes += 1
+                    if self._writes % _TRIM_EVERY == 0:
+                        conn.execute(sql.TRIM_CHANGES, (CHANGES_KEPT,))
+                except BaseException as exc:
+                    transaction.__exit__(type(exc), exc, exc.__traceback__)
+                    raise
+                transaction.__exit__(None, None, None)
+            except psycopg.Error as exc:
+                raise self._failed("write", conn, exc) from None
 
     def _number(self, conn: Connection, op: str, keys: Iterable[tuple[str, str]]) -> int:
         """Record a write's changes (inside its transaction); returns the newest number."""
@@ -207,9 +265,9 @@ class PostgresStore:
         if self.notify and seq:
             self._throttle.changed(str(seq))
 
-    def _send_notify(self, payload: str) -> None:
+    def _send_notify(self, payload: str, channel: str = sql.CHANNEL) -> None:
         with self._using(self._lock, "write") as conn:
-            conn.execute(sql.NOTIFY, (sql.CHANNEL, payload))
+            conn.execute(sql.NOTIFY, (channel, payload))
 
     @property
     def notifications_sent(self) -> int:
@@ -223,20 +281,30 @@ class PostgresStore:
             return current_version(conn)
 
     def close(self) -> None:
-        """Send what is pending and close the connections; closing twice is harmless."""
+        """Send what is pending and close the connections; closing twice is harmless.
+
+        A thread inside ``wait_for_change`` is woken (a notification on this
+        store's own channel) and closes the LISTEN connection itself.
+        """
         if self._closed:
             return
         self._throttle.close()
+        waiting = self._listen_lock.locked()
+        if waiting:
+            with contextlib.suppress(StoreError):
+                self._send_notify("close", self._wake_channel)
         with self._lock, self._read_lock:
             self._closed = True
+            self._stopping.set()
             for name in ("write", "read"):
                 conn = self._conns[name]
                 if conn is not None:
                     conn.close()
-        # The listener may be inside a wait: closing it from here ends that wait.
-        listener = self._conns["listen"]
-        if listener is not None:
-            listener.close()
+        if self._listen_lock.acquire(blocking=False):
+            try:
+                self._close_listener()
+            finally:
+                self._listen_lock.release()
 
     def __enter__(self) -> PostgresStore:
         return self
@@ -370,6 +438,7 @@ class PostgresStore:
 
     # -- reading ------------------------------------------------------------------
 
+    @_read_again
     def list_jobs(
         self,
         provider: str | None = None,
@@ -399,6 +468,7 @@ class PostgresStore:
                 rows = conn.execute(query, params).fetchall()
             return watched_jobs(rows)
 
+    @_read_again
     def get_job(
         self, provider: str, job_id: str, *, raw_limit: int | None = None
     ) -> WatchedJob | None:
@@ -413,6 +483,7 @@ class PostgresStore:
             ).fetchone()
         return None if row is None else watched_jobs([row])[0]
 
+    @_read_again
     def transitions(self, provider: str, job_id: str) -> list[Transition]:
         """A job's state changes, oldest first."""
         with self._reading() as conn:
@@ -423,6 +494,7 @@ class PostgresStore:
             ).fetchall()
         return [transition_from_row(row) for row in rows]
 
+    @_read_again
     def transitions_since(self, since: datetime | None = None) -> list[Transition]:
         """Every job's state changes at or after ``since`` (all when None), by job then time."""
         query = f"SELECT {sql.TRANSITION_COLUMNS} FROM transitions"
@@ -439,6 +511,7 @@ class PostgresStore:
         with self._writing() as conn:
             _add_requests(conn, counts)
 
+    @_read_again
     def request_counts(self, since: datetime | None = None) -> dict[str, int]:
         """Requests sent per provider in the minutes from ``since``'s minute on (all when None)."""
         query = "SELECT provider, sum(count) FROM request_counts"
@@ -450,12 +523,14 @@ class PostgresStore:
             rows = conn.execute(query + " GROUP BY provider", params).fetchall()
         return {str(provider): int(total) for provider, total in rows}
 
+    @_read_again
     def count_jobs(self) -> int:
         """How many jobs are watched."""
         with self._reading() as conn:
             row = conn.execute("SELECT count(*) FROM jobs").fetchone()
         return int(row[0]) if row else 0
 
+    @_read_again
     def get_jobs(self, keys: Iterable[tuple[str, str]]) -> list[WatchedJob]:
         """The watched jobs among ``keys``, without snapshot payloads, in list order."""
         by_provider: dict[str, list[str]] = {}
@@ -475,6 +550,7 @@ class PostgresStore:
 
     # -- the bus: change numbers, leases, requests -------------------------------
 
+    @_read_again
     def data_version(self) -> int:
         """A number that moves when anyone numbers a change or leaves a request.
 
@@ -493,27 +569,34 @@ class PostgresStore:
         the server cannot be reached this backs off (doubling, up to 30 s, never
         past ``timeout``), records why in ``problem`` and returns True so that the
         caller's next check reports the failure; a later success clears it.
+        ``close()`` ends a wait at once.
         """
         if not self.notify:
-            time.sleep(timeout)
+            self._stopping.wait(timeout)
             return False
         with self._listen_lock:
             try:
                 conn = self._listener()
                 got = False
-                for _ in conn.notifies(timeout=timeout, stop_after=1):
-                    got = True
+                for note in conn.notifies(timeout=timeout, stop_after=1):
+                    got = note.channel == sql.CHANNEL
                 if got:  # fold the ones queued behind it into this wake-up
                     for _ in conn.notifies(timeout=0.001):
                         pass
             except (psycopg.Error, StoreError) as exc:
                 if self._closed:
+                    self._close_listener()
                     return False
                 self._lost(exc)
-                time.sleep(min(timeout, self._backoff))
+                self._stopping.wait(min(timeout, self._backoff))
                 self._backoff = min(_BACKOFF[1], self._backoff * 2)
                 return True
+            if self._closed:
+                self._close_listener()
+                return False
         self._backoff = _BACKOFF[0]
+        if self.problem is not None:
+            log.warning("the store is reachable again")
         self.problem = None
         return got
 
@@ -524,14 +607,17 @@ class PostgresStore:
                 raise StoreError(f"{self.where}: the store is closed")
             conn = connect(self.url, self._password, read_only=self.read_only)
             conn.execute(sql.LISTEN)
+            conn.execute(f"LISTEN {self._wake_channel}")
             self._conns["listen"] = conn
         return conn
 
-    def _lost(self, exc: BaseException) -> None:
-        listener = self._conns["listen"]
+    def _close_listener(self) -> None:
+        listener, self._conns["listen"] = self._conns["listen"], None
         if listener is not None:
             listener.close()
-        self._conns["listen"] = None
+
+    def _lost(self, exc: BaseException) -> None:
+        self._close_listener()
         message = str(
             exc if isinstance(exc, StoreError) else failure(self.url, exc, self._password)
         )
@@ -539,12 +625,14 @@ class PostgresStore:
             log.warning("the store is unreachable, reconnecting: %s", message)
         self.problem = message
 
+    @_read_again
     def latest_change(self) -> int:
         """The newest change number (0 when nothing was ever written)."""
         with self._reading() as conn:
             row = conn.execute("SELECT max(seq) FROM changes").fetchone()
         return int(row[0]) if row and row[0] is not None else 0
 
+    @_read_again
     def changes_since(self, seq: int) -> ChangeBatch:
         """What other stores (other processes) wrote after change ``seq``."""
         with self._reading() as conn:
@@ -614,6 +702,7 @@ class PostgresStore:
         with self._writing() as conn:
             conn.execute(sql.RELEASE_LEASE, (sql.RELEASED, hold_until, health, provider, holder))
 
+    @_read_again
     def leases(self) -> dict[str, Lease]:
         """Every provider's lease row (live or not), by provider."""
         with self._reading() as conn:
@@ -638,6 +727,7 @@ class PostgresStore:
         # The holder wakes on the notification as a viewer does on a change.
         self._committed("request")
 
+    @_read_again
     def pending_requests(self) -> int:
         """How many requests wait to be consumed."""
         with self._reading() as conn:
