@@ -10,6 +10,7 @@ import pytest
 
 from jobtui.cli import EXIT_CONFIG, EXIT_OK, main
 from jobtui.config import load_config, store_target
+from jobtui.errors import ConfigError
 from jobtui.store import JobStore, Store, StoreError, is_url, mask_url, open_store
 
 T0 = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
@@ -108,3 +109,42 @@ def test_config_path_prints_a_url_store_masked(
     assert main(["--config", str(tmp_path / "c.toml"), "config", "path"]) == EXIT_OK
     out = capsys.readouterr().out.splitlines()
     assert out[1] == "postgresql://ana:***@db.example/jobs"
+
+
+def test_a_store_table_names_the_location_and_the_password_command(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[store]\nlocation = "postgresql://ana@db/jobs"\npassword_cmd = "pass show db"\n'
+    )
+    loaded = load_config(config)
+    assert loaded.store == "postgresql://ana@db/jobs"
+    assert loaded.store_password is not None
+    assert loaded.store_password.cmd == ("pass", "show", "db")
+    config.write_text('[store]\nlocation = "sub/jobs.sqlite"\n')
+    assert load_config(config).store == tmp_path / "sub" / "jobs.sqlite"
+
+
+@pytest.mark.parametrize(
+    ("table", "complaint"),
+    [
+        ('location = "postgresql://a@db/j"\npassword = "x"\npassword_cmd = "y"', "one way only"),
+        ('location = "postgresql://a@db/j"\nuser = "ana"', "unknown key"),
+        ('password_cmd = "y"', "location"),
+    ],
+)
+def test_a_bad_store_table_is_a_config_error(tmp_path: Path, table: str, complaint: str) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f"[store]\n{table}\n")
+    with pytest.raises(ConfigError, match=complaint) as caught:
+        load_config(config)
+    assert '"x"' not in str(caught.value) and '"y"' not in str(caught.value)
+
+
+def test_a_sqlite_store_never_runs_the_password_command(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[store]\nlocation = "jobs.sqlite"\npassword_cmd = ["touch", "{marker}"]\n'
+    )
+    assert main(["--config", str(config), "ls"]) == EXIT_OK
+    assert not marker.exists() and (tmp_path / "jobs.sqlite").exists()
