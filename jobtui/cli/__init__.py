@@ -59,6 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-mouse", action="store_true", help="dashboard: do not capture the mouse (slow links)"
     )
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="dashboard: show everything, write nothing (no polling, no actions that change jobs)",
+    )
     parser.add_argument("--log-file", metavar="PATH", help="write the log to this file")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in COMMAND_MODULES:

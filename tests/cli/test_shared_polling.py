@@ -61,10 +61,10 @@ def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
         process.wait(timeout=30)
 
 
-@pytest.fixture(params=["sqlite"])
-def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Where the shared store lives: a SQLite file (opt-in shared mode)."""
-    return str(tmp_path / "jobs.sqlite")
+@pytest.fixture
+def location(store_location: str | Path) -> str:
+    """Where the shared store lives: a SQLite file (shared on request), or PostgreSQL."""
+    return str(store_location)
 
 
 def poll(config: Path, location: str, log: Path) -> subprocess.Popen[bytes]:

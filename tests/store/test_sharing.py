@@ -106,7 +106,6 @@ def test_threads_share_one_store(tmp_path: Path) -> None:
             assert [t.to_state for t in history] == [STATES[s % 3] for s in range(12)]
 
 
-
 def test_reading_does_not_wait_for_a_write_batch_in_this_process(tmp_path: Path) -> None:
     """The dashboard reads a job on its event loop while the engine's thread writes a batch."""
     with Store(tmp_path / "jobs.sqlite") as store:
