@@ -65,7 +65,9 @@ def test_a_lapsed_claim_goes_to_the_next_poller(two: tuple[JobStore, JobStore]) 
 
     def lapsed() -> bool:
         moment = now()
-        retaken.extend(b.claim_jobs(P, "B", now=moment, until=moment + timedelta(seconds=60), limit=100))
+        retaken.extend(
+            b.claim_jobs(P, "B", now=moment, until=moment + timedelta(seconds=60), limit=100)
+        )
         return len(retaken) == 20
 
     wait_until_sync(lapsed, "the lapsed claims taken by another poller")
