@@ -40,7 +40,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Open the dashboard; returns the exit code."""
-    from jobtui.cli.poll_cmd import lease_period
+    from jobtui.cli.poll_cmd import lease_period, shared_mode
     from jobtui.cli.storeopen import open_configured
     from jobtui.config import load_config, state_dir
     from jobtui.engine import Engine
@@ -59,7 +59,13 @@ def run(args: argparse.Namespace) -> int:
     )
     hung_up = False
     try:
-        engine = Engine(config, store, lease_period=lease_period(), read_only=read_only)
+        engine = Engine(
+            config,
+            store,
+            lease_period=lease_period(),
+            read_only=read_only,
+            shared=shared_mode(),
+        )
         app = make_app(
             config,
             store,

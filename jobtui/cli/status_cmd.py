@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from jobtui.cli.formats import add_format_option, chosen_format, write_rows
 from jobtui.cli.output import STATE_NAMES, iso_utc, job_row, print_table, select_rows
-from jobtui.cli.poll_cmd import lease_period
+from jobtui.cli.poll_cmd import lease_period, shared_mode
 from jobtui.cli.views import add_view_option, apply_view
 from jobtui.errors import NOT_FOUND_MESSAGE, ConfigError
 from jobtui.model import HealthState, JobKey, JobState
@@ -126,7 +126,7 @@ async def _status(config: Any, store: JobStore, args: argparse.Namespace) -> dic
     from jobtui.engine import Engine
 
     # When another process polls a provider, the sweep asks it and waits for its answers.
-    engine = Engine(config, store, lease_period=lease_period())
+    engine = Engine(config, store, lease_period=lease_period(), shared=shared_mode())
     try:
         providers = [args.provider] if args.provider else None
         # A passing 429 or 5xx gets a second chance within the command (waits of a few
@@ -266,7 +266,7 @@ async def _watch(
         config = config.model_copy(update={"providers": chosen})
     from jobtui.engine import Engine, JobChanged, ProviderChanged
 
-    engine = Engine(config, store, lease_period=lease_period())
+    engine = Engine(config, store, lease_period=lease_period(), shared=shared_mode())
     await engine.load()
     keys = None
     if getattr(args, "view", None):
