@@ -121,7 +121,10 @@ async def _poll(config: Any, store: Any, where: str, shared: bool | None) -> int
     if runner.done() and not runner.cancelled() and runner.exception() is not None:
         log.error("the poller stopped: %s", runner.exception())
         return 1
-    log.info("jobtui poll stopped, leases released")
+    if engine.shared:
+        log.info("jobtui poll stopped, claims handed back (the pool's lease stays with the others)")
+    else:
+        log.info("jobtui poll stopped, leases released")
     return 0
 
 

@@ -6,8 +6,8 @@ says a job can be claimed, takes one token of the provider's shared bucket
 (the team's ``rate_limit``, which also carries the provider's block), claims
 up to one request's worth of due jobs (a Deepomatic batch: 100), sends the
 request, and writes the answers with the claim, which the write clears. A
-claim lapses after one lease period, so a poller that dies leaves its jobs
-to the others. What one member learns about the provider (a Retry-After, the
+claim lapses after one and a half lease periods, so a poller that dies leaves
+its jobs to the others within two. What one member learns about the provider (a Retry-After, the
 provider being down, refused credentials) becomes the block every member
 sees before its next request.
 
@@ -31,12 +31,19 @@ from jobtui.model import HealthState, Job
 from jobtui.store import JobStore, PollOutcome, ProviderBlock
 from jobtui.store.claims import BLOCK_AUTH, BLOCK_DOWN_STATES, BLOCK_RATE
 
-__all__ = ["SHARED_RATE_SHARE", "SharedPoller", "shared_burst", "shared_rate"]
+__all__ = ["CLAIM_SPAN", "SHARED_RATE_SHARE", "SharedPoller", "shared_burst", "shared_rate"]
 
 log = logging.getLogger(__name__)
 
-_CLAIM_USABLE = 0.8
-"""Share of a claim's lease period within which its request may still go."""
+CLAIM_SPAN = 1.5
+"""A claim lasts this many lease periods: long enough for a token, the request and
+the write on a loaded machine (a claim that lapses mid-request gets the job asked
+twice), short enough that a dead poller's jobs go to the others within two periods."""
+
+_SEND_WITHIN = 0.5
+"""Lease periods after claiming within which its request may still leave: a claim
+that waited longer for the budget is handed back unsent, leaving a whole period
+for the request and the write."""
 
 
 SHARED_RATE_SHARE = 0.9
@@ -151,7 +158,7 @@ class SharedPoller:
                 name,
                 self.holder,
                 now=claimed_at,
-                until=claimed_at + timedelta(seconds=self.period),
+                until=claimed_at + timedelta(seconds=self.period * CLAIM_SPAN),
                 limit=max(limit, len(forced)),
                 ids=forced,
             )
@@ -163,7 +170,7 @@ class SharedPoller:
                 poller._forced.update(forced)
                 await asyncio.to_thread(self.store.release_claims, name, self.holder, ids)
                 return
-        if (_wall() - claimed_at).total_seconds() > self.period * _CLAIM_USABLE:
+        if (_wall() - claimed_at).total_seconds() > self.period * _SEND_WITHIN:
             # The budget kept us waiting until the claim is about to lapse: another
             # member may take these jobs any moment, so this request must not go.
             await asyncio.to_thread(self.store.give_back_tokens, name, 1.0, burst=self.burst)

@@ -15,6 +15,7 @@ import asyncio
 import logging
 import socket
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote
@@ -120,6 +121,7 @@ class SimServer:
 
     def answer(self, request: SimRequest) -> _Answer:
         """Route one request: simulator endpoints, then faults, then the provider."""
+        arrived = time.time()  # before waiting for the world's lock: when the request came
         path = request.path
         _, _, rest = path.partition("/")
         kind, slash, tail = rest.partition("/")
@@ -156,7 +158,7 @@ class SimServer:
                     answer.delay = self._slow_delay
                 else:
                     answer.truncate = True
-        self.stats.record(kind, endpoint, answer.response.status, sim.jobs_asked(inner))
+        self.stats.record(kind, endpoint, answer.response.status, sim.jobs_asked(inner), at=arrived)
         return answer
 
     def _media(self, request: SimRequest) -> SimResponse:

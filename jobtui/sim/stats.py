@@ -37,9 +37,17 @@ class RequestStats:
         )
         self._times: defaultdict[str, deque[float]] = defaultdict(lambda: deque(maxlen=TIMES_KEPT))
 
-    def record(self, kind: str, endpoint: str, status: int, jobs: Iterable[str] = ()) -> None:
-        """Count one answered request, when it came, and the jobs it asked for."""
-        now = time.time()
+    def record(
+        self,
+        kind: str,
+        endpoint: str,
+        status: int,
+        jobs: Iterable[str] = (),
+        *,
+        at: float | None = None,
+    ) -> None:
+        """Count one answered request, when it came (``at``, Unix seconds), and its jobs."""
+        now = time.time() if at is None else at
         with self._lock:
             self._counts[kind][endpoint][status] += 1
             self._times[kind].append(now)
