@@ -111,7 +111,9 @@ def wake_latency(url: str, samples: int) -> list[float]:
             done = threading.Event()
             woke: list[float] = []
 
-            def follow(cursor: int = cursor, done: threading.Event = done) -> None:
+            def follow(
+                cursor: int = cursor, done: threading.Event = done, woke: list[float] = woke
+            ) -> None:
                 while not done.is_set():
                     viewer.wait_for_change(5.0)
                     if viewer.changes_since(cursor):
