@@ -309,3 +309,41 @@ async def test_the_sidebar_says_when_the_store_is_out_of_reach_and_when_it_is_ba
         admin.close()
         await engine.aclose()
         store.close()
+
+
+def test_poll_on_postgres_takes_the_leases_and_hands_them_back_at_sigterm(
+    start_sim: StartSim, tmp_path: Path, pg_url: str
+) -> None:
+    import signal
+    from datetime import UTC, datetime
+
+    from support.waiting import wait_until_sync
+
+    sim = start_sim(jobs=2, seed=7, speed=0)
+    config = write_config(tmp_path / "config.toml", sim, only=(TART,), defaults=STEADY)
+    poller = subprocess.Popen(
+        [sys.executable, "-m", "jobtui", "--config", str(config), "--store", pg_url, "poll"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        with open_store(pg_url) as store:
+
+            def lease_live() -> bool:
+                lease = store.leases().get(TART)
+                return lease is not None and lease.live(datetime.now(UTC))
+
+            wait_until_sync(lease_live, "the poller holding the lease", 60)
+            wait_until_sync(
+                lambda: all(job.polled_at for job in store.list_jobs()), "every job polled", 60
+            )
+            poller.send_signal(signal.SIGTERM)
+            assert poller.wait(timeout=60) == 0
+            assert store.leases()[TART].expires_at is None  # released, not left to expire
+    finally:
+        if poller.poll() is None:
+            poller.kill()
+            poller.wait()
+        assert poller.stderr is not None
+        poller.stderr.close()

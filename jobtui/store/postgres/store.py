@@ -13,6 +13,7 @@ import contextlib
 import functools
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -59,7 +60,7 @@ DEFAULT_POLL_FLOOR = 3.0
 """Seconds a viewer waits for a notification before checking for changes anyway."""
 
 _TRIM_EVERY = 500
-_BACKOFF = (0.5, 30.0)  # a lost connection is tried again after 0.5 s, doubling up to 30 s
+_BACKOFF = (0.5, 10.0)  # a lost connection is tried again after 0.5 s, doubling up to 10 s
 _RAW: TypeAdapter[Any] = TypeAdapter(Any)
 
 
@@ -159,6 +160,8 @@ class PostgresStore:
         self._listen_lock = threading.Lock()
         self._conns: dict[str, Connection | None] = {"write": None, "read": None, "listen": None}
         self._backoff = _BACKOFF[0]
+        self._retry_at = 0.0
+        """When the LISTEN connection may be tried again (``time.monotonic()``)."""
         self.problem: str | None = None
         """Why the store cannot be reached right now (None while it can)."""
         self._throttle = NotifyThrottle(self._send_notify, notify_gap)
@@ -566,13 +569,17 @@ class PostgresStore:
         """Block up to ``timeout`` seconds for a notification; True when one came.
 
         On the LISTEN connection, opened (and LISTEN issued) on first use. When
-        the server cannot be reached this backs off (doubling, up to 30 s, never
-        past ``timeout``), records why in ``problem`` and returns True so that the
+        the server cannot be reached this backs off (0.5 s doubling up to 10 s; no
+        attempt before then), records why in ``problem`` and returns True so that the
         caller's next check reports the failure; a later success clears it.
         ``close()`` ends a wait at once.
         """
         if not self.notify:
             self._stopping.wait(timeout)
+            return False
+        pause = self._retry_at - time.monotonic()
+        if pause > 0:  # backing off after a failed connection: no attempt before then
+            self._stopping.wait(min(timeout, pause))
             return False
         with self._listen_lock:
             try:
@@ -588,13 +595,14 @@ class PostgresStore:
                     self._close_listener()
                     return False
                 self._lost(exc)
-                self._stopping.wait(min(timeout, self._backoff))
+                self._retry_at = time.monotonic() + self._backoff
                 self._backoff = min(_BACKOFF[1], self._backoff * 2)
                 return True
             if self._closed:
                 self._close_listener()
                 return False
         self._backoff = _BACKOFF[0]
+        self._retry_at = 0.0
         if self.problem is not None:
             log.warning("the store is reachable again")
         self.problem = None
