@@ -288,7 +288,7 @@ async def test_the_sidebar_says_when_the_store_is_out_of_reach_and_when_it_is_ba
     try:
         async with app.run_test(size=(120, 36)) as pilot:
             await wait_until(pilot, app.loaded.is_set, "the dashboard loaded", 60)
-            await wait_until(pilot, lambda: store._listen_lock.locked(), "the follower listening")
+            await wait_until(pilot, lambda: store._listener.waiting, "the follower listening")
             # No new connection may reach the database, and the open ones are cut.
             admin.execute(f"ALTER DATABASE {database} ALLOW_CONNECTIONS false")
             admin.execute(

@@ -141,7 +141,7 @@ def test_close_ends_a_wait_at_once(pg_url: str) -> None:
         done.set()
 
     threading.Thread(target=wait, daemon=True).start()
-    wait_until_sync(viewer._listen_lock.locked, "the viewer waiting")
+    wait_until_sync(lambda: viewer._listener.waiting, "the viewer waiting")
     viewer.close()
     assert done.wait(30), "close() left the wait running"
 
