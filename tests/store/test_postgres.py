@@ -171,10 +171,12 @@ def viewer_url(pg_server: PostgresServer, pg_url: str) -> str:
 def test_a_read_only_role_reads_and_cannot_write(pg_server: PostgresServer, pg_url: str) -> None:
     with PostgresStore(pg_url) as owner:
         owner.add_jobs([(TART, TART, "a", "x")])
+        assert owner.writable
     url = viewer_url(pg_server, pg_url)
     # Opened as any command opens it: the schema is current, so nothing is written.
     with open_store(url) as plain:
         assert [job.id for job in plain.list_jobs()] == ["a"]
+        assert not plain.writable  # type: ignore[attr-defined]  # the dashboard goes read-only
         with pytest.raises(StoreError, match="permission denied"):
             plain.add_jobs([(TART, TART, "b", None)])
     with open_store(url, read_only=True) as viewer:

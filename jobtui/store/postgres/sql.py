@@ -126,5 +126,11 @@ TAKE_REQUESTS = (
     "DELETE FROM requests WHERE provider = ANY(%s) RETURNING seq, provider, op, job_id, value"
 )
 
+MAY_WRITE = (
+    "SELECT bool_and(has_table_privilege(t, 'INSERT, UPDATE, DELETE'))"
+    " FROM unnest(ARRAY['jobs', 'changes', 'leases', 'requests']) AS t"
+)
+"""Whether the role may write every table a poller or a viewer's actions write."""
+
 NOTIFY = "SELECT pg_notify(%s, %s)"
 LISTEN = f"LISTEN {CHANNEL}"

@@ -162,6 +162,9 @@ class PostgresStore:
                     require_current(conn, self.where)
                 else:
                     ensure_schema(conn, self.where)
+                row = conn.execute(sql.MAY_WRITE).fetchone()
+            self.writable = bool(row and row[0]) and not read_only
+            """Whether this role may write (a ``SELECT``-only role may not: a viewer)."""
         except BaseException:
             self.close()
             raise
