@@ -30,6 +30,7 @@ def test_both_stores_satisfy_the_interface(store_location: str | Path) -> None:
         ("postgresql://ana:s3cret@db.example/jobs", "postgresql://ana:***@db.example/jobs"),
         ("postgres://ana:p%40ss@db:5432/jobs?x=1", "postgres://ana:***@db:5432/jobs?x=1"),
         ("postgresql://ana@db/jobs", "postgresql://ana@db/jobs"),
+        ("postgresql://ana@db/jobs?password=s3cret&x=1", "postgresql://ana@db/jobs?password=***&x=1"),
         ("/var/lib/jobtui/jobs.sqlite", "/var/lib/jobtui/jobs.sqlite"),
     ],
 )

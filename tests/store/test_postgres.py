@@ -197,3 +197,19 @@ def test_a_read_only_role_on_a_missing_schema_is_told_what_to_do(
             open_store(url, read_only=read_only)
         message = str(caught.value)
         assert "no jobtui tables" in message and "jobtui ls" in message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://ana:p%40ss-9@127.0.0.1:1/db",
+        "postgresql://ana@127.0.0.1:1/db?password=p%40ss-9",
+    ],
+)
+def test_errors_are_scrubbed_of_every_spelling_of_the_password(url: str) -> None:
+    from jobtui.store.postgres.connection import failure, scrub
+
+    message = f"could not use p@ss-9 (p%40ss-9) from {url}"
+    shown = scrub(message, url) + str(failure(url, RuntimeError(message)))
+    assert "ss-9" not in shown and "***" in shown
+    assert "p@ss-9" not in scrub("x", url, password="p@ss-9") + scrub("p@ss-9", url, "p@ss-9")
