@@ -317,11 +317,9 @@ class PostgresStore:
             return 0
         seq = 0
         with self._writing() as conn:
-            added = 0
+            columns = [list(column) for column in zip(*rows, strict=True)][:4]
+            added = len(conn.execute(sql.ADD_JOBS, (since, *columns)).fetchall())
             with conn.cursor() as cursor:
-                for row in rows:
-                    cursor.execute(sql.ADD_JOB, row)
-                    added += max(cursor.rowcount, 0)
                 if relabel:
                     cursor.executemany(
                         sql.RELABEL,
