@@ -9,7 +9,8 @@ SQLite file and to a fresh PostgreSQL database, in batches of ``--batch``
 (what the engine's writer hands the store when many polls finish at once),
 the two backends alternating round after round; the median per 1,000 updates
 and the ratio PostgreSQL/SQLite are printed, with the notifications the
-PostgreSQL store sent (bounded by its throttle) and the load average.
+PostgreSQL store sent (bounded by its throttle), how long a waiting viewer
+takes to see a write (NOTIFY, then ``changes_since``) and the load average.
 
 PostgreSQL is a throwaway server started for the run, as the tests start it
 (``tests/support/pgserver.py``: ``initdb`` + ``pg_ctl``, ``fsync`` off, on a
@@ -94,6 +95,43 @@ def measure(
     }
 
 
+def wake_latency(url: str, samples: int) -> list[float]:
+    """Seconds from a write's return in one store to a waiting viewer seeing it in another.
+
+    The viewer waits in ``wait_for_change`` (woken by NOTIFY), then reads
+    ``changes_since``, as a dashboard's follower does.
+    """
+    import threading
+
+    seen: list[float] = []
+    with open_store(url) as writer, open_store(url) as viewer:
+        viewer.wait_for_change(0.01)  # LISTEN issued before the first write
+        for n in range(samples):
+            cursor = viewer.latest_change()
+            done = threading.Event()
+            woke: list[float] = []
+
+            def follow(
+                cursor: int = cursor, done: threading.Event = done, woke: list[float] = woke
+            ) -> None:
+                while not done.is_set():
+                    viewer.wait_for_change(5.0)
+                    if viewer.changes_since(cursor):
+                        woke.append(time.perf_counter())
+                        return
+
+            follower = threading.Thread(target=follow)
+            follower.start()
+            time.sleep(0.1)  # the follower is inside its wait: what is measured is the wake-up
+            started = time.perf_counter()
+            writer.add_jobs([("bench", "deepomatic", f"wake-{n}", None)])
+            follower.join(10)
+            done.set()
+            if woke:
+                seen.append(woke[0] - started)
+    return seen
+
+
 def main() -> None:
     """Build the outcomes, start a server unless given one, measure, print."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
@@ -133,6 +171,7 @@ def main() -> None:
 
         try:
             result = measure(outcomes, args.rounds, args.batch, work, fresh_pg)
+            wakes = wake_latency(fresh_pg(), 20)
         finally:
             if server is not None:
                 server.stop()
@@ -147,6 +186,11 @@ def main() -> None:
         f"  notifications per round {result['notifications_per_round']}"
         f" for {result['batches_per_round']} write batches"
     )
+    if wakes:
+        print(
+            f"  NOTIFY wake-up to a waiting viewer: median {statistics.median(wakes) * 1e3:.1f} ms,"
+            f" max {max(wakes) * 1e3:.1f} ms over {len(wakes)} writes"
+        )
     print(f"  load average before/after {load_before} / {os.getloadavg()}")
 
 

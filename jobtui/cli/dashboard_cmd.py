@@ -57,6 +57,9 @@ def run(args: argparse.Namespace) -> int:
     store = open_configured(
         args.store, config.store, config.store_password, read_only=read_only
     )
+    if not read_only and not getattr(store, "writable", True):
+        # A role that may only read (README: the read-only role): a viewer, not a poller.
+        read_only = True
     hung_up = False
     try:
         engine = Engine(

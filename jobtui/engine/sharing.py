@@ -45,6 +45,10 @@ DEFAULT_FOLLOW_FLOOR = 3.0
 without a notification: a lost one (or a pooler that drops LISTEN) costs this, no more."""
 
 
+_WAIT_SLICE = 0.25
+"""Seconds one thread waits for a notification before the follower asks again."""
+
+
 def wall_now() -> datetime:
     """The wall clock, aware UTC: what leases are stamped with."""
     return datetime.now(UTC)
@@ -93,14 +97,18 @@ class StoreFollower:
         its notifications and checked every ``floor`` seconds even without one;
         SQLite is probed every ``interval`` (``data_version`` costs microseconds).
         """
-        if self._store.pushes_changes:
-            return await asyncio.to_thread(self._wait_pushed)
-        await asyncio.sleep(self.interval)
-        return self.written()
-
-    def _wait_pushed(self) -> bool:
-        self._store.wait_for_change(self.floor)
-        return self.written()
+        if not self._store.pushes_changes:
+            await asyncio.sleep(self.interval)
+            return self.written()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.floor
+        # In short slices: a notification wakes the slice at once, and a cancelled
+        # follower (the process leaving) leaves no thread waiting for long, which
+        # asyncio.run would wait for at exit.
+        while (left := deadline - loop.time()) > 0:
+            if await asyncio.to_thread(self._store.wait_for_change, min(left, _WAIT_SLICE)):
+                break
+        return await asyncio.to_thread(self.written)
 
     async def catch_up(self) -> int:
         """Apply what others wrote since ``cursor``; returns how many jobs changed."""

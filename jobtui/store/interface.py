@@ -30,11 +30,13 @@ class JobStore(Protocol):
     pushes_changes: bool
     """True when ``wait_for_change`` is woken by other processes' writes (PostgreSQL
     NOTIFY); False when it can only probe (SQLite: followers probe ``data_version``)."""
-    problem: str | None
-    """Why the store cannot be reached right now (None while it can; SQLite: always None)."""
     shared_polling: bool
     """Whether pollers on this store share each provider by default (claims, a shared
     budget) rather than one process holding its lease (see ``jobtui.store.claims``)."""
+
+    @property
+    def problem(self) -> str | None:
+        """Why the store cannot be reached right now (None while it can; SQLite: always None)."""
 
     @property
     def schema_version(self) -> int: ...

@@ -267,3 +267,86 @@ def test_a_right_password_in_the_url_works_and_is_masked_where_shown(
     out = capsys.readouterr().out
     assert PASSWORD not in out and f"{PASSWORD_ROLE}:***@" in out
     assert os.environ["JOBTUI_STORE"] == url
+
+
+async def test_the_sidebar_says_when_the_store_is_out_of_reach_and_when_it_is_back(
+    start_sim: StartSim, tmp_path: Path, pg_url: str
+) -> None:
+    sim = start_sim(jobs=2, seed=6, speed=0)
+    config_path = write_config(tmp_path / "config.toml", sim, only=(TART,), defaults=STEADY)
+    config = load_config(config_path)
+    database = database_of(pg_url)
+    store = PostgresStore(pg_url)
+    engine = Engine(config, store, lease_period=PERIOD)
+    app = make_app(config, store, engine=engine, prefs_path=tmp_path / "prefs.toml",
+                   ascii_only=True)  # fmt: skip
+
+    def details() -> str:
+        return str(app.dashboard.sidebar.query_one("#provider-health").render())
+
+    admin = psycopg.connect(pg_url.replace(f"/{database}?", "/postgres?"), autocommit=True)
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await wait_until(pilot, app.loaded.is_set, "the dashboard loaded", 60)
+            await wait_until(pilot, lambda: store._listener.waiting, "the follower listening")
+            # No new connection may reach the database, and the open ones are cut.
+            admin.execute(f"ALTER DATABASE {database} ALLOW_CONNECTIONS false")
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (database,),
+            )
+            await wait_until(
+                pilot, lambda: "store unreachable" in details(), "the sidebar's warning", 30,
+                detail=details,
+            )  # fmt: skip
+            admin.execute(f"ALTER DATABASE {database} ALLOW_CONNECTIONS true")
+            await wait_until(
+                pilot, lambda: "store unreachable" not in details(), "the warning gone", 60,
+                detail=details,
+            )  # fmt: skip
+    finally:
+        admin.execute(f"ALTER DATABASE {database} ALLOW_CONNECTIONS true")
+        admin.close()
+        await engine.aclose()
+        store.close()
+
+
+def test_poll_on_postgres_takes_the_leases_and_hands_them_back_at_sigterm(
+    start_sim: StartSim, tmp_path: Path, pg_url: str
+) -> None:
+    import signal
+    from datetime import UTC, datetime
+
+    from support.waiting import wait_until_sync
+
+    sim = start_sim(jobs=2, seed=7, speed=0)
+    config = write_config(tmp_path / "config.toml", sim, only=(TART,), defaults=STEADY)
+    # Alone: a PostgreSQL store shares polling by default, and a pool's lease is not
+    # released by one member leaving (tests/cli/test_shared_polling.py covers that).
+    alone = ["poll", "--no-shared"]
+    poller = subprocess.Popen(
+        [sys.executable, "-m", "jobtui", "--config", str(config), "--store", pg_url, *alone],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        with open_store(pg_url) as store:
+
+            def lease_live() -> bool:
+                lease = store.leases().get(TART)
+                return lease is not None and lease.live(datetime.now(UTC))
+
+            wait_until_sync(lease_live, "the poller holding the lease", 60)
+            wait_until_sync(
+                lambda: all(job.polled_at for job in store.list_jobs()), "every job polled", 60
+            )
+            poller.send_signal(signal.SIGTERM)
+            assert poller.wait(timeout=60) == 0
+            assert store.leases()[TART].expires_at is None  # released, not left to expire
+    finally:
+        if poller.poll() is None:
+            poller.kill()
+            poller.wait()
+        assert poller.stderr is not None
+        poller.stderr.close()

@@ -30,6 +30,7 @@ def test_both_stores_satisfy_the_interface(store_location: str | Path) -> None:
         ("postgresql://ana:s3cret@db.example/jobs", "postgresql://ana:***@db.example/jobs"),
         ("postgres://ana:p%40ss@db:5432/jobs?x=1", "postgres://ana:***@db:5432/jobs?x=1"),
         ("postgresql://ana@db/jobs", "postgresql://ana@db/jobs"),
+        ("postgresql://ana@db/jobs?password=s3cret&x=1", "postgresql://ana@db/jobs?password=***&x=1"),
         ("/var/lib/jobtui/jobs.sqlite", "/var/lib/jobtui/jobs.sqlite"),
     ],
 )
@@ -148,3 +149,23 @@ def test_a_sqlite_store_never_runs_the_password_command(tmp_path: Path) -> None:
     )
     assert main(["--config", str(config), "ls"]) == EXIT_OK
     assert not marker.exists() and (tmp_path / "jobs.sqlite").exists()
+
+
+def test_config_check_shows_the_store_masked_and_runs_its_password_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[store]\nlocation = "postgresql://ana:s3cret@db.example/jobs"\n')
+    config.chmod(0o600)
+    assert main(["--config", str(config), "config", "check"]) == EXIT_OK
+    captured = capsys.readouterr()
+    assert "store postgresql://ana:***@db.example/jobs" in captured.out
+    assert "s3cret" not in captured.out + captured.err
+    config.write_text(
+        '[store]\nlocation = "postgresql://ana@db.example/jobs"\n'
+        'password_cmd = ["sh", "-c", "echo leaked-output; exit 3"]\n'
+    )
+    assert main(["--config", str(config), "config", "check", "--strict"]) == EXIT_CONFIG
+    captured = capsys.readouterr()
+    assert "store.password_cmd" in captured.err
+    assert "leaked-output" not in captured.out + captured.err

@@ -141,7 +141,7 @@ def test_close_ends_a_wait_at_once(pg_url: str) -> None:
         done.set()
 
     threading.Thread(target=wait, daemon=True).start()
-    wait_until_sync(viewer._listen_lock.locked, "the viewer waiting")
+    wait_until_sync(lambda: viewer._listener.waiting, "the viewer waiting")
     viewer.close()
     assert done.wait(30), "close() left the wait running"
 
@@ -171,10 +171,12 @@ def viewer_url(pg_server: PostgresServer, pg_url: str) -> str:
 def test_a_read_only_role_reads_and_cannot_write(pg_server: PostgresServer, pg_url: str) -> None:
     with PostgresStore(pg_url) as owner:
         owner.add_jobs([(TART, TART, "a", "x")])
+        assert owner.writable
     url = viewer_url(pg_server, pg_url)
     # Opened as any command opens it: the schema is current, so nothing is written.
     with open_store(url) as plain:
         assert [job.id for job in plain.list_jobs()] == ["a"]
+        assert not plain.writable  # type: ignore[attr-defined]  # the dashboard goes read-only
         with pytest.raises(StoreError, match="permission denied"):
             plain.add_jobs([(TART, TART, "b", None)])
     with open_store(url, read_only=True) as viewer:
@@ -195,3 +197,19 @@ def test_a_read_only_role_on_a_missing_schema_is_told_what_to_do(
             open_store(url, read_only=read_only)
         message = str(caught.value)
         assert "no jobtui tables" in message and "jobtui ls" in message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://ana:p%40ss-9@127.0.0.1:1/db",
+        "postgresql://ana@127.0.0.1:1/db?password=p%40ss-9",
+    ],
+)
+def test_errors_are_scrubbed_of_every_spelling_of_the_password(url: str) -> None:
+    from jobtui.store.postgres.connection import failure, scrub
+
+    message = f"could not use p@ss-9 (p%40ss-9) from {url}"
+    shown = scrub(message, url) + str(failure(url, RuntimeError(message)))
+    assert "ss-9" not in shown and "***" in shown
+    assert "p@ss-9" not in scrub("x", url, password="p@ss-9") + scrub("p@ss-9", url, "p@ss-9")

@@ -11,7 +11,7 @@ masked and psycopg's messages are scrubbed of it.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import psycopg
 
@@ -29,11 +29,12 @@ Connection = psycopg.Connection[tuple[Any, ...]]
 def _secrets(url: str, password: str | None) -> list[str]:
     found = [password] if password else []
     try:
-        given = urlsplit(url).password
+        parts = urlsplit(url)
+        given = [parts.password or "", *parse_qs(parts.query).get("password", [])]
     except ValueError:
-        given = None
-    if given:
-        found += [given, unquote(given)]
+        given = []
+    for secret in given:
+        found += [secret, unquote(secret), quote(secret, safe="")]
     # Longest first: a password containing another is replaced whole.
     return sorted({secret for secret in found if secret}, key=len, reverse=True)
 

@@ -25,7 +25,7 @@ from jobtui.store.postgres.connection import Connection
 from jobtui.store.records import StoreError
 from jobtui.store.schema import SCHEMA_VERSION
 
-__all__ = ["MIGRATIONS", "SCHEMA_LOCK", "current_version", "ensure_schema"]
+__all__ = ["MIGRATIONS", "SCHEMA_LOCK", "current_version", "ensure_schema", "require_current"]
 
 SCHEMA_LOCK = 0x6A6F6274  # "jobt": the advisory lock key held while creating or migrating
 
@@ -142,6 +142,18 @@ def _check(version: int, where: str) -> None:
         raise StoreError(
             f"{where}: the store was written by a newer jobtui "
             f"(schema {version}; this version reads up to {SCHEMA_VERSION})"
+        )
+
+
+def require_current(conn: Connection, where: str) -> None:
+    """For a read-only viewer: the schema must be current, since it may change nothing."""
+    version = current_version(conn)
+    if version != SCHEMA_VERSION:
+        state = "has no jobtui tables" if version == 0 else f"is at schema {version}"
+        raise StoreError(
+            f"{where}: the store {state} (this jobtui needs {SCHEMA_VERSION}); a read-only"
+            " viewer cannot create or migrate it: open it once with a role that may write"
+            " (e.g. `jobtui ls`)"
         )
 
 

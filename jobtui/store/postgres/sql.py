@@ -25,9 +25,13 @@ RELEASED = datetime(1970, 1, 1, tzinfo=UTC)
 
 # -- the watch list ------------------------------------------------------------
 
-ADD_JOB = (
-    "INSERT INTO jobs (provider, id, kind, label, added_at) VALUES (%s, %s, %s, %s, %s)"
-    " ON CONFLICT (provider, id) DO NOTHING"
+ADD_JOBS = (
+    # One statement for any number of jobs (one round trip, however far the server);
+    # RETURNING counts the new ones. A key given twice is added once.
+    "INSERT INTO jobs (provider, id, kind, label, added_at)"
+    " SELECT provider, id, kind, label, %s"
+    " FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[]) AS t(provider, id, kind, label)"
+    " ON CONFLICT (provider, id) DO NOTHING RETURNING 1"
 )
 RELABEL = "UPDATE jobs SET label = %s WHERE provider = %s AND id = %s"
 REMOVE_JOBS = "DELETE FROM jobs WHERE provider = %s AND id = ANY(%s) RETURNING id"
@@ -130,6 +134,12 @@ ADD_REQUEST = (
 TAKE_REQUESTS = (
     "DELETE FROM requests WHERE provider = ANY(%s) RETURNING seq, provider, op, job_id, value"
 )
+
+MAY_WRITE = (
+    "SELECT bool_and(has_table_privilege(t, 'INSERT, UPDATE, DELETE'))"
+    " FROM unnest(ARRAY['jobs', 'changes', 'leases', 'requests']) AS t"
+)
+"""Whether the role may write every table a poller or a viewer's actions write."""
 
 NOTIFY = "SELECT pg_notify(%s, %s)"
 LISTEN = f"LISTEN {CHANNEL}"

@@ -38,8 +38,9 @@ from jobtui.store.location import mask_url
 from jobtui.store.postgres import sql
 from jobtui.store.postgres.claims import SharedPollingOnPostgres
 from jobtui.store.postgres.connection import Connection, connect, failure
+from jobtui.store.postgres.listen import ChangeListener
 from jobtui.store.postgres.notify import DEFAULT_NOTIFY_GAP, NotifyThrottle
-from jobtui.store.postgres.schema import current_version, ensure_schema
+from jobtui.store.postgres.schema import current_version, ensure_schema, require_current
 from jobtui.store.records import (
     PollOutcome,
     StoreError,
@@ -50,17 +51,12 @@ from jobtui.store.records import (
     transition_from_row,
     watched_jobs,
 )
-from jobtui.store.schema import SCHEMA_VERSION
 
-__all__ = ["DEFAULT_POLL_FLOOR", "PostgresStore"]
+__all__ = ["PostgresStore"]
 
 log = logging.getLogger("jobtui.store")
 
-DEFAULT_POLL_FLOOR = 3.0
-"""Seconds a viewer waits for a notification before checking for changes anyway."""
-
 _TRIM_EVERY = 500
-_BACKOFF = (0.5, 30.0)  # a lost connection is tried again after 0.5 s, doubling up to 30 s
 _RAW: TypeAdapter[Any] = TypeAdapter(Any)
 
 
@@ -142,14 +138,12 @@ class PostgresStore(SharedPollingOnPostgres):
         password: str | None = None,
         read_only: bool = False,
         notify: bool = True,
-        poll_floor: float = DEFAULT_POLL_FLOOR,
         notify_gap: float = DEFAULT_NOTIFY_GAP,
     ) -> None:
         self.url = url
         self.where = mask_url(url)
         self.read_only = read_only
         self.notify = notify
-        self.poll_floor = poll_floor
         self.origin = uuid.uuid4().hex
         """This store's name in the change log: ``changes_since`` skips its own writes."""
         self._password = password
@@ -157,27 +151,24 @@ class PostgresStore(SharedPollingOnPostgres):
         self._writes = 0
         self._lock = threading.Lock()
         self._read_lock = threading.Lock()
-        self._listen_lock = threading.Lock()
-        self._conns: dict[str, Connection | None] = {"write": None, "read": None, "listen": None}
-        self._backoff = _BACKOFF[0]
-        self.problem: str | None = None
-        """Why the store cannot be reached right now (None while it can)."""
+        self._conns: dict[str, Connection | None] = {"write": None, "read": None}
         self._throttle = NotifyThrottle(self._send_notify, notify_gap)
-        self._stopping = threading.Event()
-        # Where close() wakes this store's own wait (no other process listens there).
-        self._wake_channel = f"jobtui_wake_{self.origin}"
-        with self._reading() as conn:
-            if read_only:
-                version = current_version(conn)
-                if version != SCHEMA_VERSION:
-                    state = "has no jobtui tables" if version == 0 else f"is at schema {version}"
-                    raise StoreError(
-                        f"{self.where}: the store {state} (this jobtui needs {SCHEMA_VERSION});"
-                        " a read-only viewer cannot create or migrate it: open it once with a"
-                        " role that may write (e.g. `jobtui ls`)"
-                    )
-            else:
-                ensure_schema(conn, self.where)
+        # Its own channel lets close() wake this store's wait (no other process listens there).
+        self._listener = ChangeListener(
+            url, password, read_only=read_only, wake_channel=f"jobtui_wake_{self.origin}"
+        )
+        try:
+            with self._reading() as conn:
+                if read_only:
+                    require_current(conn, self.where)
+                else:
+                    ensure_schema(conn, self.where)
+                row = conn.execute(sql.MAY_WRITE).fetchone()
+            self.writable = bool(row and row[0]) and not read_only
+            """Whether this role may write (a ``SELECT``-only role may not: a viewer)."""
+        except BaseException:
+            self.close()
+            raise
 
     # -- connections ----------------------------------------------------------
 
@@ -290,22 +281,16 @@ class PostgresStore(SharedPollingOnPostgres):
         if self._closed:
             return
         self._throttle.close()
-        waiting = self._listen_lock.locked()
-        if waiting:
+        if self._listener.waiting:
             with contextlib.suppress(StoreError):
-                self._send_notify("close", self._wake_channel)
+                self._send_notify("close", self._listener.wake_channel)
         with self._lock, self._read_lock:
             self._closed = True
-            self._stopping.set()
             for name in ("write", "read"):
                 conn = self._conns[name]
                 if conn is not None:
                     conn.close()
-        if self._listen_lock.acquire(blocking=False):
-            try:
-                self._close_listener()
-            finally:
-                self._listen_lock.release()
+        self._listener.close()
 
     def __enter__(self) -> PostgresStore:
         return self
@@ -333,11 +318,9 @@ class PostgresStore(SharedPollingOnPostgres):
             return 0
         seq = 0
         with self._writing() as conn:
-            added = 0
+            columns = [list(column) for column in zip(*rows, strict=True)][:4]
+            added = len(conn.execute(sql.ADD_JOBS, (since, *columns)).fetchall())
             with conn.cursor() as cursor:
-                for row in rows:
-                    cursor.execute(sql.ADD_JOB, row)
-                    added += max(cursor.rowcount, 0)
                 if relabel:
                     cursor.executemany(
                         sql.RELABEL,
@@ -573,65 +556,19 @@ class PostgresStore(SharedPollingOnPostgres):
     def wait_for_change(self, timeout: float) -> bool:
         """Block up to ``timeout`` seconds for a notification; True when one came.
 
-        On the LISTEN connection, opened (and LISTEN issued) on first use. When
-        the server cannot be reached this backs off (doubling, up to 30 s, never
-        past ``timeout``), records why in ``problem`` and returns True so that the
-        caller's next check reports the failure; a later success clears it.
-        ``close()`` ends a wait at once.
+        On a LISTEN connection of its own (``ChangeListener``), opened on first
+        use; a lost one is retried on a back-off while ``problem`` says why.
+        With ``notify=False`` this only waits. ``close()`` ends a wait at once.
         """
         if not self.notify:
-            self._stopping.wait(timeout)
+            self._listener.sleep(timeout)
             return False
-        with self._listen_lock:
-            try:
-                conn = self._listener()
-                got = False
-                for note in conn.notifies(timeout=timeout, stop_after=1):
-                    got = note.channel == sql.CHANNEL
-                if got:  # fold the ones queued behind it into this wake-up
-                    for _ in conn.notifies(timeout=0.001):
-                        pass
-            except (psycopg.Error, StoreError) as exc:
-                if self._closed:
-                    self._close_listener()
-                    return False
-                self._lost(exc)
-                self._stopping.wait(min(timeout, self._backoff))
-                self._backoff = min(_BACKOFF[1], self._backoff * 2)
-                return True
-            if self._closed:
-                self._close_listener()
-                return False
-        self._backoff = _BACKOFF[0]
-        if self.problem is not None:
-            log.warning("the store is reachable again")
-        self.problem = None
-        return got
+        return self._listener.wait(timeout)
 
-    def _listener(self) -> Connection:
-        conn = self._conns["listen"]
-        if conn is None or conn.closed or conn.broken:
-            if self._closed:
-                raise StoreError(f"{self.where}: the store is closed")
-            conn = connect(self.url, self._password, read_only=self.read_only)
-            conn.execute(sql.LISTEN)
-            conn.execute(f"LISTEN {self._wake_channel}")
-            self._conns["listen"] = conn
-        return conn
-
-    def _close_listener(self) -> None:
-        listener, self._conns["listen"] = self._conns["listen"], None
-        if listener is not None:
-            listener.close()
-
-    def _lost(self, exc: BaseException) -> None:
-        self._close_listener()
-        message = str(
-            exc if isinstance(exc, StoreError) else failure(self.url, exc, self._password)
-        )
-        if self.problem is None:
-            log.warning("the store is unreachable, reconnecting: %s", message)
-        self.problem = message
+    @property
+    def problem(self) -> str | None:
+        """Why the store cannot be reached right now (None while it can)."""
+        return self._listener.problem
 
     @_read_again
     def latest_change(self) -> int:
