@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 import tomllib
 from collections import Counter
 from typing import Any
@@ -45,6 +46,28 @@ async def test_stats_count_by_provider_endpoint_and_status(start_sim: Any) -> No
     assert served["requests"] == {"deepomatic": 6}
     assert served["total"] == 6
     assert sim.stats() == served  # /_sim/* requests are not counted
+
+
+async def test_stats_detail_says_when_each_job_was_asked_for(start_sim: Any) -> None:
+    sim = start_sim(jobs=3, speed=0)
+    first, second, third = sim.job_ids("deepomatic")[:3]
+    before = time.time()
+    async with httpx.AsyncClient(base_url=sim.base_url("deepomatic")) as client:
+        await client.get(f"/v0.7/tasks/{first}", headers=DEEPO)
+        # A batch asks for each of its ids (a comma list counts like repeated keys).
+        batch = {"task_ids": [first, f"{second},{third}"]}
+        await client.get("/v0.7/tasks/", params=batch, headers=DEEPO)
+        served = (await client.get(f"{sim.url}/_sim/stats", params={"detail": "1"})).json()
+    detail = served["detail"]["deepomatic"]
+    assert {job_id: len(times) for job_id, times in detail["jobs"].items()} == {
+        first: 2,
+        second: 1,
+        third: 1,
+    }
+    assert len(detail["times"]) == 2
+    assert all(before <= t <= time.time() for t in detail["times"])
+    assert detail["jobs"][second] == [detail["times"][1]]
+    assert "detail" not in sim.stats()  # only when asked: the plain counts stay small
 
 
 async def test_clock_endpoint_reads_and_advances_frozen_time(start_sim: Any) -> None:
