@@ -136,7 +136,7 @@ def make_client(
     verify = _verify(cfg)
     if transport is None:
         transport = default_transport(verify, limits)
-    return httpx.AsyncClient(
+    client = httpx.AsyncClient(
         base_url=base_url.rstrip("/"),
         timeout=timeout,
         limits=limits,
@@ -147,6 +147,22 @@ def make_client(
         headers={"User-Agent": _USER_AGENT, "Accept": "application/json"},
         transport=transport,
     )
+    # httpx reads every answer for cookies through urllib's request and response
+    # views (~0.3 ms a request); an answer setting none is skipped. The jar is
+    # otherwise httpx's own, so a cookie a provider sets still goes back to it.
+    client._cookies = _Cookies(client.cookies)
+    return client
+
+
+class _Cookies(httpx.Cookies):
+    """httpx's cookie jar, without the work of reading an answer that sets no cookie."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        """Store the cookies of ``response`` (it has a ``Set-Cookie`` header)."""
+        # The jar (http.cookiejar) reads Set-Cookie and the obsolete Set-Cookie2 only.
+        headers = response.headers
+        if "set-cookie" in headers or "set-cookie2" in headers:
+            super().extract_cookies(response)
 
 
 def default_transport(
