@@ -93,6 +93,21 @@ async def test_a_cookie_a_provider_sets_goes_back_to_it(
     ]  # fmt: skip
 
 
+async def test_an_unchanged_answer_is_not_decoded_again(
+    server: ScriptedServer, client: httpx.AsyncClient
+) -> None:
+    running = Reply(body={"state": "running"})
+    server.script("GET", "/j", running, running, Reply(body={"state": "done"}))
+    server.script("GET", "/k", Reply(body={"state": "running"}))
+    first = await request_json(client, "GET", "/j")
+    again = await request_json(client, "GET", "/j")
+    changed = await request_json(client, "GET", "/j")
+    other = await request_json(client, "GET", "/k")
+    assert again is first  # the same bytes from the same path: the same value
+    assert changed == {"state": "done"}
+    assert other == first and other is not first  # another path keeps its own
+
+
 async def test_json_body_is_sent(server: ScriptedServer, client: httpx.AsyncClient) -> None:
     server.script("POST", "/t", Reply(body={"accessToken": "a"}))
     assert await request_json(client, "POST", "/t", json_body={"clientId": "c"}) == {

@@ -246,6 +246,20 @@ def test_other_schemes_are_refused(url: str) -> None:
         create_provider(superai(url))
 
 
+async def test_an_unchanged_job_is_parsed_once_and_a_changed_one_again() -> None:
+    with serve() as server:
+        done = {**JOB, "status": "FAILED", "completed": "2026-11-23T09:00:00+00:00"}
+        server.script("GET", "/v1/jobs/77", Reply(200, JOB), Reply(200, JOB), Reply(200, done))
+        provider = create_provider(superai(server.url))
+        try:
+            [first], [again], [changed] = [await provider.fetch(["77"]) for _ in range(3)]
+        finally:
+            await provider.aclose()
+    assert isinstance(first, Job) and isinstance(changed, Job)
+    assert again is first
+    assert (first.state, changed.state) == (JobState.RUNNING, JobState.FAILED)
+
+
 @pytest.fixture
 def proxy() -> Iterator[ScriptedServer]:
     with serve() as server:
