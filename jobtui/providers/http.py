@@ -81,19 +81,20 @@ class _ClientMemo:
 
     def __init__(self) -> None:
         self.urls: dict[str, httpx.URL] = {}
-        """A path as the absolute URL httpx merges it to (two URL parses a request)."""
+        """A path as the absolute URL httpx merged it to (two URL parses a request)."""
         self.answers: dict[str, tuple[bytes, object]] = {}
         """Per GET path: a digest of the last answer's bytes and its decoded value."""
 
-    def url(self, client: httpx.AsyncClient, path: str) -> httpx.URL:
-        found = self.urls.get(path)
-        if found is None:
-            if len(self.urls) >= _MEMO_LIMIT:
-                self.urls.clear()
-            # httpx's own merge of base URL and path, done once: the URL is absolute,
-            # so a request with it is not merged again.
-            found = self.urls[path] = client.build_request("GET", path).url
-        return found
+    def url(self, path: str) -> httpx.URL | str:
+        """The absolute URL of ``path`` when a request has been sent there, else ``path``."""
+        return self.urls.get(path, path)
+
+    def sent(self, path: str, url: httpx.URL) -> None:
+        """``path`` went to ``url`` (httpx's merge of the base URL and the path): later
+        requests pass it whole, and httpx, given an absolute URL, merges nothing."""
+        if len(self.urls) >= _MEMO_LIMIT:
+            self.urls.clear()
+        self.urls[path] = url
 
     def remember(self, path: str, digest: bytes, value: object) -> None:
         if len(self.answers) >= _MEMO_LIMIT:
@@ -414,12 +415,14 @@ async def request_json(
     try:
         async with client.stream(
             method,
-            memo.url(client, path),
+            memo.url(path),
             headers=headers,
             params=params,
             json=json_body,
             data=data,
         ) as response:
+            if params is None:
+                memo.sent(path, response.request.url)
             request_id = response.headers.get(request_id_header) or None
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > max_bytes:
