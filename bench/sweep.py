@@ -130,12 +130,17 @@ async def _engine_round(
     try:
         await engine.load()
         count = len(engine.jobs())
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         await engine.sweep(all_jobs=True)
+        _CPU_PER_JOB.setdefault(transport, []).append((time.process_time() - cpu) / count)
         return time.perf_counter() - started, count
     finally:
         await engine.aclose()
         store.close()
+
+
+_CPU_PER_JOB: dict[str, list[float]] = {}
+"""Client CPU seconds (this process, the store writer's thread included) per job, per side."""
 
 
 async def _resweep_round(config: Any, store_file: Path) -> tuple[float, int]:
@@ -154,8 +159,9 @@ async def _resweep_round(config: Any, store_file: Path) -> tuple[float, int]:
         await engine.load()
         count = len(engine.jobs())
         await engine.sweep(all_jobs=True)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         await engine.sweep(all_jobs=True)
+        _CPU_PER_JOB.setdefault("re-sweep", []).append((time.process_time() - cpu) / count)
         return time.perf_counter() - started, count
     finally:
         await engine.aclose()
@@ -257,6 +263,13 @@ async def measure(
                {"per_round": [e / c for e, c in zip(engine_rates, ceiling_rates, strict=True)]}),
         Figure(SECTION, "engine re-sweep, answers unchanged", median(resweep_rates), "jobs/s",
                detail={"rounds": resweep_rates}),
+        # CPU per job moves far less with the machine's load than jobs/s do.
+        Figure(SECTION, "engine sweep, client CPU per job",
+               median(_CPU_PER_JOB["aiohttp"]) * 1000, "ms",
+               detail={"rounds": _CPU_PER_JOB["aiohttp"]}),
+        Figure(SECTION, "engine re-sweep, client CPU per job",
+               median(_CPU_PER_JOB["re-sweep"]) * 1000, "ms",
+               detail={"rounds": _CPU_PER_JOB["re-sweep"]}),
         Figure(SECTION, "engine re-sweep / (b) ceiling", median(resweep_rates) / ceiling,
                "fraction", detail={"per_round": [e / c for e, c in zip(resweep_rates,
                                                                     ceiling_rates, strict=True)]}),
