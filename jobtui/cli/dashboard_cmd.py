@@ -74,10 +74,16 @@ def no_config_message(override: str | None) -> str:
 
 
 def require_terminal() -> bool:
-    """True when there is a terminal to draw on; otherwise say what to use instead."""
+    """True when there is a terminal to draw on; otherwise say what to use instead.
+
+    A Textual driver named in ``$TEXTUAL_DRIVER`` (``jobtui serve``'s web
+    driver) draws on its own channel, not a terminal: then none is needed.
+    """
+    import os
+
     from jobtui.tui.terminal.hangup import NO_TERMINAL, has_terminal
 
-    if has_terminal():
+    if has_terminal() or os.environ.get("TEXTUAL_DRIVER"):
         return True
     print(NO_TERMINAL, file=sys.stderr)
     return False
