@@ -79,11 +79,9 @@ def require_terminal() -> bool:
     A Textual driver named in ``$TEXTUAL_DRIVER`` (``jobtui serve``'s web
     driver) draws on its own channel, not a terminal: then none is needed.
     """
-    import os
+    from jobtui.tui.terminal.hangup import NO_TERMINAL, driven_over_pipes, has_terminal
 
-    from jobtui.tui.terminal.hangup import NO_TERMINAL, has_terminal
-
-    if has_terminal() or os.environ.get("TEXTUAL_DRIVER"):
+    if has_terminal() or driven_over_pipes():
         return True
     print(NO_TERMINAL, file=sys.stderr)
     return False

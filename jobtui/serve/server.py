@@ -84,7 +84,10 @@ def port_in_use_hint(error: OSError) -> str:
     import errno
 
     if error.errno == errno.EADDRINUSE:
-        return "the port is in use (another jobtui serve?); choose another with --port"
+        return (
+            "the port is in use (by another jobtui serve, or jobtui sim, whose default "
+            "is 8765 too); choose another with --port"
+        )
     if error.errno == errno.EADDRNOTAVAIL:
         return "no such address on this machine (--host)"
     if error.errno in (errno.EACCES, errno.EPERM):

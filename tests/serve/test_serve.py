@@ -256,3 +256,21 @@ def test_serve_is_in_the_help() -> None:
 
     text = build_parser().format_help()
     assert "serve" in text
+
+
+async def test_a_killed_serve_leaves_no_dashboard_behind(
+    setup: Setup, sessions: OpenSession
+) -> None:
+    server = setup.serve()
+    session = await sessions(server)
+    await session.terminal.wait_for_text(setup.row_ids[0], "the session's job rows")
+    dashboards = children_of(server.process.pid)
+    assert len(dashboards) == 1
+    server.process.kill()  # SIGKILL: no clean-up of its own
+    server.process.wait(timeout=30)
+    # The dashboard's pipes to serve hang up: it leaves like one whose terminal closed.
+    await wait_for(
+        lambda: not any(alive(pid) for pid in dashboards),
+        "the orphaned dashboard left after serve was killed",
+        timeout=60,
+    )
