@@ -53,6 +53,7 @@ def terminal_page(title: str, websocket_url: str, font_size: int = 16) -> str:
 <div class="notice waiting"><div>{escape(title)}: starting the dashboard…</div></div>
 <div class="notice closed"><div>
   <div>The dashboard session has ended.</div>
+  <div>(If it failed to start, the terminal running jobtui serve says why.)</div>
   <button type="button" onclick="window.location.reload()">Open a new one</button>
 </div></div>
 <div id="terminal" class="textual-terminal"

@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
 import pytest
 
+from jobtui.cli import build_parser
 from jobtui.sim import Simulator
 from jobtui.store import Store
 
 from support.engine_sim import write_config
-from support.serving import ServeProcess, Terminal, alive, children_of
+from support.serving import ServeProcess, Terminal, alive, children_of, serve_env
 from support.waiting import wait_for
 
 pytest.importorskip("textual_serve", reason="the serve extra (textual-serve) is not installed")
@@ -35,6 +39,7 @@ class Setup:
     def __init__(self, tmp_path: Path, sim: Simulator) -> None:
         self.tmp_path = tmp_path
         self.config = write_config(tmp_path / "config.toml", sim, jobs=False)
+        self.config.chmod(0o600)  # the simulator's fake keys: no warning toast over the rows
         self.store = tmp_path / "jobs.sqlite"
         self.row_ids = sim.job_ids(ROW_KIND)
         store = Store(self.store)
@@ -97,16 +102,16 @@ async def sessions(http: aiohttp.ClientSession) -> AsyncIterator[OpenSession]:
 
     async def open_session(server: ServeProcess, origin: str | None = None) -> Session:
         headers = {"Origin": origin or server.origin}
-        socket = await http.ws_connect(server.websocket_url(server.token), headers=headers)
-        terminal = Terminal(socket)
+        websocket = await http.ws_connect(server.websocket_url(server.token), headers=headers)
+        terminal = Terminal(websocket)
         pump = asyncio.create_task(terminal.pump())
-        opened.append((socket, pump))
+        opened.append((websocket, pump))
         await terminal.start()
         return Session(terminal, pump)
 
     yield open_session
-    for socket, pump in opened:
-        await socket.close()
+    for websocket, pump in opened:
+        await websocket.close()
         pump.cancel()
 
 
@@ -224,12 +229,6 @@ async def test_the_token_reaches_neither_the_log_nor_the_store(
 
 
 def test_a_busy_port_is_a_clear_error(tmp_path: Path) -> None:
-    import socket
-    import subprocess
-    import sys
-
-    from support.serving import serve_env
-
     holder = socket.socket()
     holder.bind(("127.0.0.1", 0))
     holder.listen()
@@ -252,8 +251,6 @@ def test_a_busy_port_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_serve_is_in_the_help() -> None:
-    from jobtui.cli import build_parser
-
     text = build_parser().format_help()
     assert "serve" in text
 
@@ -274,3 +271,21 @@ async def test_a_killed_serve_leaves_no_dashboard_behind(
         "the orphaned dashboard left after serve was killed",
         timeout=60,
     )
+
+
+def test_no_config_and_bad_flags_are_usage_errors(tmp_path: Path) -> None:
+    def serve(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "jobtui", "serve", *argv],
+            capture_output=True,
+            text=True,
+            env=serve_env(tmp_path),
+            timeout=60,
+        )
+
+    first_start = serve("--port", "0")
+    assert first_start.returncode == 2
+    assert "jobtui config init" in first_start.stderr and "jobtui demo" in first_start.stderr
+    assert first_start.stdout == ""  # no URL, no token: nothing was served
+    for bad in (["--max-sessions", "0"], ["--port", "70000"]):
+        assert serve(*bad).returncode == 2
