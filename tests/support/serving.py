@@ -143,10 +143,14 @@ class ServeProcess:
                     stream.close()
 
     def kill(self) -> None:
-        """Make sure it is gone (teardown)."""
+        """Make sure it is gone (teardown): SIGTERM first, so it ends its dashboards too."""
         if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=30)
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=30)
         for stream in (self.process.stdout, self.process.stderr):
             if stream is not None and not stream.closed:
                 stream.close()
