@@ -98,6 +98,8 @@ class Site:
     async def websocket(self, request: web.Request) -> web.StreamResponse:
         """One dashboard session: a process of its own for as long as the socket is open."""
         if not token_matches(request.match_info.get("token"), self.token):
+            # What was given is not logged: it may be the token with a typo.
+            log.warning("refused a websocket without the right token from %s", request.remote)
             raise web.HTTPForbidden(text="jobtui serve: the websocket needs the token\n")
         origin = request.headers.get("Origin")
         if not self.origins.permits(origin, request.host):
