@@ -47,6 +47,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "jobtui.cli.errors_cmd",
     "jobtui.cli.stats_cmd",
     "jobtui.cli.poll_cmd",
+    "jobtui.cli.serve_cmd",
     "jobtui.cli.config_cmd",
 )
 

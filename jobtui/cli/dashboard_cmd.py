@@ -74,10 +74,14 @@ def no_config_message(override: str | None) -> str:
 
 
 def require_terminal() -> bool:
-    """True when there is a terminal to draw on; otherwise say what to use instead."""
-    from jobtui.tui.terminal.hangup import NO_TERMINAL, has_terminal
+    """True when there is a terminal to draw on; otherwise say what to use instead.
 
-    if has_terminal():
+    A Textual driver named in ``$TEXTUAL_DRIVER`` (``jobtui serve``'s web
+    driver) draws on its own channel, not a terminal: then none is needed.
+    """
+    from jobtui.tui.terminal.hangup import NO_TERMINAL, driven_over_pipes, has_terminal
+
+    if has_terminal() or driven_over_pipes():
         return True
     print(NO_TERMINAL, file=sys.stderr)
     return False

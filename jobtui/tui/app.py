@@ -38,7 +38,7 @@ from jobtui.tui.palette import dashboard_commands
 from jobtui.tui.prefs import load_prefs, save_prefs
 from jobtui.tui.screens.dashboard import DashboardScreen
 from jobtui.tui.terminal.clipboard import copy_text, driver_writer
-from jobtui.tui.terminal.hangup import HangupWatch
+from jobtui.tui.terminal.hangup import HangupWatch, driven_over_pipes
 from jobtui.tui.terminal.notify import Notifier
 from jobtui.tui.terminal.safe_text import safe
 from jobtui.tui.terminal.surroundings import SystemClock, terminal_is_utf8
@@ -133,7 +133,8 @@ class JobtuiApp(App[int]):
         self._loop_thread = threading.get_ident()
         # Leave when the terminal goes away (SSH drop, closed pty) instead of
         # spinning on its end-of-file; headless runs have no terminal to lose.
-        if not self.is_headless and _stdin_is_terminal():
+        # Under jobtui serve the "terminal" is serve's pipes: leave when serve dies.
+        if not self.is_headless and (_stdin_is_terminal() or driven_over_pipes()):
             self._hangup_watch = HangupWatch(self.exit)
             self._hangup_watch.start()
         self.set_class(self.ascii_only, "-ascii")

@@ -38,7 +38,8 @@ Detail pane (3):  [ and ] switch between Result, JSON and Timeline.
   c copies the selected line.  JSON: j/k g/G scroll, / search, n/N next.
 Providers pane (1):  j/k move, g/G first/last, r retries a provider that
   stopped (auth failed).
-Help (?):  j/k, PgUp/PgDn, space, g/G scroll; esc closes."""
+Help (?):  j/k, PgUp/PgDn, space, g/G scroll; esc closes.
+In a browser:  jobtui serve (ctrl+p "Serve this dashboard in a browser")."""
 
 
 def state_legend(*, ascii_only: bool = False) -> str:

@@ -23,6 +23,7 @@ from collections.abc import Callable
 __all__ = [
     "NO_TERMINAL",
     "HangupWatch",
+    "driven_over_pipes",
     "end_after_hangup",
     "has_terminal",
     "install_hangup_handler",
@@ -180,6 +181,16 @@ class HangupWatch:
 
 NO_TERMINAL = "jobtui: the dashboard needs a terminal; try jobtui status or jobtui watch"
 """What the dashboard says, on stderr, when it is started without a terminal."""
+
+
+def driven_over_pipes() -> bool:
+    """Whether a Textual driver named in ``$TEXTUAL_DRIVER`` draws instead of a terminal.
+
+    ``jobtui serve`` runs each dashboard under Textual's web driver, which
+    talks to ``serve`` over stdin and stdout: no terminal is needed, and those
+    pipes hanging up (``serve`` killed) is the hang-up to leave on.
+    """
+    return bool(os.environ.get("TEXTUAL_DRIVER"))
 
 
 def has_terminal() -> bool:
