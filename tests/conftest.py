@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from jobtui.sim import Simulator
+
+from support.pgserver import PostgresServer, find_bin_dir, missing_server
+
+BACKENDS = ("sqlite", "postgresql")
+"""The store backends every store test runs against (the ``store_location`` fixture)."""
 
 
 @pytest.fixture
@@ -41,3 +48,42 @@ async def start_sim() -> AsyncIterator[Callable[..., Simulator]]:
             sim.stop_in_thread()
         else:
             await sim.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL server for this session (this xdist worker), removed at the end.
+
+    Without the server binaries the tests that need it skip saying what to
+    install; with ``CI`` set they fail instead: CI must run them.
+    """
+    reason = missing_server()
+    if reason is not None:
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    bin_dir = find_bin_dir()
+    assert bin_dir is not None
+    server = PostgresServer(bin_dir)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: PostgresServer) -> Iterator[str]:
+    """The URL of an empty database of this test's own (dropped after)."""
+    name = pg_server.fresh_database()
+    yield pg_server.url(name)
+    pg_server.drop_database(name)
+
+
+@pytest.fixture(params=BACKENDS)
+def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+    """Where a store for this test lives: a fresh SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return tmp_path / "jobs.sqlite"
+    url: str = request.getfixturevalue("pg_url")
+    return url

@@ -84,6 +84,11 @@ def _add_global_options(parser: argparse.ArgumentParser, *, version: bool = True
     parser.add_argument(
         "--no-mouse", action="store_true", help="dashboard: do not capture the mouse (slow links)"
     )
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="dashboard: show everything, write nothing (no polling, no actions that change jobs)",
+    )
     parser.add_argument("--log-file", metavar="PATH", help="write the log to this file")
 
 

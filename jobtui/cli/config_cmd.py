@@ -142,6 +142,14 @@ def check_problems(config: Config, text: str) -> list[str]:
                     exc.message, file=config.path, line=line_of(path), key=exc.key
                 )
                 problems.append(str(located))
+    store_ref = config.store_password
+    if store_ref is not None:
+        path = ("store", "password" + _SUFFIX_OF_SOURCE[store_ref.source])
+        try:
+            resolve_secret(store_ref, format_key(path))
+        except ConfigError as exc:
+            located = ConfigError(exc.message, file=config.path, line=line_of(path), key=exc.key)
+            problems.append(str(located))
     return problems
 
 
@@ -204,6 +212,10 @@ def run_check(args: argparse.Namespace) -> int:
     summary = f"{path}: OK, {_count(len(config.providers), 'provider')}"
     summary += f" ({providers})" if providers else ""
     summary += f", {_count(len(config.jobs), 'job')}"
+    if config.store is not None:
+        from jobtui.store import mask_url
+
+        summary += f", store {mask_url(config.store)}"
     if problems:
         summary += f", {_count(len(problems), 'warning')}"
     print(summary)

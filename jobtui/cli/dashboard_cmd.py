@@ -29,15 +29,21 @@ def register(subparsers: Any) -> None:
         description="Open the dashboard on the configured providers and the store.",
     )
     add_mouse_option(parser)
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show everything, write nothing (no polling, no actions that change jobs)",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Open the dashboard; returns the exit code."""
     from jobtui.cli.poll_cmd import lease_period
-    from jobtui.config import load_config, state_dir, store_target
+    from jobtui.cli.storeopen import open_configured
+    from jobtui.config import load_config, state_dir
     from jobtui.engine import Engine
-    from jobtui.store import open_store
     from jobtui.tui.app import make_app
     from jobtui.tui.terminal.hangup import end_after_hangup
 
@@ -47,11 +53,23 @@ def run(args: argparse.Namespace) -> int:
     if config.path is None and not config.providers:
         print(no_config_message(args.config), file=sys.stderr)
         return 2
-    store = open_store(store_target(args.store, config.store))
+    read_only = bool(getattr(args, "read_only", False))
+    store = open_configured(
+        args.store, config.store, config.store_password, read_only=read_only
+    )
+    if not read_only and not getattr(store, "writable", True):
+        # A role that may only read (README: the read-only role): a viewer, not a poller.
+        read_only = True
     hung_up = False
     try:
-        engine = Engine(config, store, lease_period=lease_period())
-        app = make_app(config, store, engine=engine, prefs_path=state_dir() / "prefs.toml")
+        engine = Engine(config, store, lease_period=lease_period(), read_only=read_only)
+        app = make_app(
+            config,
+            store,
+            engine=engine,
+            prefs_path=state_dir() / "prefs.toml",
+            read_only=read_only,
+        )
         mouse = config.ui.mouse and not getattr(args, "no_mouse", False)
         result = int(app.run(mouse=mouse) or 0)
         hung_up = app.hung_up

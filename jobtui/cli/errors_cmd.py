@@ -53,13 +53,12 @@ def by_job(transitions: list[Transition]) -> dict[tuple[str, str], list[Transiti
 
 def run_errors(args: argparse.Namespace) -> int:
     """Print the failure groups, largest first."""
-    from jobtui.cli.jobs_cmd import configured_store
-    from jobtui.config import store_target
-    from jobtui.store import open_store
+    from jobtui.cli.jobs_cmd import configured_store_settings
+    from jobtui.cli.storeopen import open_configured
 
     now = datetime.now(UTC)
     since = since_of(args.since, now)
-    with open_store(store_target(args.store, configured_store(args.config))) as store:
+    with open_configured(args.store, *configured_store_settings(args.config)) as store:
         jobs = store.list_jobs(provider=args.provider, include_raw=False)
         history = by_job(store.transitions_since(None))
     groups = group_failures(jobs, history, provider=args.provider, since=since)

@@ -17,9 +17,11 @@ from typing import TextIO
 from jobtui.cli.formats import add_format_option, chosen_format, write_rows
 from jobtui.cli.output import STATE_NAMES, job_row, print_table, select_rows
 from jobtui.cli.views import add_view_option, apply_view
+from jobtui.config.model import SecretRef
+from jobtui.config.problems import KeyProblem
 from jobtui.errors import ConfigError, JobtuiError
 from jobtui.model import JobState
-from jobtui.store import JobStore, is_url, open_store
+from jobtui.store import JobStore
 from jobtui.textsafe import visible
 
 __all__ = ["job_ids", "register", "run_add", "run_ls", "run_rm"]
@@ -74,9 +76,10 @@ def job_ids(values: Iterable[str], stdin: TextIO) -> list[str]:
 
 
 def _open_store(args: argparse.Namespace) -> JobStore:
-    from jobtui.config import store_target
+    from jobtui.cli.storeopen import open_configured
 
-    return open_store(store_target(args.store, configured_store(args.config)))
+    location, password = configured_store_settings(args.config)
+    return open_configured(args.store, location, password)
 
 
 def configured_store(option: str | None) -> Path | str | None:
@@ -86,9 +89,15 @@ def configured_store(option: str | None) -> Path | str | None:
     a mistake, not a reason to fall back on the default store: ``ConfigError`` (exit 2).
     A config that does not parse is the other commands' business.
     """
+    return configured_store_settings(option)[0]
+
+
+def configured_store_settings(option: str | None) -> tuple[Path | str | None, SecretRef | None]:
+    """``configured_store`` with the store's password reference (``[store] password_cmd``)."""
     import tomllib
 
     from jobtui.config import config_path
+    from jobtui.config.loader import store_settings
     from jobtui.config.paths import from_env
 
     path = config_path(option)
@@ -97,18 +106,17 @@ def configured_store(option: str | None) -> Path | str | None:
     except FileNotFoundError:
         if option or from_env("JOBTUI_CONFIG"):
             raise ConfigError("no such file", file=path) from None
-        return None
+        return None, None
     except OSError:
-        return None
+        return None, None
     try:
         store = tomllib.loads(data.decode("utf-8")).get("store")
     except (UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None
-    if not isinstance(store, str) or not store:
-        return None
-    if is_url(store.strip()):
-        return store.strip()
-    return path.parent / Path(store).expanduser()
+        return None, None
+    try:
+        return store_settings(store, path)
+    except KeyProblem:
+        return None, None
 
 
 def _plural(count: int, word: str) -> str:

@@ -51,13 +51,14 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Poll until SIGTERM or SIGINT; returns 0."""
+    from jobtui.cli.storeopen import open_configured
     from jobtui.config import load_config, store_target
-    from jobtui.store import mask_url, open_store
+    from jobtui.store import mask_url
 
     config = load_config(Path(args.config) if args.config else None)
     # The config's ``store`` counts here as everywhere (it used to be ignored).
     target = store_target(args.store, config.store)
-    store = open_store(target)
+    store = open_configured(target, config.store, config.store_password)
     try:
         return asyncio.run(_poll(config, store, mask_url(target)))
     finally:

@@ -76,15 +76,14 @@ def gather_stats(
 
 def run_stats(args: argparse.Namespace) -> int:
     """Print one row per provider."""
-    from jobtui.cli.jobs_cmd import configured_store
-    from jobtui.config import store_target
-    from jobtui.store import open_store
+    from jobtui.cli.jobs_cmd import configured_store_settings
+    from jobtui.cli.storeopen import open_configured
 
     now = datetime.now(UTC)
     since = since_of(args.since, now)
     assert since is not None  # the option has a default
     limits = rate_limits(args.config)
-    with open_store(store_target(args.store, configured_store(args.config))) as store:
+    with open_configured(args.store, *configured_store_settings(args.config)) as store:
         table = gather_stats(store, since, now, limits)
     rows = [stats.as_json() for stats in table]
     write_rows(rows, chosen_format(args), sys.stdout, table=lambda: _table(table))

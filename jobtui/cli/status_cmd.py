@@ -91,14 +91,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _open(args: argparse.Namespace) -> tuple[Any, JobStore]:
-    from jobtui.config import load_config, store_target
-    from jobtui.store import open_store
+    from jobtui.cli.storeopen import open_configured
+    from jobtui.config import load_config
 
     config = load_config(Path(args.config) if args.config else None)
     provider = getattr(args, "provider", None)
     if provider is not None and provider not in config.providers:
         raise ConfigError(f"no provider named {provider!r} in the config")
-    return config, open_store(store_target(args.store, config.store))
+    return config, open_configured(args.store, config.store, config.store_password)
 
 
 def run_status(args: argparse.Namespace) -> int:

@@ -31,6 +31,7 @@ from jobtui.config.model import (
     Config,
     DefaultsConfig,
     ProviderConfig,
+    SecretRef,
     UiConfig,
     ViewConfig,
     WatchedJobConfig,
@@ -40,6 +41,7 @@ from jobtui.config.problems import KeyProblem, describe, explain, format_key, qu
 from jobtui.config.secrets import (
     SECRET_SUFFIXES,
     extract_secrets,
+    store_password,
 )
 from jobtui.errors import ConfigError
 
@@ -191,12 +193,11 @@ class _Loader:
                 raise KeyProblem(("views", name), f"expected a table, got {describe(raw)}")
             views[name] = self._model(ViewConfig, raw, ("views", name))
         self._check_permissions(providers)
-        store = document.get("store")
-        if store is not None and (not isinstance(store, str) or not store.strip()):
-            raise KeyProblem(("store",), "expected a file path as a string")
+        store, password = store_settings(document.get("store"), self.file)
         return Config(
             path=self.file,
-            store=_store_of(self.file, store) if store else None,
+            store=store,
+            store_password=password,
             ui=ui,
             defaults=defaults,
             providers=providers,
@@ -355,6 +356,26 @@ def _table(document: Mapping[str, object], key: str) -> dict[str, object]:
     if not isinstance(value, dict):
         raise KeyProblem((key,), f"expected a table, got {describe(value)}")
     return value
+
+
+def store_settings(value: object, file: Path) -> tuple[Path | str | None, SecretRef | None]:
+    """The config's store and its password: ``store = "PATH or URL"``, or a ``[store]``
+    table with ``location`` and a ``password`` / ``password_env`` / ``password_file`` /
+    ``password_cmd`` key (for a PostgreSQL URL)."""
+    if value is None:
+        return None, None
+    if isinstance(value, dict):
+        table = dict(value)
+        password = store_password(table, file.parent)
+        location = table.pop("location", None)
+        for key in table:
+            raise KeyProblem(("store", key), "unknown key (expected location, password_cmd, …)")
+        if not isinstance(location, str) or not location.strip():
+            raise KeyProblem(("store", "location"), "expected a file path or a postgresql:// URL")
+        return _store_of(file, location), password
+    if not isinstance(value, str) or not value.strip():
+        raise KeyProblem(("store",), "expected a file path as a string")
+    return _store_of(file, value), None
 
 
 def _store_of(file: Path, store: str) -> Path | str:

@@ -237,6 +237,9 @@ class Config(_Strict):
     """The store this config uses (top-level ``store = "PATH"``, relative to the file,
     or a ``postgresql://`` URL kept as text);
     ``--store`` and ``$JOBTUI_STORE`` still win. ``jobtui sim`` names a throwaway one."""
+    store_password: SecretRef | None = None
+    """Where a PostgreSQL store's password comes from (``[store] password_cmd = …``); None:
+    libpq's own sources (the URL, ``PGPASSWORD``, ``.pgpass``)."""
     views: dict[str, ViewConfig] = Field(default_factory=dict)
     """Saved views by name."""
     warnings: tuple[str, ...] = ()

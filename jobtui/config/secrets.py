@@ -31,6 +31,7 @@ __all__ = [
     "provider_secret",
     "resolve_secret",
     "secret_keys_of",
+    "store_password",
 ]
 
 SECRET_SUFFIXES: dict[str, str] = {"": "literal", "_env": "env", "_file": "file", "_cmd": "cmd"}
@@ -105,25 +106,45 @@ def extract_secrets(
         if key not in used:
             warnings.append((path, f"{kind} does not use {key} (ignored)"))
             continue
-        source = SECRET_SUFFIXES[name[len(key) :]]
-        where = format_key(path)
-        if source == "literal":
-            secret = SecretStr(_text(value, path, "the secret"))
-            ref = SecretRef(key=where, source="literal", literal=secret)
-        elif source == "env":
-            variable = _text(value, path, "an environment variable name")
-            if "=" in variable or "\x00" in variable:
-                raise KeyProblem(path, f"{quote(variable)} is not an environment variable name")
-            ref = SecretRef(key=where, source="env", env=variable)
-        elif source == "file":
-            file = Path(_text(value, path, "a file path")).expanduser()
-            if not file.is_absolute() and base_dir is not None:
-                file = base_dir / file
-            ref = SecretRef(key=where, source="file", file=file)
-        else:
-            ref = SecretRef(key=where, source="cmd", cmd=_command(value, path))
-        refs[key] = ref
+        refs[key] = _ref(key, name, value, path, base_dir)
     return refs, warnings
+
+
+def _ref(key: str, name: str, value: object, path: KeyPath, base_dir: Path | None) -> SecretRef:
+    """The ``SecretRef`` of config key ``name`` (``key`` plus a suffix) holding ``value``."""
+    source = SECRET_SUFFIXES[name[len(key) :]]
+    where = format_key(path)
+    if source == "literal":
+        return SecretRef(
+            key=where, source="literal", literal=SecretStr(_text(value, path, "the secret"))
+        )
+    if source == "env":
+        variable = _text(value, path, "an environment variable name")
+        if "=" in variable or "\x00" in variable:
+            raise KeyProblem(path, f"{quote(variable)} is not an environment variable name")
+        return SecretRef(key=where, source="env", env=variable)
+    if source == "file":
+        file = Path(_text(value, path, "a file path")).expanduser()
+        if not file.is_absolute() and base_dir is not None:
+            file = base_dir / file
+        return SecretRef(key=where, source="file", file=file)
+    return SecretRef(key=where, source="cmd", cmd=_command(value, path))
+
+
+def store_password(table: MutableMapping[str, object], base_dir: Path | None) -> SecretRef | None:
+    """Pop the ``[store]`` table's password key (``password``, ``_env``, ``_file``, ``_cmd``).
+
+    For a PostgreSQL store whose password is neither in ``PGPASSWORD`` nor in
+    ``.pgpass`` (libpq reads those itself): ``password_cmd = "pass show jobtui-db"``.
+    """
+    given = [f"password{suffix}" for suffix in SECRET_SUFFIXES if f"password{suffix}" in table]
+    if not given:
+        return None
+    if len(given) > 1:
+        raise KeyProblem(
+            ("store", given[1]), f"{given[0]} is set too: give the password one way only"
+        )
+    return _ref("password", given[0], table.pop(given[0]), ("store", given[0]), base_dir)
 
 
 def resolve_secret(ref: SecretRef, where: str, *, timeout: float = SECRET_CMD_TIMEOUT) -> str:

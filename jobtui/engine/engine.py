@@ -13,6 +13,7 @@ from jobtui.engine.clock import Clock, SystemClock
 from jobtui.engine.events import EventHub, JobChanged, JobRemoved, Subscriber
 from jobtui.engine.poller import RETRYABLE, ProviderPoller, answer_for
 from jobtui.engine.sharing import (
+    DEFAULT_FOLLOW_FLOOR,
     DEFAULT_FOLLOW_INTERVAL,
     DEFAULT_LEASE_PERIOD,
     LeaseKeeper,
@@ -70,13 +71,17 @@ class Engine:
         discover: bool = True,
         lease_period: float = DEFAULT_LEASE_PERIOD,
         follow_interval: float = DEFAULT_FOLLOW_INTERVAL,
+        follow_floor: float = DEFAULT_FOLLOW_FLOOR,
+        read_only: bool = False,
     ) -> None:
         self.config = config
+        self.read_only = read_only
+        """A viewer only: follows the store, never polls, takes no lease, writes nothing."""
         self.store = store
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.paused = False
         self.interval_scale = 1.0
-        self._discover = discover
+        self._discover = discover and not read_only
         self._rng = rng if rng is not None else random.Random()
         self._jobs: JobModel = {}
         self._hub = EventHub(tick)
@@ -104,7 +109,12 @@ class Engine:
             store, self._pollers, period=lease_period, paused=self._is_paused
         )
         self._follower = StoreFollower(
-            store, self._jobs, self._hub, self._pollers, interval=follow_interval
+            store,
+            self._jobs,
+            self._hub,
+            self._pollers,
+            interval=follow_interval,
+            floor=follow_floor,
         )
         self._running = False
         self._taking = False
@@ -202,7 +212,9 @@ class Engine:
                     # Numbered before the read: a change made while reading is applied
                     # again after, never missed.
                     await asyncio.to_thread(self._follower.mark)
-                    loaded = await asyncio.to_thread(load_watch_list, self.config, self.store)
+                    loaded = await asyncio.to_thread(
+                        load_watch_list, self.config, self.store, write=not self.read_only
+                    )
                 finally:
                     self._loading = self._load_lock.locked()
                 for key, job in loaded.items():
@@ -256,6 +268,8 @@ class Engine:
             self._hub.flush()
 
     async def _lease_round(self) -> None:
+        if self.read_only:
+            return  # a viewer polls nothing: whoever holds the leases does
         taken = await self._leases.round()
         # Every poller starts in the same turn: none waits for another's start-up.
         for name in taken:
@@ -278,16 +292,21 @@ class Engine:
                 log.exception("keeping the leases failed")
 
     async def _follow(self) -> None:
+        failing = False
         while True:
             try:
-                if self._follower.written():
+                if await self._follower.wait():
                     await self._follower.catch_up()
                     await self._serve_requests()
+                failing = False
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("following the store failed")
-            await asyncio.sleep(self._follower.interval)
+                # A store out of reach fails every check: say it once, then wait it out.
+                if not failing:
+                    log.exception("following the store failed")
+                failing = True
+                await asyncio.sleep(self._follower.interval)
 
     async def _serve_requests(self) -> None:
         if not self._leases.tasks:
@@ -316,6 +335,9 @@ class Engine:
 
     def _ask(self, provider: str, op: str, **fields: object) -> None:
         """Leave a request for whoever polls ``provider`` (a store write, off the loop)."""
+        if self.read_only:
+            log.warning("read-only: not asking the poller of %s to %s", provider, op)
+            return
 
         async def write() -> None:
             try:
@@ -326,6 +348,10 @@ class Engine:
         task = asyncio.get_running_loop().create_task(write())
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+    def _refuse_if_read_only(self) -> None:
+        if self.read_only:
+            raise JobtuiError("this dashboard is read-only (--read-only): it changes nothing")
 
     def stop(self) -> None:
         """Make ``run()`` return."""
@@ -506,6 +532,7 @@ class Engine:
 
     async def add_jobs(self, provider: str, ids: Sequence[str], label: str | None = None) -> int:
         """Watch ``ids`` at ``provider``; returns how many were new."""
+        self._refuse_if_read_only()
         provider_config = self.config.providers.get(provider)
         if provider_config is None:
             raise ConfigError(f"no provider named {provider!r} in the config")
@@ -525,6 +552,7 @@ class Engine:
 
     async def remove_jobs(self, keys: Iterable[JobKey]) -> int:
         """Stop watching these jobs; returns how many were removed."""
+        self._refuse_if_read_only()
         by_provider: dict[str, list[str]] = {}
         for provider, job_id in keys:
             by_provider.setdefault(provider, []).append(job_id)
@@ -553,6 +581,7 @@ class Engine:
         its budget); this process sees the new state like any other change. With
         no live holder it goes to the provider directly.
         """
+        self._refuse_if_read_only()
         found = self._providers.get(provider)
         if found is None or not found.supports_cancel:
             raise FetchError(FetchCategory.CLIENT, f"{provider} jobs cannot be canceled here")

@@ -24,7 +24,13 @@ from jobtui.engine.writer import JobModel
 from jobtui.model import POLLED_HERE, ProviderHealth
 from jobtui.store import JobStore, Lease, Request
 
-__all__ = ["DEFAULT_FOLLOW_INTERVAL", "DEFAULT_LEASE_PERIOD", "LeaseKeeper", "StoreFollower"]
+__all__ = [
+    "DEFAULT_FOLLOW_FLOOR",
+    "DEFAULT_FOLLOW_INTERVAL",
+    "DEFAULT_LEASE_PERIOD",
+    "LeaseKeeper",
+    "StoreFollower",
+]
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +39,14 @@ DEFAULT_LEASE_PERIOD = 10.0
 
 DEFAULT_FOLLOW_INTERVAL = 0.2
 """Seconds between two cheap checks of whether another process wrote the store."""
+
+DEFAULT_FOLLOW_FLOOR = 3.0
+"""On a store that pushes changes (PostgreSQL), seconds between two checks made even
+without a notification: a lost one (or a pooler that drops LISTEN) costs this, no more."""
+
+
+_WAIT_SLICE = 0.25
+"""Seconds one thread waits for a notification before the follower asks again."""
 
 
 def wall_now() -> datetime:
@@ -51,12 +65,14 @@ class StoreFollower:
         pollers: Mapping[str, ProviderPoller],
         *,
         interval: float = DEFAULT_FOLLOW_INTERVAL,
+        floor: float = DEFAULT_FOLLOW_FLOOR,
     ) -> None:
         self._store = store
         self._jobs = jobs
         self._hub = hub
         self._pollers = pollers
         self.interval = interval
+        self.floor = floor
         self.cursor = 0
         """The last change number applied."""
         self._version: int | None = None
@@ -73,6 +89,26 @@ class StoreFollower:
             return False
         self._version = version
         return True
+
+    async def wait(self) -> bool:
+        """Until another process may have written; True when it did (then ``catch_up``).
+
+        A store that pushes changes (PostgreSQL) is waited on in a thread, woken by
+        its notifications and checked every ``floor`` seconds even without one;
+        SQLite is probed every ``interval`` (``data_version`` costs microseconds).
+        """
+        if not self._store.pushes_changes:
+            await asyncio.sleep(self.interval)
+            return self.written()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.floor
+        # In short slices: a notification wakes the slice at once, and a cancelled
+        # follower (the process leaving) leaves no thread waiting for long, which
+        # asyncio.run would wait for at exit.
+        while (left := deadline - loop.time()) > 0:
+            if await asyncio.to_thread(self._store.wait_for_change, min(left, _WAIT_SLICE)):
+                break
+        return await asyncio.to_thread(self.written)
 
     async def catch_up(self) -> int:
         """Apply what others wrote since ``cursor``; returns how many jobs changed."""

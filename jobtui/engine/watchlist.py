@@ -27,14 +27,19 @@ def _config_entries(config: Config) -> list[tuple[str, str, str, str | None]]:
     return entries
 
 
-def load_watch_list(config: Config, store: JobStore) -> dict[JobKey, WatchedJob]:
+def load_watch_list(
+    config: Config, store: JobStore, *, write: bool = True
+) -> dict[JobKey, WatchedJob]:
     """Add the config's ``[[jobs]]`` to the store (labels kept) and read every watched job.
+
+    ``write=False`` (a read-only viewer) only reads: the config's jobs show once a
+    process that may write has added them.
 
     Snapshots come without their ``raw`` payloads: polling needs the normalized
     fields only, and the payloads are most of the bytes (about 1 s per 10,000
     jobs of 2 KB). Whoever shows a payload reads that job whole (``get_job``).
     """
-    entries = _config_entries(config)
+    entries = _config_entries(config) if write else []
     if entries:
         store.add_jobs(entries)
         set_label = getattr(store, "set_label", None)

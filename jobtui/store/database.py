@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -52,6 +53,9 @@ __all__ = ["BUSY_TIMEOUT_MS", "Store"]
 BUSY_TIMEOUT_MS = 10_000
 """How long a write waits for another process's write to finish before failing."""
 
+_PROBE_STEP = 0.05
+"""Seconds between two probes of ``wait_for_change``."""
+
 _TRIM_EVERY = 500
 """Write transactions between two trims of the change log."""
 
@@ -68,8 +72,15 @@ class Store:
     open the same file at once. Database failures come out as ``StoreError``.
     """
 
-    def __init__(self, path: Path | str) -> None:
+    pushes_changes = False
+    """Nothing wakes a SQLite reader: followers probe ``data_version``, which is cheap."""
+    problem: str | None = None
+    """A local file is reachable or fails outright: never a connection problem."""
+
+    def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
         self.path = Path(path)
+        self.read_only = read_only
+        """A viewer's store: nothing is created or migrated, and every write fails."""
         self._lock = threading.Lock()
         self._read_lock = threading.Lock()
         self._reader: sqlite3.Connection | None = None
@@ -81,6 +92,8 @@ class Store:
         self.origin = uuid.uuid4().hex
         """This ``Store``'s name in the change log: ``changes_since`` skips its own writes."""
         self._closed = False
+        if read_only and not self.path.exists():
+            raise StoreError(f"{self.path}: no store there (a read-only viewer creates none)")
         _create_private(self.path)
         try:
             self._conn = _connect(self.path)
@@ -89,10 +102,25 @@ class Store:
         try:
             with self._session() as conn:
                 _configure(conn, self.path)
-            self._upgrade()
+            if read_only:
+                self._check_current()
+                with self._session() as conn:
+                    conn.execute("PRAGMA query_only = ON")
+            else:
+                self._upgrade()
         except BaseException:
             self.close()
             raise
+
+    def _check_current(self) -> None:
+        with self._session() as conn:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version != SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: the store is at schema {version} (this jobtui needs"
+                f" {SCHEMA_VERSION}); a read-only viewer cannot migrate it: open it once"
+                " without --read-only"
+            )
 
     def _upgrade(self) -> None:
         with self._session() as conn:
@@ -459,6 +487,21 @@ class Store:
         """
         with self._probing() as conn:
             return int(conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def wait_for_change(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for another connection's commit; True when one came.
+
+        SQLite tells no one: this probes ``data_version`` every ``_PROBE_STEP``.
+        """
+        start = self.data_version()
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.data_version() != start:
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            time.sleep(min(_PROBE_STEP, left))
 
     def latest_change(self) -> int:
         """The newest change number (0 when nothing was ever written)."""

@@ -8,7 +8,6 @@ without touching them. A location is a file path (SQLite) or a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -16,12 +15,10 @@ from typing import Protocol, Self, runtime_checkable
 
 from jobtui.model import JobState
 from jobtui.store.bus import ChangeBatch, Lease, Request
+from jobtui.store.location import URL_SCHEMES, is_url, mask_url
 from jobtui.store.records import PollOutcome, StoreError, Transition, WatchedJob
 
-URL_SCHEMES = ("postgresql://", "postgres://")
-"""Locations starting with one of these name a PostgreSQL store, not a file."""
-
-_PASSWORD = re.compile(r"^(?P<head>[a-z]+://[^:/@?#]*):(?P<secret>[^@/?#]*)@", re.IGNORECASE)
+__all__ = ["URL_SCHEMES", "JobStore", "is_url", "mask_url", "open_store"]
 
 
 @runtime_checkable
@@ -29,6 +26,13 @@ class JobStore(Protocol):
     """What the rest of jobtui asks of a store (see ``jobtui.store.database.Store``)."""
 
     origin: str
+    pushes_changes: bool
+    """True when ``wait_for_change`` is woken by other processes' writes (PostgreSQL
+    NOTIFY); False when it can only probe (SQLite: followers probe ``data_version``)."""
+
+    @property
+    def problem(self) -> str | None:
+        """Why the store cannot be reached right now (None while it can; SQLite: always None)."""
 
     @property
     def schema_version(self) -> int: ...
@@ -67,6 +71,7 @@ class JobStore(Protocol):
     def count_jobs(self) -> int: ...
     def get_jobs(self, keys: Iterable[tuple[str, str]]) -> list[WatchedJob]: ...
     def data_version(self) -> int: ...
+    def wait_for_change(self, timeout: float) -> bool: ...
     def latest_change(self) -> int: ...
     def changes_since(self, seq: int) -> ChangeBatch: ...
     def take_lease(
@@ -107,28 +112,27 @@ class JobStore(Protocol):
     def take_requests(self, providers: Sequence[str]) -> list[Request]: ...
 
 
-def is_url(location: str | Path) -> bool:
-    """True when ``location`` names a PostgreSQL store rather than a file."""
-    return isinstance(location, str) and location.lower().startswith(URL_SCHEMES)
+def open_store(
+    location: str | Path, *, password: str | None = None, read_only: bool = False
+) -> JobStore:
+    """The store at ``location``: SQLite for a path, PostgreSQL for a ``postgresql://`` URL.
 
-
-def mask_url(location: str | Path) -> str:
-    """``location`` fit to print: a URL's password replaced by ``***``; paths unchanged."""
-    text = str(location)
-    return _PASSWORD.sub(lambda found: f"{found['head']}:***@", text, count=1)
-
-
-def open_store(location: str | Path) -> JobStore:
-    """The store at ``location``: SQLite for a path; a URL names PostgreSQL.
-
-    PostgreSQL is not in this build yet: a URL raises ``StoreError`` saying so
-    (the password masked) rather than creating a file named like the URL.
+    ``password`` (PostgreSQL only) comes from the config's ``password_cmd``;
+    without it libpq finds one itself (the URL, ``PGPASSWORD``, ``.pgpass``).
+    ``read_only`` opens a PostgreSQL store as a viewer that creates, migrates
+    and writes nothing. psycopg is imported only for a URL: SQLite users never
+    load it, nor need it installed.
     """
     if is_url(location):
-        raise StoreError(
-            f"{mask_url(location)}: PostgreSQL stores are not available in this version"
-            " of jobtui; use a store file path"
-        )
+        assert isinstance(location, str)
+        try:
+            from jobtui.store.postgres import PostgresStore
+        except ImportError:
+            raise StoreError(
+                f"{mask_url(location)}: PostgreSQL stores need psycopg:"
+                " pip install 'jobtui[postgres]'"
+            ) from None
+        return PostgresStore(location, password=password, read_only=read_only)
     from jobtui.store.database import Store
 
-    return Store(Path(location))
+    return Store(Path(location), read_only=read_only)

@@ -130,9 +130,12 @@ def stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def _moment(text: str) -> datetime:
-    # Stored with "+00:00": fromisoformat gives back an aware UTC datetime.
-    return datetime.fromisoformat(text)
+def _moment(value: str | datetime) -> datetime:
+    # SQLite stores text with "+00:00": fromisoformat gives back an aware UTC
+    # datetime. PostgreSQL hands datetimes over already (its sessions speak UTC).
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value)
 
 
 _STATES: dict[str, JobState] = {state.value: state for state in JobState}

@@ -80,8 +80,10 @@ class JobtuiApp(App[int]):
         prefs_path: Path | None,
         ascii_only: bool,
         tz: tzinfo | None,
+        read_only: bool = False,
     ) -> None:
         super().__init__()
+        self.read_only = read_only
         self.config = config
         self.store = store
         self.clock = clock
@@ -404,6 +406,8 @@ class JobtuiApp(App[int]):
             }
             if changed:
                 dashboard.apply_changes(TickChanges(health=changed))
+        # A PostgreSQL store out of reach says so (the follower reconnects meanwhile).
+        dashboard.sidebar.set_store_problem(getattr(self.store, "problem", None))
         job_list.refresh_ages()
         dashboard.detail.refresh_times()
 
@@ -433,6 +437,7 @@ def make_app(
     prefs_path: Path | None = None,
     ascii_only: bool | None = None,
     tz: tzinfo | None = None,
+    read_only: bool = False,
 ) -> JobtuiApp:
     """Build the dashboard.
 
@@ -450,4 +455,5 @@ def make_app(
         prefs_path=prefs_path,
         ascii_only=not terminal_is_utf8() if ascii_only is None else ascii_only,
         tz=tz,
+        read_only=read_only,
     )

@@ -69,6 +69,11 @@ class DashboardHost(Protocol):
         ...
 
     @property
+    def read_only(self) -> bool:
+        """Whether this dashboard only shows (``--read-only``): no action that writes."""
+        ...
+
+    @property
     def paused(self) -> bool:
         """Whether polling is paused."""
         ...

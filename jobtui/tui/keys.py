@@ -21,10 +21,12 @@ from textual.binding import Binding, BindingType
 
 __all__ = [
     "KEY_SPECS",
+    "WRITING_ACTIONS",
     "KeySpec",
     "bindings_for",
     "check_keymap",
     "resolved_keys",
+    "writes",
 ]
 
 Scope = Literal["joblist", "screen", "modal"]
@@ -100,6 +102,18 @@ KEY_SPECS: tuple[KeySpec, ...] = (
     KeySpec("quit_now", "ctrl+c", "quit", "Quit", "screen", priority=True),
 )
 """Every remappable key, in the order help lists them."""
+
+WRITING_ACTIONS = frozenset(
+    {"refresh", "refresh_all", "pause", "interval", "add", "remove", "cancel"}
+)
+"""Actions that write (the store, a request to the poller, a provider): a read-only
+dashboard (``--read-only``) hides them from the hints, the help and the palette."""
+
+
+def writes(spec: KeySpec) -> bool:
+    """Whether ``spec``'s action changes anything (see ``WRITING_ACTIONS``)."""
+    return spec.action.split("(")[0] in WRITING_ACTIONS
+
 
 _BY_ID: dict[str, KeySpec] = {spec.id: spec for spec in KEY_SPECS}
 

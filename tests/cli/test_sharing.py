@@ -102,26 +102,6 @@ def requests_over(sim: Simulator, seconds: float) -> int:
     return sim_requests(sim) - before
 
 
-# -- change numbers -------------------------------------------------------------
-
-
-def test_change_numbers_name_what_other_processes_wrote(tmp_path: Path) -> None:
-    path = tmp_path / "jobs.sqlite"
-    with Store(path) as viewer, Store(path) as writer:
-        start = viewer.latest_change()
-        version = viewer.data_version()
-        assert viewer.data_version() == version  # nobody wrote: nothing to read
-        writer.add_jobs([(TART, TART, "a", None), (TART, TART, "b", "x")])
-        assert viewer.data_version() != version
-        batch = viewer.changes_since(start)
-        assert batch.changed == {(TART, "a"), (TART, "b")} and not batch.removed
-        writer.remove_jobs(TART, ["a"])
-        later = viewer.changes_since(batch.seq)
-        assert later.removed == {(TART, "a")} and later.seq > batch.seq
-        # A process's own writes are not news to it.
-        assert not writer.changes_since(start)
-
-
 # -- followers ------------------------------------------------------------------
 
 
@@ -179,10 +159,10 @@ async def test_jobs_added_by_another_process_reach_two_dashboards(
             by = [app.engine.health()[TART].polled_by for app in apps if app.engine]
             await until(
                 pilots,
-                lambda: sorted(
-                    str(app.engine.health()[TART].polled_by) for app in apps if app.engine
-                )
-                == sorted([POLLED_HERE, f"{os.getpid()}@{os.uname().nodename}"]),
+                lambda: (
+                    sorted(str(app.engine.health()[TART].polled_by) for app in apps if app.engine)
+                    == sorted([POLLED_HERE, f"{os.getpid()}@{os.uname().nodename}"])
+                ),
                 f"one poller and one follower (saw {by})",
             )
             process = await asyncio.create_subprocess_exec(
@@ -221,9 +201,7 @@ def test_one_process_polls_and_a_killed_holder_is_taken_over(
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=30)
     killed = time.monotonic()
-    wait_for(
-        lambda: holder_pid(path) in (second.pid, third.pid), "another process took the lease"
-    )
+    wait_for(lambda: holder_pid(path) in (second.pid, third.pid), "another process took the lease")
     took = time.monotonic() - killed
     # Two lease periods, plus room for a loaded machine to schedule the check.
     assert took <= 2 * PERIOD + 3.0, f"took {took:.1f} s"

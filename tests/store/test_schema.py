@@ -187,7 +187,13 @@ def test_migrates_a_version_1_store(tmp_path: Path) -> None:
     conn.close()
     # No copy of the old layout left behind; the later tables beside.
     assert tables == {
-        "jobs", "transitions", "request_counts", "changes", "leases", "requests", "sqlite_sequence"
+        "jobs",
+        "transitions",
+        "request_counts",
+        "changes",
+        "leases",
+        "requests",
+        "sqlite_sequence",
     }
     assert orphans == 0  # a transition of no watched job cannot satisfy the foreign key
 

@@ -1,4 +1,8 @@
-"""One store file shared: two connections (CLI beside the dashboard), many threads."""
+"""One store shared: two connections (CLI beside the dashboard), many threads.
+
+The tests that take a location run on SQLite and PostgreSQL; the ones that
+hold SQLite's own write lock are SQLite's alone.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from jobtui.model import Job, JobState
-from jobtui.store import PollOutcome, Store, Transition, WatchedJob
+from jobtui.store import PollOutcome, Store, Transition, WatchedJob, open_store
 
 T0 = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 STATES = (JobState.QUEUED, JobState.RUNNING, JobState.PAUSED)
@@ -19,9 +23,8 @@ def outcome(job_id: str, state: JobState, at: datetime) -> PollOutcome:
     return PollOutcome("sai", job_id, at, None, job=job)
 
 
-def test_second_store_sees_the_first_ones_writes(tmp_path: Path) -> None:
-    path = tmp_path / "jobs.sqlite"
-    with Store(path) as dashboard, Store(path) as cli:
+def test_second_store_sees_the_first_ones_writes(store_location: str | Path) -> None:
+    with open_store(store_location) as dashboard, open_store(store_location) as cli:
         cli.add_jobs([("sai", "superai", "1", None)])
         dashboard.save_outcomes([outcome("1", JobState.RUNNING, T0)])
         seen = cli.get_job("sai", "1")
@@ -77,11 +80,11 @@ def test_a_write_waits_for_another_process_writing(tmp_path: Path) -> None:
         assert {j.id for j in store.list_jobs()} == {"held", "2"}
 
 
-def test_threads_share_one_store(tmp_path: Path) -> None:
+def test_threads_share_one_store(store_location: str | Path) -> None:
     ids = [f"job-{n}" for n in range(40)]
     recorded: list[Transition] = []
     errors: list[BaseException] = []
-    with Store(tmp_path / "jobs.sqlite") as store:
+    with open_store(store_location) as store:
         store.add_jobs(("sai", "superai", job_id, None) for job_id in ids)
 
         def poll(chunk: list[str]) -> None:
@@ -106,10 +109,11 @@ def test_threads_share_one_store(tmp_path: Path) -> None:
             assert [t.to_state for t in history] == [STATES[s % 3] for s in range(12)]
 
 
-
-def test_reading_does_not_wait_for_a_write_batch_in_this_process(tmp_path: Path) -> None:
+def test_reading_does_not_wait_for_a_write_batch_in_this_process(
+    store_location: str | Path,
+) -> None:
     """The dashboard reads a job on its event loop while the engine's thread writes a batch."""
-    with Store(tmp_path / "jobs.sqlite") as store:
+    with open_store(store_location) as store:
         store.add_jobs([("sai", "superai", "1", None)])
         store.save_outcomes([outcome("1", JobState.QUEUED, T0)])
         in_batch = threading.Event()
@@ -117,7 +121,7 @@ def test_reading_does_not_wait_for_a_write_batch_in_this_process(tmp_path: Path)
 
         def long_batch() -> None:
             # A batch's transaction, held open (white box: no public call pauses one).
-            with store._writing() as conn:
+            with store._writing() as conn:  # type: ignore[attr-defined]
                 conn.execute("UPDATE jobs SET label = 'uncommitted'")
                 in_batch.set()
                 release.wait(timeout=30)

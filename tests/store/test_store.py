@@ -1,10 +1,10 @@
-"""The SQLite store: watching, poll outcomes, transitions, listing, timestamps."""
+"""The store, SQLite and PostgreSQL alike: watching, poll outcomes, transitions, listing."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from jobtui.model import Job, JobItem, JobState
-from jobtui.store import PollOutcome, Store, StoreError, Transition
+from jobtui.store import JobStore, PollOutcome, Store, StoreError, Transition, is_url, open_store
 
 from support.data import REAL_PAYLOADS
 
@@ -66,19 +66,33 @@ def failed(
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "jobs.sqlite") as opened:
+def store(store_location: str | Path) -> Iterator[JobStore]:
+    with open_store(store_location) as opened:
         yield opened
 
 
-def watch(store: Store, *ids: str, provider: str = "deepo") -> int:
+def tamper(location: str | Path, statement: str, rows: Sequence[tuple[Any, ...]] = ((),)) -> None:
+    """Run ``statement`` (``?`` placeholders) on the store's database behind its back."""
+    if is_url(location):
+        import psycopg
+
+        with psycopg.connect(str(location), autocommit=True) as conn, conn.cursor() as cursor:
+            cursor.executemany(statement.replace("?", "%s"), rows)
+        return
+    raw = sqlite3.connect(location)
+    raw.executemany(statement, rows)
+    raw.commit()
+    raw.close()
+
+
+def watch(store: JobStore, *ids: str, provider: str = "deepo") -> int:
     return store.add_jobs((provider, "deepomatic", job_id, None) for job_id in ids)
 
 
 # -- watching -----------------------------------------------------------------
 
 
-def test_added_job_is_unknown_and_never_fetched(store: Store) -> None:
+def test_added_job_is_unknown_and_never_fetched(store: JobStore) -> None:
     assert store.add_jobs([("deepo", "deepomatic", "1", "retriever batch")]) == 1
     watched = store.get_job("deepo", "1")
     assert watched is not None
@@ -91,7 +105,7 @@ def test_added_job_is_unknown_and_never_fetched(store: Store) -> None:
     assert store.transitions("deepo", "1") == []
 
 
-def test_adding_again_counts_only_new_jobs_and_keeps_the_label(store: Store) -> None:
+def test_adding_again_counts_only_new_jobs_and_keeps_the_label(store: JobStore) -> None:
     assert (
         store.add_jobs([("deepo", "deepomatic", "1", "first"), ("deepo", "deepomatic", "2", None)])
         == 2
@@ -105,25 +119,25 @@ def test_adding_again_counts_only_new_jobs_and_keeps_the_label(store: Store) -> 
     assert first is not None and first.label == "first"
 
 
-def test_same_id_at_two_providers_is_two_jobs(store: Store) -> None:
+def test_same_id_at_two_providers_is_two_jobs(store: JobStore) -> None:
     assert watch(store, "7", provider="a") + watch(store, "7", provider="b") == 2
     assert {j.provider for j in store.list_jobs()} == {"a", "b"}
 
 
-def test_add_rejects_an_empty_id(store: Store) -> None:
+def test_add_rejects_an_empty_id(store: JobStore) -> None:
     with pytest.raises(ValueError, match="id"):
         store.add_jobs([("deepo", "deepomatic", "", None)])
     assert store.count_jobs() == 0
 
 
-def test_time_added_can_come_from_a_clock(store: Store) -> None:
+def test_time_added_can_come_from_a_clock(store: JobStore) -> None:
     store.add_jobs([("deepo", "deepomatic", "1", None)], added_at=T0)
     store.add_jobs([("deepo", "deepomatic", "1", None)], added_at=T0 + timedelta(days=1))
     watched = store.get_job("deepo", "1")
     assert watched is not None and watched.added_at == T0
 
 
-def test_adding_with_relabel_replaces_labels_given(store: Store) -> None:
+def test_adding_with_relabel_replaces_labels_given(store: JobStore) -> None:
     store.add_jobs([("deepo", "deepomatic", "1", "old"), ("deepo", "deepomatic", "2", "keep")])
     added = store.add_jobs(
         [("deepo", "deepomatic", "1", "new"), ("deepo", "deepomatic", "2", None),
@@ -134,7 +148,7 @@ def test_adding_with_relabel_replaces_labels_given(store: Store) -> None:
     assert {j.id: j.label for j in store.list_jobs()} == {"1": "new", "2": "keep", "3": "fresh"}
 
 
-def test_set_label(store: Store) -> None:
+def test_set_label(store: JobStore) -> None:
     watch(store, "1")
     assert store.set_label("deepo", "1", "renamed") is True
     assert store.set_label("deepo", "nope", "x") is False
@@ -142,7 +156,7 @@ def test_set_label(store: Store) -> None:
     assert got is not None and got.label == "renamed"
 
 
-def test_remove_counts_watched_jobs_and_drops_their_history(store: Store) -> None:
+def test_remove_counts_watched_jobs_and_drops_their_history(store: JobStore) -> None:
     watch(store, "1", "2", "3")
     store.save_outcomes([ok(job("1")), ok(job("2"))])
     assert store.remove_jobs("deepo", ["1", "2", "missing"]) == 2
@@ -158,7 +172,7 @@ def test_remove_counts_watched_jobs_and_drops_their_history(store: Store) -> Non
 # -- poll outcomes ------------------------------------------------------------
 
 
-def test_snapshot_round_trips_exactly_with_raw(store: Store) -> None:
+def test_snapshot_round_trips_exactly_with_raw(store: JobStore) -> None:
     watch(store, "269999729")
     snapshot = job()
     store.save_outcomes([ok(snapshot, next_poll=T0 + timedelta(seconds=5))])
@@ -170,7 +184,7 @@ def test_snapshot_round_trips_exactly_with_raw(store: Store) -> None:
     assert watched.polled_at == T0 and watched.next_poll_at == T0 + timedelta(seconds=5)
 
 
-def test_real_payloads_round_trip(store: Store) -> None:
+def test_real_payloads_round_trip(store: JobStore) -> None:
     payloads = {p.name: json.loads(p.read_text()) for p in REAL_PAYLOADS.glob("*.json")}
     assert payloads
     watch(store, *payloads)
@@ -180,7 +194,7 @@ def test_real_payloads_round_trip(store: Store) -> None:
         assert watched is not None and watched.job is not None and watched.job.raw == raw
 
 
-def test_timestamps_come_back_aware_in_utc(store: Store) -> None:
+def test_timestamps_come_back_aware_in_utc(store: JobStore) -> None:
     watch(store, "1")
     paris = timezone(timedelta(hours=1))
     at = datetime(2026, 3, 4, 13, 0, 0, tzinfo=paris)
@@ -195,7 +209,7 @@ def test_timestamps_come_back_aware_in_utc(store: Store) -> None:
     assert watched.next_poll_at == watched.polled_at + timedelta(microseconds=1)
 
 
-def test_naive_timestamp_is_refused_before_anything_is_written(store: Store) -> None:
+def test_naive_timestamp_is_refused_before_anything_is_written(store: JobStore) -> None:
     watch(store, "1", "2")
     naive = datetime(2026, 3, 4, 12, 0, 0)
     with pytest.raises(ValueError, match="timezone"):
@@ -211,7 +225,7 @@ def test_poll_outcome_holds_exactly_one_of_job_and_error() -> None:
         PollOutcome("deepo", "1", T0, None, job=job("1"), error="boom")
 
 
-def test_first_state_is_a_transition_from_nothing(store: Store) -> None:
+def test_first_state_is_a_transition_from_nothing(store: JobStore) -> None:
     watch(store, "1")
     recorded = store.save_outcomes([ok(job("1", JobState.QUEUED, raw_status="queued"))])
     expected = Transition("deepo", "1", T0, None, JobState.QUEUED, "queued")
@@ -219,7 +233,7 @@ def test_first_state_is_a_transition_from_nothing(store: Store) -> None:
     assert store.transitions("deepo", "1") == [expected]
 
 
-def test_only_state_changes_are_transitions(store: Store) -> None:
+def test_only_state_changes_are_transitions(store: JobStore) -> None:
     watch(store, "1")
     states = [JobState.QUEUED, JobState.QUEUED, JobState.RUNNING, JobState.RUNNING,
               JobState.SUCCEEDED]  # fmt: skip
@@ -236,7 +250,7 @@ def test_only_state_changes_are_transitions(store: Store) -> None:
     assert [t.at for t in history] == [T0, T0 + timedelta(seconds=2), T0 + timedelta(seconds=4)]
 
 
-def test_failed_poll_keeps_the_last_good_snapshot(store: Store) -> None:
+def test_failed_poll_keeps_the_last_good_snapshot(store: JobStore) -> None:
     watch(store, "1")
     snapshot = job("1", JobState.RUNNING)
     store.save_outcomes([ok(snapshot)])
@@ -253,7 +267,7 @@ def test_failed_poll_keeps_the_last_good_snapshot(store: Store) -> None:
     assert again is not None and again.poll_error is None
 
 
-def test_not_found_marks_unknown_and_records_it(store: Store) -> None:
+def test_not_found_marks_unknown_and_records_it(store: JobStore) -> None:
     watch(store, "1")
     snapshot = job("1", JobState.RUNNING)
     store.save_outcomes([ok(snapshot)])
@@ -270,7 +284,7 @@ def test_not_found_marks_unknown_and_records_it(store: Store) -> None:
     assert store.list_jobs(state=JobState.RUNNING) == []
 
 
-def test_error_on_a_never_fetched_job_records_nothing_until_marked(store: Store) -> None:
+def test_error_on_a_never_fetched_job_records_nothing_until_marked(store: JobStore) -> None:
     watch(store, "1")
     assert store.save_outcomes([failed("1", "timeout")]) == []
     [marked] = store.save_outcomes([failed("1", "gone", mark=JobState.UNKNOWN)])
@@ -279,7 +293,7 @@ def test_error_on_a_never_fetched_job_records_nothing_until_marked(store: Store)
     assert (found.from_state, found.to_state) == (JobState.UNKNOWN, JobState.RUNNING)
 
 
-def test_outcomes_of_jobs_no_longer_watched_are_ignored(store: Store) -> None:
+def test_outcomes_of_jobs_no_longer_watched_are_ignored(store: JobStore) -> None:
     watch(store, "1")
     recorded = store.save_outcomes([ok(job("gone")), ok(job("1")), failed("also-gone", "x")])
     assert [t.id for t in recorded] == ["1"]
@@ -287,7 +301,7 @@ def test_outcomes_of_jobs_no_longer_watched_are_ignored(store: Store) -> None:
     assert store.count_jobs() == 1
 
 
-def test_one_job_twice_in_a_batch_applies_in_order(store: Store) -> None:
+def test_one_job_twice_in_a_batch_applies_in_order(store: JobStore) -> None:
     watch(store, "1")
     recorded = store.save_outcomes(
         [
@@ -305,27 +319,38 @@ def test_one_job_twice_in_a_batch_applies_in_order(store: Store) -> None:
     assert watched.job.state is JobState.RUNNING and watched.poll_error == "HTTP 502"
 
 
-def test_a_batch_is_all_or_nothing(store: Store, tmp_path: Path) -> None:
+def test_a_batch_is_all_or_nothing(store: JobStore, store_location: str | Path) -> None:
     watch(store, "1", "2", "boom")
-    # A trigger in the real file fails the third update: the first two must roll back.
-    raw = sqlite3.connect(tmp_path / "jobs.sqlite")
-    raw.execute(
-        "CREATE TRIGGER refuse BEFORE UPDATE ON jobs WHEN NEW.id = 'boom'"
-        " BEGIN SELECT RAISE(ABORT, 'refused'); END"
-    )
-    raw.commit()
+    # A trigger in the real database fails the third update: the first two must roll back.
+    if is_url(store_location):
+        tamper(
+            store_location,
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
+            " $$ BEGIN RAISE EXCEPTION 'refused'; END $$",
+        )
+        tamper(
+            store_location,
+            "CREATE TRIGGER refuse BEFORE UPDATE ON jobs FOR EACH ROW"
+            " WHEN (NEW.id = 'boom') EXECUTE FUNCTION refuse()",
+        )
+        drop = "DROP TRIGGER refuse ON jobs"
+    else:
+        tamper(
+            store_location,
+            "CREATE TRIGGER refuse BEFORE UPDATE ON jobs WHEN NEW.id = 'boom'"
+            " BEGIN SELECT RAISE(ABORT, 'refused'); END",
+        )
+        drop = "DROP TRIGGER refuse"
     with pytest.raises(StoreError, match="refused"):
         store.save_outcomes([ok(job("1")), ok(job("2")), ok(job("boom"))])
     assert all(j.job is None for j in store.list_jobs())
     assert store.transitions("deepo", "1") == []
-    raw.execute("DROP TRIGGER refuse")
-    raw.commit()
-    raw.close()
+    tamper(store_location, drop)
     # The store is still usable after the rollback.
     assert len(store.save_outcomes([ok(job("1"))])) == 1
 
 
-def test_kind_follows_the_snapshot(store: Store) -> None:
+def test_kind_follows_the_snapshot(store: JobStore) -> None:
     store.add_jobs([("mine", "superai", "1", None)])
     snapshot = job("1", provider="mine").model_copy(update={"kind": "deepomatic"})
     store.save_outcomes([ok(snapshot)])
@@ -336,7 +361,7 @@ def test_kind_follows_the_snapshot(store: Store) -> None:
 # -- listing ------------------------------------------------------------------
 
 
-def test_list_filters_by_provider_and_state(store: Store) -> None:
+def test_list_filters_by_provider_and_state(store: JobStore) -> None:
     watch(store, "1", "2", "3", provider="a")
     watch(store, "4", provider="b")
     store.save_outcomes(
@@ -352,7 +377,7 @@ def test_list_filters_by_provider_and_state(store: Store) -> None:
     assert store.list_jobs(provider="c") == []
 
 
-def test_list_orders_by_provider_then_time_added_then_id(store: Store) -> None:
+def test_list_orders_by_provider_then_time_added_then_id(store: JobStore) -> None:
     watch(store, "z", provider="b")
     watch(store, "b", "a", provider="a")
     watch(store, "0", provider="a")
@@ -361,19 +386,18 @@ def test_list_orders_by_provider_then_time_added_then_id(store: Store) -> None:
     ]  # fmt: skip
 
 
-def test_an_unreadable_snapshot_hides_only_itself(store: Store, tmp_path: Path) -> None:
+def test_an_unreadable_snapshot_hides_only_itself(
+    store: JobStore, store_location: str | Path
+) -> None:
     watch(store, "1", "2", "3")
     store.save_outcomes([ok(job("1")), ok(job("2")), ok(job("3"))])
-    raw = sqlite3.connect(tmp_path / "jobs.sqlite")
-    raw.execute("UPDATE jobs SET snapshot = '{\"kind\": 1}' WHERE id = '2'")
-    raw.commit()
-    raw.close()
+    tamper(store_location, "UPDATE jobs SET snapshot = '{\"kind\": 1}' WHERE id = '2'")
     listed = {j.id: j for j in store.list_jobs()}
     assert listed["1"].job == job("1") and listed["3"].job == job("3")
     assert listed["2"].job is None and listed["2"].state is JobState.RUNNING
 
 
-def test_snapshots_never_land_on_another_row(store: Store, tmp_path: Path) -> None:
+def test_snapshots_never_land_on_another_row(store: JobStore, store_location: str | Path) -> None:
     # Hand-edited snapshots that would shift when parsed together: each row alone.
     watch(store, "1", "2", "3")
     other = '{"kind":"deepomatic","provider":"deepo","id":"X","state":"failed"}'
@@ -382,28 +406,30 @@ def test_snapshots_never_land_on_another_row(store: Store, tmp_path: Path) -> No
         "2": '{"kind":"deepomatic","provider":"deepo","id":"2","state":"running","raw":[1',
         "3": "2]}",
     }
-    raw = sqlite3.connect(tmp_path / "jobs.sqlite")
-    raw.executemany("UPDATE jobs SET snapshot = ? WHERE id = ?", [(v, k) for k, v in edits.items()])
-    raw.commit()
-    raw.close()
+    tamper(
+        store_location,
+        "UPDATE jobs SET snapshot = ?, raw = NULL WHERE id = ?"
+        if is_url(store_location)
+        else "UPDATE jobs SET snapshot = ? WHERE id = ?",
+        [(v, k) for k, v in edits.items()],
+    )
     assert [j.job for j in store.list_jobs()] == [None, None, None]
 
 
-def test_closed_store_says_so(tmp_path: Path) -> None:
-    store = Store(tmp_path / "jobs.sqlite")
+def test_closed_store_says_so(store_location: str | Path) -> None:
+    store = open_store(store_location)
     store.close()
     store.close()
     with pytest.raises(StoreError, match="closed"):
         store.list_jobs()
 
 
-def test_listing_without_raw_keeps_every_other_field(store: Store, tmp_path: Path) -> None:
+def test_listing_without_raw_keeps_every_other_field(
+    store: JobStore, store_location: str | Path
+) -> None:
     watch(store, "1", "2", "3")
     store.save_outcomes([ok(job("1")), ok(job("2")), ok(job("3"))])
-    raw = sqlite3.connect(tmp_path / "jobs.sqlite")
-    raw.execute("UPDATE jobs SET snapshot = 'not json' WHERE id = '3'")
-    raw.commit()
-    raw.close()
+    tamper(store_location, "UPDATE jobs SET snapshot = 'not json' WHERE id = '3'")
     light = {j.id: j for j in store.list_jobs(include_raw=False)}
     assert light["1"].job == job("1").model_copy(update={"raw": None})
     assert light["3"].job is None  # unreadable: hidden alone, the listing still works
@@ -411,7 +437,7 @@ def test_listing_without_raw_keeps_every_other_field(store: Store, tmp_path: Pat
     assert whole is not None and whole.job == job("1")  # the payload is still stored
 
 
-def test_get_job_leaves_out_payloads_over_a_limit(store: Store) -> None:
+def test_get_job_leaves_out_payloads_over_a_limit(store: JobStore) -> None:
     big = {"images": ["x" * 100 for _ in range(100)]}  # about 10,000 characters
     watch(store, "small", "big")
     store.save_outcomes([ok(job("small")), ok(job("big", raw=big))])
@@ -429,8 +455,10 @@ def test_get_job_leaves_out_payloads_over_a_limit(store: Store) -> None:
 # --- the lean listing ------------------------------------------------------------------------
 
 
-def test_a_lean_listing_has_what_the_list_shows_without_raw_or_items(tmp_path: Path) -> None:
-    with Store(tmp_path / "s.sqlite") as store:
+def test_a_lean_listing_has_what_the_list_shows_without_raw_or_items(
+    store_location: str | Path,
+) -> None:
+    with open_store(store_location) as store:
         store.add_jobs([("deepo", "deepomatic", "1", "a"), ("deepo", "deepomatic", "2", None)])
         store.save_outcomes([ok(job("1"))])
         first = job("1")

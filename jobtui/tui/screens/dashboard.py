@@ -418,7 +418,12 @@ class DashboardScreen(Screen[None]):
     def action_help(self) -> None:
         """Show every key."""
         self.app.push_screen(
-            HelpScreen(self.jobtui.keys, self.jobtui.key_display, ascii_only=self.jobtui.ascii_only)
+            HelpScreen(
+                self.jobtui.keys,
+                self.jobtui.key_display,
+                ascii_only=self.jobtui.ascii_only,
+                read_only=self.jobtui.read_only,
+            )
         )
 
     def action_theme(self) -> None:
@@ -449,33 +454,51 @@ class DashboardScreen(Screen[None]):
 
     # ------------------------------------------------------------------ jobs
 
+    def _refused(self) -> bool:
+        """True (and says so) when this dashboard is read-only: nothing is written."""
+        if self.jobtui.read_only:
+            self.notify(
+                "Read-only dashboard (--read-only): it changes nothing",
+                severity="warning",
+                timeout=3,
+                markup=False,
+            )
+        return self.jobtui.read_only
+
     def action_refresh(self) -> None:
         """Poll the selected jobs now; on a provider in the sidebar, retry that provider."""
-        self.job_actions.refresh()
+        if not self._refused():
+            self.job_actions.refresh()
 
     def action_refresh_all(self) -> None:
         """Poll every job now, finished ones included."""
-        self.job_actions.refresh_all()
+        if not self._refused():
+            self.job_actions.refresh_all()
 
     def action_pause(self) -> None:
         """Pause or resume polling."""
-        self.job_actions.pause()
+        if not self._refused():
+            self.job_actions.pause()
 
     def action_interval(self, factor: float) -> None:
         """Poll less (factor > 1) or more (factor < 1) often."""
-        self.job_actions.interval(factor)
+        if not self._refused():
+            self.job_actions.interval(factor)
 
     def action_add(self) -> None:
         """Ask for jobs to watch."""
-        self.job_actions.add()
+        if not self._refused():
+            self.job_actions.add()
 
     def action_remove(self) -> None:
         """Stop watching the selected jobs, after a confirmation."""
-        self.job_actions.remove()
+        if not self._refused():
+            self.job_actions.remove()
 
     def action_cancel(self) -> None:
         """Cancel the selected jobs at their provider, after a confirmation."""
-        self.job_actions.cancel()
+        if not self._refused():
+            self.job_actions.cancel()
 
     def action_copy_id(self) -> None:
         """Copy the selected job ids; in the detail pane, its selected line."""

@@ -146,6 +146,12 @@ class FailuresScreen(ModalScreen[str | None]):
         index = int(event.option.id or 0)
         self.dismiss(self._groups[index].signature.term)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The bulk keys only where the dashboard may act (not ``--read-only``)."""
+        if action == "bulk":
+            return self._on_bulk is not None
+        return True
+
     def action_bulk(self, action: BulkAction) -> None:
         """Ask the dashboard to act on every job of the highlighted group."""
         group = self.highlighted_group

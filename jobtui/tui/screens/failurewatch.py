@@ -112,7 +112,9 @@ class FailureWatch:
             if term is not None:
                 self._add_term(term)
 
-        self._screen.app.push_screen(FailuresScreen(self.groups(), self.bulk), picked)
+        # A read-only dashboard offers no bulk action: the keys do nothing there.
+        bulk = None if self._host.read_only else self.bulk
+        self._screen.app.push_screen(FailuresScreen(self.groups(), bulk), picked)
 
     def changes_applied(self, changes: TickChanges) -> None:
         """A tick of changes reached the list: regroup if the failures view shows."""

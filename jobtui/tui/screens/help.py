@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from jobtui.model import JobState
 from jobtui.tui.joblist.glyphs import glyph
-from jobtui.tui.keys import KEY_SPECS
+from jobtui.tui.keys import KEY_SPECS, writes
 
 __all__ = ["FILTER_HELP", "HelpScreen", "help_text", "state_legend"]
 
@@ -50,14 +50,22 @@ def state_legend(*, ascii_only: bool = False) -> str:
 
 
 def help_text(
-    keys: Mapping[str, str], display: Callable[[str], str], *, ascii_only: bool = False
+    keys: Mapping[str, str],
+    display: Callable[[str], str],
+    *,
+    ascii_only: bool = False,
+    read_only: bool = False,
 ) -> Text:
-    """The keys table as text: keys, action id, description; then the glyphs and filter."""
+    """The keys table as text: keys, action id, description; then the glyphs and filter.
+
+    ``read_only`` leaves out the keys that write (a ``--read-only`` dashboard has none).
+    """
     text = Text(no_wrap=True, end="")
     text.append(state_legend(ascii_only=ascii_only) + "\n\n")
     rows = [
         (" ".join(display(key) for key in keys[spec.id].split(",")), spec.id, spec.description)
         for spec in KEY_SPECS
+        if not (read_only and writes(spec))
     ]
     key_width = max(len(row[0]) for row in rows)
     id_width = max(len(row[1]) for row in rows)
@@ -86,9 +94,15 @@ class HelpScreen(ModalScreen[None]):
     ]
 
     def __init__(
-        self, keys: Mapping[str, str], display: Callable[[str], str], *, ascii_only: bool = False
+        self,
+        keys: Mapping[str, str],
+        display: Callable[[str], str],
+        *,
+        ascii_only: bool = False,
+        read_only: bool = False,
     ) -> None:
         super().__init__(classes="modal")
+        self._read_only = read_only
         self._keys = keys
         self._display = display
         self._ascii_only = ascii_only
@@ -97,7 +111,13 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help-dialog", classes="dialog") as dialog:
             dialog.border_title = "Help — keys (action id) · ctrl+p for the command palette"
             yield Static(
-                help_text(self._keys, self._display, ascii_only=self._ascii_only), id="help-text"
+                help_text(
+                    self._keys,
+                    self._display,
+                    ascii_only=self._ascii_only,
+                    read_only=self._read_only,
+                ),
+                id="help-text",
             )
 
     def action_scroll(self, where: str) -> None:

@@ -23,6 +23,7 @@ from textual.screen import Screen
 from jobtui.errors import JobtuiError
 from jobtui.tui.host import DashboardHost
 from jobtui.tui.joblist.model import JobKey, JobListModel, JobRow
+from jobtui.tui.keys import WRITING_ACTIONS
 from jobtui.tui.messages import MarksChanged
 from jobtui.tui.screens.add_jobs import AddJobsRequest, AddJobsScreen
 from jobtui.tui.screens.confirm import ConfirmScreen
@@ -92,6 +93,8 @@ class JobActions:
         Cancel hides where the provider cannot cancel; the actions on a job are
         disabled when there is none; any other action applies.
         """
+        if self._host.read_only and action in WRITING_ACTIONS:
+            return False  # --read-only: hidden from the hints, the help and the palette
         if action == "cancel":
             engine = self._host.engine
             keys = self.selected_keys()

@@ -148,6 +148,13 @@ class Sidebar(Vertical):
         self._prompts: dict[str, Text] = {}
         self._detail_lines = 0
         self._details: str | None = None
+        self._store_problem: str | None = None
+
+    def set_store_problem(self, problem: str | None) -> None:
+        """Say the store is out of reach (``problem``: why) or, with None, that it is back."""
+        if problem != self._store_problem:
+            self._store_problem = problem
+            self._show_details()
 
     def compose(self) -> ComposeResult:
         yield ProviderList(self, id="provider-list")
@@ -259,6 +266,8 @@ class Sidebar(Vertical):
     def _show_details(self) -> None:
         option = self.option_list.highlighted_option
         details = self.details_for(option.id if option else None)
+        if self._store_problem is not None:
+            details = f"store unreachable, reconnecting: {safe(self._store_problem)}\n{details}"
         if details == self._details:
             return  # an unchanged text costs nothing, not even a repaint
         self._details = details
