@@ -390,7 +390,8 @@ async def test_a_hung_provider_does_not_delay_the_others(
             sim.clock.advance(60)
         polled = [j for (p, _), j in engine.jobs().items() if p != "deepomatic"]
         assert all(j.polled_at is not None for j in polled)
-        assert stats_of(sim, "imageintelligence")["requests"] >= 8, (sim.stats(), {k: (j.polled_at, j.state, j.poll_error) for k, j in engine.jobs().items()})
+        seen = {key: (j.polled_at, j.state, j.poll_error) for key, j in engine.jobs().items()}
+        assert stats_of(sim, "imageintelligence")["requests"] >= 8, (sim.stats(), seen)
         assert len(held) == 1  # the hung request is still waiting
         assert all(j.polled_at is None for (p, _), j in engine.jobs().items() if p == "deepomatic")
     finally:
