@@ -159,6 +159,31 @@ async def test_long_messages_wrap_at_80_columns_instead_of_being_cut(tmp_path: P
     store.close()
 
 
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)])
+async def test_the_keys_stay_in_sight_under_a_long_list_of_groups(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    # Forty causes: more entries than the view has lines, so the list scrolls.
+    causes = [f"Cause {chr(65 + n % 26) * (1 + n // 26)}" for n in range(40)]
+    jobs = [failed("deepo", "deepomatic", str(n), cause) for n, cause in enumerate(causes)]
+    store = open_store(tmp_path / "store.sqlite")
+    seed_store(store, jobs)
+    app = dashboard(store, tmp_path)
+    async with app.run_test(size=size) as pilot:
+        view = await open_failures(app, pilot)
+        option_list = view.query_one("#failures-list")
+        await wait_until(pilot, lambda: option_list.virtual_size.height >= 40, "forty entries")
+        await wait_until_settled(pilot)
+        hint = view.query_one("#failures-hint")
+        dialog = view.query_one("#failures-dialog")
+        assert option_list.max_scroll_y > 0, "the list should need scrolling"
+        assert hint.region.height == 1, hint.region
+        assert dialog.region.contains_region(hint.region), (hint.region, dialog.region)
+        assert hint.region.bottom <= size[1], (hint.region, size)
+        assert "r refresh" in str(hint.render())
+    store.close()
+
+
 # ------------------------------------------------- a real engine on the simulator
 
 TART = "tensorart"

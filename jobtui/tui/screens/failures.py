@@ -75,10 +75,13 @@ class FailuresScreen(ModalScreen[str | None]):
         self,
         groups: Sequence[FailureGroup],
         on_bulk: Callable[[BulkAction, FailureGroup], None] | None = None,
+        *,
+        ascii_only: bool = False,
     ) -> None:
         super().__init__(classes="modal")
         self._groups = list(groups)
         self._on_bulk = on_bulk
+        self._ascii_only = ascii_only
         self._width = WRAP_COLUMNS
 
     @property
@@ -98,7 +101,9 @@ class FailuresScreen(ModalScreen[str | None]):
         with Vertical(id="failures-dialog", classes="dialog"):
             yield Static("No failed or partial jobs.", id="failures-empty")
             yield OptionList(id="failures-list")
-            yield Static(_HINT, classes="hint")
+            hint = _HINT.replace(" · ", " | ") if self._ascii_only else _HINT
+            # Docked: a long list scrolls above it, and the keys stay in sight.
+            yield Static(hint, classes="hint", id="failures-hint")
 
     def on_mount(self) -> None:
         self._show(None)
@@ -124,7 +129,8 @@ class FailuresScreen(ModalScreen[str | None]):
     def _show(self, keep: FailureGroup | None) -> None:
         total = sum(g.count for g in self._groups)
         dialog = self.query_one("#failures-dialog")
-        dialog.border_title = f"Failures — {total:,} jobs in {len(self._groups):,} groups"
+        dash = "-" if self._ascii_only else "—"
+        dialog.border_title = f"Failures {dash} {total:,} jobs in {len(self._groups):,} groups"
         self.query_one("#failures-empty").display = not self._groups
         option_list = self.query_one("#failures-list", OptionList)
         option_list.display = bool(self._groups)

@@ -112,7 +112,9 @@ class FailureWatch:
             if term is not None:
                 self._add_term(term)
 
-        self._screen.app.push_screen(FailuresScreen(self.groups(), self.bulk), picked)
+        self._screen.app.push_screen(
+            FailuresScreen(self.groups(), self.bulk, ascii_only=self._host.ascii_only), picked
+        )
 
     def changes_applied(self, changes: TickChanges) -> None:
         """A tick of changes reached the list: regroup if the failures view shows."""

@@ -99,7 +99,11 @@ class StatsScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="stats-dialog", classes="dialog") as dialog:
-            dialog.border_title = "Stats — last 24h · per minute: last hour"
+            dialog.border_title = (
+                "Stats - last 24h, per minute: last hour"
+                if self._ascii_only
+                else "Stats — last 24h · per minute: last hour"
+            )
             with Vertical(id="stats-body"):
                 yield Static("Finished per minute", id="stats-finished-label")
                 yield Sparkline([], id="stats-finished")
@@ -112,7 +116,10 @@ class StatsScreen(ModalScreen[None]):
                 yield Static("Budgets: requests/s over the last 5 minutes, of the rate_limit",
                              classes="stats-heading")  # fmt: skip
                 yield Static("reading…", id="stats-gauges")
-            yield Static("r reads again · esc closes", classes="hint")
+            yield Static(
+                "r reads again | esc closes" if self._ascii_only else "r reads again · esc closes",
+                classes="hint",
+            )
 
     def on_mount(self) -> None:
         table = self.query_one("#stats-table", DataTable)
