@@ -116,6 +116,7 @@ class JobtuiApp(App[int]):
         self._background: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self._loop_thread = threading.get_ident()
         self._hangup_watch: HangupWatch | None = None
+        self._budgets_read_at: datetime | None = None
         self.terminal_write: Callable[[str], None] = driver_writer(self)
         """Raw output to the terminal (clipboard sequences); replaceable to observe them."""
 
@@ -195,6 +196,9 @@ class JobtuiApp(App[int]):
         dashboard.update_titles()
         dashboard.sidebar.update_counts(self.model.counts, self.health, self.model.fresh_at)
         dashboard.stamp_as_of()
+        # The budget gauges are on screen with the rows; _tick reads them again each minute.
+        self._budgets_read_at = self.clock.now().replace(second=0, microsecond=0)
+        await dashboard.reports.update_budgets()
         self.loaded.set()
         dashboard.failure_watch.start()  # failed rows read whole: groups as `jobtui errors`
         # The jobs just loaded live as long as the app: keep them out of the cycle
@@ -405,6 +409,11 @@ class JobtuiApp(App[int]):
                 dashboard.apply_changes(TickChanges(health=changed))
         job_list.refresh_ages()
         dashboard.detail.refresh_times()
+        # The budget gauges: the store counts requests per minute, so read once a minute.
+        minute = self.clock.now().replace(second=0, microsecond=0)
+        if minute != self._budgets_read_at:
+            self._budgets_read_at = minute
+            dashboard.reports.read_budgets()
 
     # -------------------------------------------------------------- palette
 

@@ -25,33 +25,12 @@ from jobtui.textsafe import visible
 from jobtui.tui.feed.reports import SERIES_MINUTES, Budget, StatsReport
 from jobtui.tui.joblist.glyphs import glyph
 from jobtui.tui.joblist.row import STATE_ORDER
+from jobtui.tui.widgets.gauge import gauge, short_duration
 
 __all__ = ["REFRESH_SECONDS", "StatsScreen", "budget_line", "gauge", "states_cell"]
 
 REFRESH_SECONDS = 5.0
 """How often the open pane reads the figures again."""
-_GAUGE_CELLS = 10
-
-
-def gauge(share: float | None, *, ascii_only: bool, cells: int = _GAUGE_CELLS) -> str:
-    """``██████░░░░`` (``######----`` in ASCII) for a share of 0–1; full past 1."""
-    full, empty = ("#", "-") if ascii_only else ("█", "░")
-    if share is None:
-        return (" " if ascii_only else "·") * cells
-    filled = min(cells, max(0, round(share * cells)))
-    if share > 0 and filled == 0:
-        filled = 1  # a budget in use never looks idle
-    return full * filled + empty * (cells - filled)
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    if seconds < 3600:
-        return f"{seconds / 60:.1f}m"
-    return f"{seconds / 3600:.1f}h"
-
-
 def budget_line(budget: Budget, *, ascii_only: bool, name_width: int = 0) -> Text:
     """``tart   ███░░░░░░░ 1.5/5 req/s · all 40 in 8.0s``: spent of allowed, time to poll all."""
     text = Text(no_wrap=True, overflow="ellipsis", end="")
@@ -65,7 +44,7 @@ def budget_line(budget: Budget, *, ascii_only: bool, name_width: int = 0) -> Tex
         text.append(f" {budget.used:.1f} req/s (no rate_limit)")
     sweep = budget.sweep_seconds
     if sweep is not None:
-        text.append(f" · all {budget.active:,} active in {_duration(sweep)}", style="dim")
+        text.append(f" · all {budget.active:,} active in {short_duration(sweep)}", style="dim")
     else:
         text.append(f" · {budget.active:,} active", style="dim")
     return text
