@@ -14,7 +14,7 @@ import gc
 import os
 import sys
 import threading
-from collections.abc import Callable, Coroutine, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any, ClassVar
@@ -25,7 +25,7 @@ from textual.css.query import NoMatches
 from textual.filter import LineFilter
 from textual.screen import Screen
 
-from jobtui.config.model import Config
+from jobtui.config.model import Config, ViewConfig
 from jobtui.model import HealthState, ProviderHealth
 from jobtui.store import JobStore, Transition, WatchedJob
 from jobtui.tui.feed.enginelink import ClockLike, EngineLike, TickChanges, collect_changes
@@ -422,6 +422,10 @@ class JobtuiApp(App[int]):
         yield from super().get_system_commands(screen)
         if isinstance(screen, DashboardScreen):
             yield from dashboard_commands(self, screen)
+
+    def use_views(self, views: Mapping[str, ViewConfig]) -> None:
+        """Use ``views`` as the saved views from now on (one was just written to the file)."""
+        self.config = self.config.model_copy(update={"views": dict(views)})
 
     def toggle_column(self, name: str) -> None:
         """Show or hide a job list column, and remember the choice."""

@@ -42,6 +42,7 @@ from jobtui.tui.screens.help import HelpScreen
 from jobtui.tui.screens.jobactions import JobActions
 from jobtui.tui.screens.listfilter import ListFilter
 from jobtui.tui.screens.reports import Reports
+from jobtui.tui.screens.saveview import SavedViews
 from jobtui.tui.terminal.safe_text import safe
 from jobtui.tui.widgets.detail import DetailPane
 from jobtui.tui.widgets.filterbar import FilterBar
@@ -85,6 +86,8 @@ class DashboardScreen(Screen[None]):
         """The failures view (F), kept live, and bulk actions on a group."""
         self.reports = Reports(self, host, model)
         """The stats pane (I) and the export of what the filter shows (w)."""
+        self.saved_views = SavedViews(self, host, model)
+        """The filter saved as a view in the config (V)."""
 
     # ---------------------------------------------------------------- layout
 
@@ -370,6 +373,10 @@ class DashboardScreen(Screen[None]):
     def action_export(self) -> None:
         """Ask for a file name, then write the jobs the filter shows to it (CSV or JSON lines)."""
         self.reports.export()
+
+    def action_save_view(self) -> None:
+        """Save the filter applied now as a view in the config file (V)."""
+        self.saved_views.save()
 
     def action_views(self) -> None:
         """Apply the next saved view's query (after the last one: no filter again)."""
