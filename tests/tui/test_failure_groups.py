@@ -159,6 +159,28 @@ async def test_long_messages_wrap_at_80_columns_instead_of_being_cut(tmp_path: P
     store.close()
 
 
+async def test_j_k_g_G_move_between_groups_and_enter_filters_to_the_one_under_them(
+    store: Store, tmp_path: Path
+) -> None:
+    app = dashboard(store, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await open_failures(app, pilot)
+        first, second = view.groups
+        assert view.highlighted_group is first
+        await pilot.press("j")
+        assert view.highlighted_group is second
+        await pilot.press("k")
+        assert view.highlighted_group is first
+        await pilot.press("G")
+        assert view.highlighted_group is second
+        await pilot.press("g")
+        assert view.highlighted_group is first
+        await pilot.press("j", "enter")
+        await wait_until(pilot, lambda: app.model.query is not None, "the group's filter")
+        assert app.model.query is not None and app.model.query.text == second.signature.term
+        assert len(app.model.visible_keys()) == second.count == 3
+
+
 @pytest.mark.parametrize("size", [(120, 36), (80, 24)])
 async def test_the_keys_stay_in_sight_under_a_long_list_of_groups(
     tmp_path: Path, size: tuple[int, int]

@@ -69,6 +69,11 @@ class FailuresScreen(ModalScreen[str | None]):
         Binding("r", "bulk('refresh')", "Refresh the group", show=False),
         Binding("d,delete", "bulk('remove')", "Stop watching the group", show=False),
         Binding("x", "bulk('cancel')", "Cancel the group", show=False),
+        # The list keys of the rest of the dashboard move here too.
+        Binding("j", "move('cursor_down')", "Next group", show=False),
+        Binding("k", "move('cursor_up')", "Previous group", show=False),
+        Binding("g", "move('first')", "First group", show=False),
+        Binding("G", "move('last')", "Last group", show=False),
     ]
 
     def __init__(
@@ -151,6 +156,11 @@ class FailuresScreen(ModalScreen[str | None]):
         event.stop()
         index = int(event.option.id or 0)
         self.dismiss(self._groups[index].signature.term)
+
+    def action_move(self, where: str) -> None:
+        """Move the cursor in the list of groups (``cursor_down``, ``cursor_up``, …)."""
+        option_list = self.query_one("#failures-list", OptionList)
+        getattr(option_list, f"action_{where}")()
 
     def action_bulk(self, action: BulkAction) -> None:
         """Ask the dashboard to act on every job of the highlighted group."""
