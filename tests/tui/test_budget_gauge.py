@@ -106,6 +106,21 @@ async def test_the_gauge_is_on_screen_with_the_jobs_and_agrees_with_the_stats_pa
         assert (round(tart.used, 1), tart.allowed, tart.active) == (
             round(used, 1), TART_LIMIT, active
         )
+        # Requests sent since the dashboard loaded: the pane and the gauge beside it
+        # show the same new rate, without waiting for the next minute.
+        store.record_requests({("tart", NOW - timedelta(seconds=10)): 600})
+        await pilot.press("r")
+        more = 1500 / window_seconds()
+        await wait_until(pilot, lambda: f"{more:.1f}/5/s" in entry_text(app, "tart"),
+                         "the gauge following the pane", detail=lambda: entry_text(app, "tart"))
+
+        def pane_rate() -> float | None:
+            report = screen.report
+            found = [b.used for b in report.budgets if b.provider == "tart"] if report else []
+            return round(found[0], 1) if found else None
+
+        await wait_until(pilot, lambda: pane_rate() == round(more, 1), "the pane read again",
+                         detail=pane_rate)  # fmt: skip
 
 
 async def test_the_gauge_follows_the_requests_a_minute_later(

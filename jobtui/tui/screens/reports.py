@@ -111,9 +111,12 @@ class Reports:
     async def read_stats(self) -> StatsReport:
         """The stats pane's figures at the injected clock's now, read in a thread."""
         host = self._host
-        return await asyncio.to_thread(
+        report = await asyncio.to_thread(
             read_stats, host.watchlist.store, host.config, host.clock.now()
         )
+        # The providers pane beside it shows the same rates, not last minute's.
+        self._show_budgets({b.provider: b.used for b in report.budgets})
+        return report
 
     # --------------------------------------------------------------- budgets
 
@@ -131,8 +134,11 @@ class Reports:
             rates = await asyncio.to_thread(request_rates, host.watchlist.store, host.clock.now())
         except Exception:  # a store gone or busy: the gauges keep what they showed
             return
+        self._show_budgets(rates)
+
+    def _show_budgets(self, rates: dict[str, float]) -> None:
         for sidebar in self._screen.query(Sidebar):
-            sidebar.update_budgets(rates, rate_limits_of(host.config))
+            sidebar.update_budgets(rates, rate_limits_of(self._host.config))
 
     # ---------------------------------------------------------------- export
 
