@@ -179,6 +179,10 @@ async def test_j_k_g_G_move_between_groups_and_enter_filters_to_the_one_under_th
         await wait_until(pilot, lambda: app.model.query is not None, "the group's filter")
         assert app.model.query is not None and app.model.query.text == second.signature.term
         assert len(app.model.visible_keys()) == second.count == 3
+        # Back in the view, the cursor is on the group the list is filtered to.
+        view = await open_failures(app, pilot)
+        assert view.highlighted_group is not None
+        assert view.highlighted_group.signature == second.signature
 
 
 @pytest.mark.parametrize("size", [(120, 36), (80, 24)])

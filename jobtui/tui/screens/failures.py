@@ -82,9 +82,11 @@ class FailuresScreen(ModalScreen[str | None]):
         on_bulk: Callable[[BulkAction, FailureGroup], None] | None = None,
         *,
         ascii_only: bool = False,
+        current: str | None = None,
     ) -> None:
         super().__init__(classes="modal")
         self._groups = list(groups)
+        self._current = current
         self._on_bulk = on_bulk
         self._ascii_only = ascii_only
         self._width = WRAP_COLUMNS
@@ -111,7 +113,8 @@ class FailuresScreen(ModalScreen[str | None]):
             yield Static(hint, classes="hint", id="failures-hint")
 
     def on_mount(self) -> None:
-        self._show(None)
+        # Reopened while the list is filtered to a group: the cursor starts on that group.
+        self._show(next((g for g in self._groups if g.signature.term == self._current), None))
 
     def on_resize(self, event: events.Resize) -> None:
         # The list's own width is known after layout: wrap to it when under 80 columns.

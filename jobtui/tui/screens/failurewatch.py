@@ -113,8 +113,17 @@ class FailureWatch:
                 self._add_term(term)
 
         self._screen.app.push_screen(
-            FailuresScreen(self.groups(), self.bulk, ascii_only=self._host.ascii_only), picked
-        )
+            FailuresScreen(
+                self.groups(), self.bulk, ascii_only=self._host.ascii_only,
+                current=self._filtered_group(),
+            ),
+            picked,
+        )  # fmt: skip
+
+    def _filtered_group(self) -> str | None:
+        """The ``sig:`` term the filter holds, if any."""
+        text = self.model.query.text if self.model.query is not None else ""
+        return next((term for term in text.split() if term.startswith("sig:")), None)
 
     def changes_applied(self, changes: TickChanges) -> None:
         """A tick of changes reached the list: regroup if the failures view shows."""
