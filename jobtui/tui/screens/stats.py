@@ -65,6 +65,9 @@ class StatsScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,I", "close", "Close", show=False),
         Binding("r", "reload", "Read again", show=False),
+        # On a narrow terminal the table is wider than the pane: its other columns.
+        Binding("left,h", "table_scroll(-1)", "Table: columns to the left", show=False),
+        Binding("right,l", "table_scroll(1)", "Table: columns to the right", show=False),
     ]
 
     def __init__(
@@ -95,16 +98,32 @@ class StatsScreen(ModalScreen[None]):
                 yield Static("Budgets: requests/s over the last 5 minutes, of the rate_limit",
                              classes="stats-heading")  # fmt: skip
                 yield Static("reading…", id="stats-gauges")
-            yield Static(
-                "r reads again | esc closes" if self._ascii_only else "r reads again · esc closes",
-                classes="hint",
-            )
+            yield Static("", classes="hint", id="stats-hint")
 
     def on_mount(self) -> None:
         table = self.query_one("#stats-table", DataTable)
         table.add_columns(*TABLE_HEADERS)
         self.run_worker(self._reload(), group="stats", exclusive=True, exit_on_error=False)
         self.set_interval(REFRESH_SECONDS, self.action_reload, name="stats-refresh")
+
+    def action_table_scroll(self, direction: int) -> None:
+        """Scroll the table to its columns on the left (-1) or on the right (1)."""
+        table = self.query_one("#stats-table", DataTable)
+        if direction < 0:
+            table.scroll_left(animate=False)
+        else:
+            table.scroll_right(animate=False)
+
+    def _show_hint(self) -> None:
+        table = self.query_one("#stats-table", DataTable)
+        parts = ["r reads again", "esc closes"]
+        if table.max_scroll_x > 0:
+            parts.insert(1, "h/l or arrows: the table's other columns")
+        separator = " | " if self._ascii_only else " · "
+        self.query_one("#stats-hint", Static).update(separator.join(parts))
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._show_hint)
 
     def action_reload(self) -> None:
         """Read the figures again."""
@@ -149,6 +168,7 @@ class StatsScreen(ModalScreen[None]):
         if not report.budgets:
             gauges.append("no providers")
         self.query_one("#stats-gauges", Static).update(gauges)
+        self.call_after_refresh(self._show_hint)
 
     def action_close(self) -> None:
         """Close the pane."""
