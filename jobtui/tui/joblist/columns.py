@@ -128,6 +128,16 @@ def layout_columns(
                        rest - _ID_ROOM_SUMMARY)  # fmt: skip
         widths["id"] += id_extra
         rest -= id_extra
+    whole_id = min(id_width, COLUMNS["id"].width + _ID_GROWTH)
+    if "id" in widths and "updated" in widths and width >= _WIDE_LIST and widths["id"] < whole_id:
+        # A whole id says which job it is; "updated" is the first column to give way
+        # (a 100-column list beside the detail pane: Tensor.Art ids share 12 characters).
+        without = layout_columns(
+            width, [n for n in names if n != "updated"],
+            provider_width=provider_width, id_width=id_width,
+        )  # fmt: skip
+        if next(w for c, _, w in without if c.name == "id") > widths["id"]:
+            return without
     label_extra = 0
     if "label" in widths and rest > _ROOMY_SUMMARY:
         label_extra = min(_LABEL_GROWTH, rest - _ROOMY_SUMMARY)
