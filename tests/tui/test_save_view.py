@@ -135,3 +135,39 @@ async def test_nothing_to_save_and_nowhere_to_save_say_so(store: Store, tmp_path
                          "where a config comes from")  # fmt: skip
         assert not isinstance(app.screen, SaveViewScreen)
 
+
+
+async def test_v_applies_a_views_sort_and_columns_and_gives_the_users_back(
+    store: Store, tmp_path: Path
+) -> None:
+    app = dashboard(store, tmp_path)
+    views = {
+        "bad": ViewConfig(
+            query="state:failed,partial", sort="-id", columns=("state", "id", "summary")
+        ),
+        "tart": ViewConfig(query="provider:tart"),
+    }
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.loaded.wait()
+        await wait_until_settled(pilot)
+        app.use_views(views)
+        job_list = app.dashboard.job_list
+        own = (app.model.sort_column, app.model.sort_reverse, job_list.columns)
+        assert own[:2] != ("id", True) and own[2] != ("state", "id", "summary")
+        await pilot.press("v")
+        await wait_until(pilot, lambda: app.model.query is not None, "the first view")
+        assert (app.model.sort_column, app.model.sort_reverse) == ("id", True)
+        assert job_list.columns == ("state", "id", "summary")
+        shown = [key[1] for key in app.model.visible_keys()]
+        assert shown == sorted(shown, reverse=True) and len(shown) >= 2
+        await pilot.press("v")  # a view without sort or columns: the user's own again
+        assert app.model.query is not None and app.model.query.text == "provider:tart"
+        assert (app.model.sort_column, app.model.sort_reverse, job_list.columns) == own
+        for _ in range(2):  # all jobs: everything as the user had it, then round again
+            await pilot.press("v")
+            assert app.model.query is None
+            assert (app.model.sort_column, app.model.sort_reverse, job_list.columns) == own
+            await pilot.press("v")
+            assert job_list.columns == ("state", "id", "summary")
+            await pilot.press("v")
+        assert app.prefs.sort_column == own[0]  # the view's sort was never remembered
