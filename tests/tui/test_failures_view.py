@@ -165,3 +165,20 @@ async def test_the_stats_table_shows_its_other_columns_on_a_narrow_terminal(
         await pilot.press(*["h"] * 40)
         await wait_until(pilot, lambda: table.scroll_x == 0, "back to the first column")
         assert "PROVIDER" in visible_text()
+
+
+def test_a_group_line_names_the_kind_once() -> None:
+    from jobtui.insights.failures import FailureGroup, Signature
+    from jobtui.tui.screens.failures import group_line
+
+    def line(providers: set[str], code: str | None, message: str) -> str:
+        group = FailureGroup(Signature("superai", code, message), count=7, providers=providers)
+        return " ".join(group_line(group).plain.split())
+
+    # A provider named after its kind: the kind is not said again.
+    assert line({"superai"}, None, "job failed") == "7 superai job failed"
+    assert line({"superai"}, "EXPIRED", "") == "7 superai EXPIRED"
+    assert line({"superai"}, "EXPIRED", "after <n>h") == "7 superai EXPIRED: after <n>h"
+    # Named otherwise (or several): the signature keeps its kind.
+    assert line({"sai"}, None, "job failed") == "7 sai superai: job failed"
+    assert line({"superai", "sai2"}, None, "job failed") == "7 sai2,superai superai: job failed"

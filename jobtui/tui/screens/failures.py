@@ -49,7 +49,14 @@ def group_line(group: FailureGroup, width: int = WRAP_COLUMNS) -> Text:
     head = f"{group.count:>5,}  "
     providers = visible(",".join(sorted(group.providers))) + "  "
     indent = len(head) + len(providers)
-    signature = visible(str(group.signature))
+    sig = group.signature
+    if group.providers == {sig.kind}:
+        # Providers named after their kind: "superai  superai: job failed" says it twice.
+        code = sig.code or ""
+        text = f"{code}: {sig.message}" if code and sig.message else code or sig.message
+    else:
+        text = str(sig)
+    signature = visible(text)
     room = max(width - indent, 20)
     pieces = textwrap.wrap(signature, room, break_on_hyphens=False) or [""]
     line = Text(end="", no_wrap=True, overflow="fold")
