@@ -14,7 +14,7 @@ import gc
 import os
 import sys
 import threading
-from collections.abc import Callable, Coroutine, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any, ClassVar
@@ -25,7 +25,7 @@ from textual.css.query import NoMatches
 from textual.filter import LineFilter
 from textual.screen import Screen
 
-from jobtui.config.model import Config
+from jobtui.config.model import Config, ViewConfig
 from jobtui.model import HealthState, ProviderHealth
 from jobtui.store import JobStore, Transition, WatchedJob
 from jobtui.tui.feed.enginelink import ClockLike, EngineLike, TickChanges, collect_changes
@@ -118,6 +118,7 @@ class JobtuiApp(App[int]):
         self._background: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self._loop_thread = threading.get_ident()
         self._hangup_watch: HangupWatch | None = None
+        self._budgets_read_at: datetime | None = None
         self.terminal_write: Callable[[str], None] = driver_writer(self)
         """Raw output to the terminal (clipboard sequences); replaceable to observe them."""
 
@@ -198,6 +199,9 @@ class JobtuiApp(App[int]):
         dashboard.update_titles()
         dashboard.sidebar.update_counts(self.model.counts, self.health, self.model.fresh_at)
         dashboard.stamp_as_of()
+        # The budget gauges are on screen with the rows; _tick reads them again each minute.
+        self._budgets_read_at = self.clock.now().replace(second=0, microsecond=0)
+        await dashboard.reports.update_budgets()
         self.loaded.set()
         dashboard.failure_watch.start()  # failed rows read whole: groups as `jobtui errors`
         # The jobs just loaded live as long as the app: keep them out of the cycle
@@ -410,6 +414,11 @@ class JobtuiApp(App[int]):
         dashboard.sidebar.set_store_problem(getattr(self.store, "problem", None))
         job_list.refresh_ages()
         dashboard.detail.refresh_times()
+        # The budget gauges: the store counts requests per minute, so read once a minute.
+        minute = self.clock.now().replace(second=0, microsecond=0)
+        if minute != self._budgets_read_at:
+            self._budgets_read_at = minute
+            dashboard.reports.read_budgets()
 
     # -------------------------------------------------------------- palette
 
@@ -418,6 +427,10 @@ class JobtuiApp(App[int]):
         yield from super().get_system_commands(screen)
         if isinstance(screen, DashboardScreen):
             yield from dashboard_commands(self, screen)
+
+    def use_views(self, views: Mapping[str, ViewConfig]) -> None:
+        """Use ``views`` as the saved views from now on (one was just written to the file)."""
+        self.config = self.config.model_copy(update={"views": dict(views)})
 
     def toggle_column(self, name: str) -> None:
         """Show or hide a job list column, and remember the choice."""

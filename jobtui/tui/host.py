@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from jobtui.config.model import Config
+from jobtui.config.model import Config, ViewConfig
 from jobtui.model import ProviderHealth
 from jobtui.store import Transition
 from jobtui.tui.feed.enginelink import ClockLike, EngineLike, TickChanges
@@ -102,6 +102,10 @@ class DashboardHost(Protocol):
 
     def transitions(self, key: JobKey) -> list[Transition]:
         """A job's state history."""
+        ...
+
+    def use_views(self, views: Mapping[str, ViewConfig]) -> None:
+        """Use ``views`` as the saved views from now on (one was just written to the file)."""
         ...
 
     def save_prefs(self, **changes: Any) -> None:

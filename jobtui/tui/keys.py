@@ -75,6 +75,8 @@ KEY_SPECS: tuple[KeySpec, ...] = (
     KeySpec("export", "w", "export", "Write the jobs the filter shows to a .csv or .jsonl file",
             "screen"),
     KeySpec("views", "v", "views", "Next saved view ([views.NAME] in the config)", "screen"),
+    KeySpec("save_view", "V", "save_view", "Save the filter as a view in the config file",
+            "screen"),
     KeySpec("sort", "s", "sort", "Sort by the next column", "screen", "sort"),
     KeySpec("sort_reverse", "S", "sort_reverse", "Reverse the sort", "screen"),
     KeySpec("refresh", "r", "refresh", "Refresh the selected (or marked) jobs now", "screen",

@@ -42,6 +42,7 @@ from jobtui.tui.screens.help import HelpScreen
 from jobtui.tui.screens.jobactions import JobActions
 from jobtui.tui.screens.listfilter import ListFilter
 from jobtui.tui.screens.reports import Reports
+from jobtui.tui.screens.saveview import SavedViews
 from jobtui.tui.terminal.safe_text import safe
 from jobtui.tui.widgets.detail import DetailPane
 from jobtui.tui.widgets.filterbar import FilterBar
@@ -85,6 +86,9 @@ class DashboardScreen(Screen[None]):
         """The failures view (F), kept live, and bulk actions on a group."""
         self.reports = Reports(self, host, model)
         """The stats pane (I) and the export of what the filter shows (w)."""
+        self.saved_views = SavedViews(self, host, model)
+        """The filter saved as a view in the config (V)."""
+        self._before_views: tuple[str, bool, tuple[str, ...]] | None = None
 
     # ---------------------------------------------------------------- layout
 
@@ -371,8 +375,15 @@ class DashboardScreen(Screen[None]):
         """Ask for a file name, then write the jobs the filter shows to it (CSV or JSON lines)."""
         self.reports.export()
 
+    def action_save_view(self) -> None:
+        """Save the filter applied now as a view in the config file (V)."""
+        self.saved_views.save()
+
     def action_views(self) -> None:
-        """Apply the next saved view's query (after the last one: no filter again)."""
+        """Apply the next saved view: its query, and its sort and columns when it has them.
+
+        After the last view: no filter again, and the sort and columns the user had.
+        """
         names = list(self.jobtui.config.views)
         if not names:
             self.app.notify("No saved views: add [views.NAME] query = \"…\" to the config",
@@ -384,13 +395,31 @@ class DashboardScreen(Screen[None]):
             None,
         )  # fmt: skip
         index = 0 if current is None else current + 1
+        if current is None or self._before_views is None:
+            # Leaving the user's own list: remember how it was sorted and which columns showed.
+            self._before_views = (
+                self.model.sort_column, self.model.sort_reverse, self.job_list.columns
+            )  # fmt: skip
+        column, reverse, columns = self._before_views
         if index >= len(names):
             text, shown = "", "all jobs"
         else:
-            text, shown = self.jobtui.config.views[names[index]].query, f"view {names[index]}"
+            view = self.jobtui.config.views[names[index]]
+            text, shown = view.query, f"view {names[index]}"
+            if view.sort and view.sort.lstrip("-") in SORT_COLUMNS:
+                column, reverse = view.sort.lstrip("-"), view.sort.startswith("-")
+            columns = view.columns or columns
         self.filter_bar.set_value(text)
         self.list_filter.apply(text)
         self.jobtui.save_prefs(filter=text)
+        # A view's sort and columns are the view's: the remembered preferences stay the user's.
+        if tuple(columns) != self.job_list.columns:
+            self.job_list.set_columns(columns)
+        if (column, reverse) != (self.model.sort_column, self.model.sort_reverse):
+            self.model.set_sort(column, reverse)
+            self.job_list.show_from_top()
+            self.job_list.refresh()
+        self.update_titles()
         self.app.notify(f"Showing {shown}", timeout=2, markup=False)
 
     # ------------------------------------------------------------------ sort

@@ -210,7 +210,9 @@ def copy_text(
         write(osc52_sequence(text, tmux=True))
         return CopyResult(ClipboardMethod.OSC52_TMUX, ", passthrough on", len(text))
     set_clipboard = ask("set-clipboard")
-    if set_clipboard in ("on", "external"):
+    # Only "on" lets an application's OSC 52 in: "external" (tmux's default) sends
+    # tmux's own copies out but drops an application's, buffer and forwarding both.
+    if set_clipboard == "on":
         write(osc52_sequence(text))  # tmux reads plain OSC 52 itself and forwards it
         return CopyResult(ClipboardMethod.OSC52_TMUX, ", set-clipboard on", len(text))
     if passthrough is None and set_clipboard is None:
