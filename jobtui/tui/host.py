@@ -19,6 +19,7 @@ from jobtui.tui.feed.enginelink import ClockLike, EngineLike, TickChanges
 from jobtui.tui.feed.watchlist import WatchList
 from jobtui.tui.joblist.model import JobKey
 from jobtui.tui.prefs import Prefs
+from jobtui.tui.terminal.graphics import GraphicsLayer
 
 __all__ = ["DashboardHost"]
 
@@ -66,6 +67,16 @@ class DashboardHost(Protocol):
     @property
     def ascii_only(self) -> bool:
         """Whether to draw with ASCII only."""
+        ...
+
+    @property
+    def graphics(self) -> GraphicsLayer | None:
+        """Sixel or Kitty drawing for the Preview tab (``[ui] images``), or None."""
+        ...
+
+    @property
+    def graphics_line(self) -> str | None:
+        """The Preview tab's line about the graphics setting, or None."""
         ...
 
     @property
