@@ -1,6 +1,6 @@
 """Sixel encoding of a picture: at most 256 colour registers, bands of six pixel rows.
 
-The picture is quantised with Pillow (median cut, no dithering, so the same
+The picture is quantised with Pillow (fast octree, no dithering, so the same
 picture always gives the same bytes). Each band of six rows is sent colour by
 colour: ``#n`` selects a register, one character per column carries the six
 bits of that column (``?`` + bits), ``!count`` repeats a character, ``$``
@@ -60,7 +60,7 @@ def sixel_encode(image: Image, colors: int = MAX_COLORS) -> str:
     rgb = image if image.mode == "RGB" else image.convert("RGB")
     indexed = rgb.quantize(
         colors=max(1, min(colors, MAX_COLORS)),
-        method=PILImage.Quantize.MEDIANCUT,
+        method=PILImage.Quantize.FASTOCTREE,
         dither=PILImage.Dither.NONE,
     )
     width, height = indexed.size
