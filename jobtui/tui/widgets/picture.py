@@ -180,4 +180,19 @@ class PictureView(Static):
         spot = Region(content.x, content.y, columns, rows)
         if not spot or not geometry.visible_region.contains_region(spot):
             return None
+        if not self._uncovered(spot):
+            return None  # a toast or a tooltip lies over it: graphics would hide it
         return spot
+
+    def _uncovered(self, spot: Region) -> bool:
+        """Whether this widget is what shows in the cells of ``spot`` (sampled every 3)."""
+        columns = sorted({*range(spot.x, spot.right, 3), spot.right - 1})
+        for y in range(spot.y, spot.bottom):
+            for x in columns:
+                try:
+                    widget, _ = self.screen.get_widget_at(x, y)
+                except NoWidget:
+                    return False
+                if widget is not self:
+                    return False
+        return True
