@@ -170,7 +170,7 @@ class PictureView(Static):
     def graphic_spot(self) -> Region | None:
         """The cells of the picture on screen, None unless all of them are visible."""
         try:
-            if not self.is_attached or not self.screen.is_current or not self.display:
+            if not self.is_attached or self.app.screen is not self.screen or not self.display:
                 return None
             geometry = self.screen.find_widget(self)
         except (NoScreen, NoWidget):
