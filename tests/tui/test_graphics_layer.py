@@ -59,7 +59,9 @@ def outside_tmux(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TMUX", raising=False)
 
 
-async def test_kitty_is_placed_hidden_under_help_placed_again_and_deleted(tmp_path: Path) -> None:
+async def test_kitty_is_placed_hidden_under_help_placed_again_moved_and_hidden(
+    tmp_path: Path,
+) -> None:
     async def steps(app: Any, pilot: Any, written: list[str]) -> None:
         await pilot.press("i")
         await wait_until(pilot, lambda: any("a=p," in w for w in written), "a placement")
@@ -70,6 +72,13 @@ async def test_kitty_is_placed_hidden_under_help_placed_again_and_deleted(tmp_pa
         await pilot.press("escape")
         await wait_until(pilot, lambda: "a=p," in written[-1], "placed again")
         assert sum("a=t," in w for w in written) == 1  # the terminal kept the data
+        before = written[-1]
+        await pilot.resize_terminal(140, 44)  # a taller pane: a larger picture, elsewhere
+        await wait_until(
+            pilot,
+            lambda: "a=p," in written[-1] and written[-1] != before,
+            "placed anew",
+        )
         await pilot.press("left_square_bracket")  # to the Timeline tab
         await wait_until(pilot, lambda: "a=d,d=i," in written[-1], "hidden with its tab")
         placements = len([w for w in written if "a=p," in w])

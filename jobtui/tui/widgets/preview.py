@@ -131,6 +131,10 @@ class PreviewView(VerticalScroll):
         return max(4, min(MAX_ROWS, height))
 
     def on_resize(self) -> None:
+        # After the refresh: only then does the compositor know how much of the view is seen.
+        self.call_after_refresh(self._fit_pictures)
+
+    def _fit_pictures(self) -> None:
         rows = self._rows_fitting()
         for picture in self.query(PictureView):
             picture.fit_rows(rows)
@@ -178,7 +182,7 @@ class PreviewView(VerticalScroll):
                 )
                 await self.mount(picture, after=widget)
                 await widget.remove()
-                self.call_after_refresh(self.on_resize)  # the note's height is known by then
+                self.call_after_refresh(self._fit_pictures)  # the note's height is known then
 
     def _make_resolvers(self) -> dict[str, Resolver]:
         """Cognite files resolve through each Cognite provider's own client (its token)."""
