@@ -46,6 +46,7 @@ def _sections() -> dict[str, Callable[[Mode], list[Figure]]]:
         "dashboard_headless": lazy("tui_bigload"),
         "dashboard_pty": lazy("tui_pty"),
         "serve": lazy("serve_session"),
+        "graphics": lazy("graphics"),
     }
 
 

@@ -19,6 +19,8 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any, ClassVar
 
+from rich.console import RenderableType
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
@@ -38,6 +40,7 @@ from jobtui.tui.palette import dashboard_commands
 from jobtui.tui.prefs import load_prefs, save_prefs
 from jobtui.tui.screens.dashboard import DashboardScreen
 from jobtui.tui.terminal.clipboard import copy_text, driver_writer
+from jobtui.tui.terminal.graphics import GraphicsLayer, open_graphics, touched_regions
 from jobtui.tui.terminal.hangup import HangupWatch, driven_over_pipes
 from jobtui.tui.terminal.notify import Notifier
 from jobtui.tui.terminal.safe_text import safe
@@ -121,6 +124,32 @@ class JobtuiApp(App[int]):
         self._budgets_read_at: datetime | None = None
         self.terminal_write: Callable[[str], None] = driver_writer(self)
         """Raw output to the terminal (clipboard sequences); replaceable to observe them."""
+        self.graphics: GraphicsLayer | None
+        self.graphics_line: str | None
+        self.graphics, self.graphics_line = open_graphics(
+            config.ui.images,
+            lambda text: self.terminal_write(text),
+            env=os.environ,
+            ascii_only=ascii_only,
+        )
+        """Sixel or Kitty pictures (``[ui] images``, opt-in), and the Preview line about them."""
+
+    # -------------------------------------------------------------- graphics
+
+    def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
+        """Write the frame, then the Sixel/Kitty pictures whose cells it repainted.
+
+        Textual has no public hook that hands over the update just written;
+        ``post_display_hook`` comes without it. Raw pictures must follow the frame
+        in the same output stream, so this wraps the method that writes it.
+        """
+        super()._display(screen, renderable)
+        if self.graphics is not None and renderable is not None and self._driver is not None:
+            self.graphics.after_display(touched_regions(renderable))
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.graphics is not None:
+            self.graphics.moved()
 
     # ------------------------------------------------------------- start-up
 

@@ -19,6 +19,7 @@ from jobtui.tui.feed.enginelink import ClockLike, EngineLike, TickChanges
 from jobtui.tui.feed.watchlist import WatchList
 from jobtui.tui.joblist.model import JobKey
 from jobtui.tui.prefs import Prefs
+from jobtui.tui.terminal.graphics import GraphicsLayer
 
 __all__ = ["DashboardHost"]
 
@@ -71,6 +72,16 @@ class DashboardHost(Protocol):
     @property
     def read_only(self) -> bool:
         """Whether this dashboard only shows (``--read-only``): no action that writes."""
+        ...
+
+    @property
+    def graphics(self) -> GraphicsLayer | None:
+        """Sixel or Kitty drawing for the Preview tab (``[ui] images``), or None."""
+        ...
+
+    @property
+    def graphics_line(self) -> str | None:
+        """The Preview tab's line about the graphics setting, or None."""
         ...
 
     @property

@@ -97,6 +97,8 @@ KEY_SPECS: tuple[KeySpec, ...] = (
     KeySpec("focus_jobs", "2", "focus_pane('jobs')", "Jobs pane", "screen"),
     KeySpec("focus_detail", "3", "focus_pane('detail')", "Detail pane", "screen"),
     KeySpec("next_pane", "tab", "next_pane", "Next pane", "screen"),
+    KeySpec("show_preview", "i", "show_preview",
+            "Show preview: the job's pictures in the detail pane ([ui] images)", "screen"),
     KeySpec("toggle_sidebar", "b", "toggle_sidebar", "Show or hide the providers", "screen"),
     KeySpec("maximize", "f", "maximize", "Maximize the focused pane", "screen"),
     KeySpec("help", "question_mark,f1", "help", "Keys and help", "screen", "help"),

@@ -337,6 +337,20 @@ async def focus_detail(app: JobtuiApp, pilot: Pilot[Any], key: str) -> None:
     assert focused_pane(app) == "detail"
 
 
+async def show_preview(app: JobtuiApp, pilot: Pilot[Any], key: str) -> None:
+    detail = app.dashboard.detail
+    if "preview" in detail.offered_tabs:
+        await pilot.press(key)
+        await wait_until(pilot, lambda: detail.active_tab == "preview", "the Preview tab shown")
+        assert focused_pane(app) == "detail"
+    else:  # a job naming no images: the key says so instead of opening an empty tab
+        await pilot.press(key)
+        await wait_until(
+            pilot, lambda: any("names no images" in t for t in toasts(app)), "the reason told"
+        )
+        assert detail.active_tab != "preview"
+
+
 async def next_pane(app: JobtuiApp, pilot: Pilot[Any], key: str) -> None:
     await pilot.press(key)
     assert focused_pane(app) == "detail"  # the providers pane is hidden at 80 columns
@@ -405,6 +419,7 @@ CASES: dict[str, Case] = {
     "focus_jobs": focus_jobs,
     "focus_detail": focus_detail,
     "next_pane": next_pane,
+    "show_preview": show_preview,
     "toggle_sidebar": toggle_sidebar,
     "maximize": maximize,
     "help": show_help,

@@ -130,6 +130,8 @@ class DashboardScreen(Screen[None]):
                             ascii_only=app.ascii_only,
                             providers=lambda: app.config.providers,
                             now=app.clock.now,
+                            graphics=app.graphics,
+                            graphics_line=app.graphics_line,
                             id="preview-view",
                         ),
                         id="detail",
@@ -468,6 +470,18 @@ class DashboardScreen(Screen[None]):
     def action_focus_pane(self, name: str) -> None:
         """Focus pane ``name`` (sidebar, jobs, detail)."""
         self.panes.focus_pane(name)
+
+    def action_show_preview(self) -> None:
+        """The selected job's pictures: the detail pane's Preview tab."""
+        if "preview" not in self.detail.offered_tabs:
+            self.notify("This job names no images: no Preview tab.", timeout=4, markup=False)
+            return
+        if self.maximized is not None and self.maximized is not self.detail:
+            self.minimize()
+        # The tab first: focusing the pane first would land on the Result tree, and its
+        # focus would switch the tabs back to Result.
+        self.detail.select_tab("preview")
+        self.detail.focus_body()
 
     def action_next_pane(self) -> None:
         """Focus the next visible pane."""

@@ -43,6 +43,7 @@ __all__ = [
     "driver_writer",
     "is_remote",
     "osc52_sequence",
+    "read_tmux_option",
 ]
 
 OSC52_MAX_BASE64 = 100_000
@@ -204,7 +205,7 @@ def copy_text(
     if not tmux:
         write(osc52_sequence(text))
         return CopyResult(ClipboardMethod.OSC52, "", len(text))
-    ask = tmux_option or (lambda name: _tmux_option(name, environment))
+    ask = tmux_option or (lambda name: read_tmux_option(name, environment))
     passthrough, set_clipboard = ask("allow-passthrough"), None
     if passthrough in ("on", "all"):
         write(osc52_sequence(text, tmux=True))
@@ -224,7 +225,7 @@ def copy_text(
     return CopyResult(ClipboardMethod.TMUX_BLOCKED, "", len(text))
 
 
-def _tmux_option(name: str, env: Mapping[str, str]) -> str | None:
+def read_tmux_option(name: str, env: Mapping[str, str]) -> str | None:
     """A global tmux option's value (``tmux show-options -gv``), or None if tmux cannot say."""
     try:
         done = subprocess.run(
