@@ -56,6 +56,10 @@ class Engine:
     removed, polled) reaches ``jobs()`` and the subscribers like its own
     results. Commands for a provider another process polls (refresh, retry,
     pause, interval changes) go to that process as requests in the store.
+
+    ``lean`` reads the start-up rows without items (a dashboard reads a job
+    whole to show it); ``may_poll``, when it says False, leaves free leases
+    to another process (a dashboard's own poller child) and only follows.
     """
 
     def __init__(
@@ -70,8 +74,12 @@ class Engine:
         discover: bool = True,
         lease_period: float = DEFAULT_LEASE_PERIOD,
         follow_interval: float = DEFAULT_FOLLOW_INTERVAL,
+        lean: bool = False,
+        may_poll: Callable[[], bool] | None = None,
     ) -> None:
         self.config = config
+        self._lean = lean
+        """Start-up rows without items (``Store.list_jobs(lean=True)``): for a dashboard."""
         self.store = store
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.paused = False
@@ -101,7 +109,11 @@ class Engine:
         self._remote_paused: set[str] = set()
         """Providers paused by a request of another process (this one polls them)."""
         self._leases = LeaseKeeper(
-            store, self._pollers, period=lease_period, paused=self._is_paused
+            store,
+            self._pollers,
+            period=lease_period,
+            paused=self._is_paused,
+            may_take=may_poll if may_poll is not None else (lambda: True),
         )
         self._follower = StoreFollower(
             store, self._jobs, self._hub, self._pollers, interval=follow_interval
@@ -202,7 +214,9 @@ class Engine:
                     # Numbered before the read: a change made while reading is applied
                     # again after, never missed.
                     await asyncio.to_thread(self._follower.mark)
-                    loaded = await asyncio.to_thread(load_watch_list, self.config, self.store)
+                    loaded = await asyncio.to_thread(
+                        load_watch_list, self.config, self.store, lean=self._lean
+                    )
                 finally:
                     self._loading = self._load_lock.locked()
                 for key, job in loaded.items():
@@ -287,7 +301,7 @@ class Engine:
                 raise
             except Exception:
                 log.exception("following the store failed")
-            await asyncio.sleep(self._follower.interval)
+            await asyncio.sleep(self._follower.wait)
 
     async def _serve_requests(self) -> None:
         if not self._leases.tasks:

@@ -34,6 +34,15 @@ DEFAULT_LEASE_PERIOD = 10.0
 DEFAULT_FOLLOW_INTERVAL = 0.2
 """Seconds between two cheap checks of whether another process wrote the store."""
 
+QUIET_FOLLOW_INTERVAL = 1.0
+"""The longest spell between two checks, reached while nobody writes the jobs.
+
+An idle viewer should cost next to nothing: the checks slow down (doubling
+from ``interval``) while the store's jobs stay as they are, and the first
+change brings them back to ``interval``. Lease heartbeats write the store but
+not its jobs: they do not count as activity.
+"""
+
 
 def wall_now() -> datetime:
     """The wall clock, aware UTC: what leases are stamped with."""
@@ -60,6 +69,18 @@ class StoreFollower:
         self.cursor = 0
         """The last change number applied."""
         self._version: int | None = None
+        self._wait = interval
+
+    @property
+    def wait(self) -> float:
+        """Seconds until the next check: ``interval`` after a change, growing while quiet."""
+        return self._wait
+
+    def _settle(self, changed: int) -> None:
+        if changed:
+            self._wait = self.interval
+        else:
+            self._wait = min(max(QUIET_FOLLOW_INTERVAL, self.interval), self._wait * 2)
 
     def mark(self) -> None:
         """Start from the store as it is now (call before reading the whole list)."""
@@ -70,12 +91,18 @@ class StoreFollower:
         """Whether another connection wrote since the last call (cheap, no file read)."""
         version = self._store.data_version()
         if version == self._version:
+            self._settle(0)
             return False
         self._version = version
         return True
 
     async def catch_up(self) -> int:
         """Apply what others wrote since ``cursor``; returns how many jobs changed."""
+        changed = await self._catch_up()
+        self._settle(changed)
+        return changed
+
+    async def _catch_up(self) -> int:
         batch = await asyncio.to_thread(self._store.changes_since, self.cursor)
         if batch.reset:
             return await self._reload(batch.seq)
@@ -134,11 +161,14 @@ class LeaseKeeper:
         *,
         period: float = DEFAULT_LEASE_PERIOD,
         paused: Callable[[str], bool] = lambda name: False,
+        may_take: Callable[[], bool] = lambda: True,
     ) -> None:
         self._store = store
         self._pollers = pollers
         self.period = period
         self._paused = paused
+        self._may_take = may_take
+        """False while free leases are left to another process (a dashboard's own poller)."""
         self.holder = uuid.uuid4().hex
         self.pid = os.getpid()
         self.host = socket.gethostname()
@@ -146,6 +176,7 @@ class LeaseKeeper:
         """The providers this process polls, each with its poller's task."""
         self.others: dict[str, Lease] = {}
         """Live leases of other processes, as last read."""
+        self._health_seen: dict[str, tuple[tuple[str, int, str], ProviderHealth | None]] = {}
 
     @property
     def held(self) -> list[str]:
@@ -166,11 +197,18 @@ class LeaseKeeper:
         lease = self.others.get(name)
         if lease is None or lease.health is None or not lease.live(wall_now()):
             return None
+        # Asked every second by a dashboard; the text changes only with the holder's counters.
+        cached = self._health_seen.get(name)
+        if cached is not None and cached[0] == (lease.health, lease.pid, lease.host):
+            return cached[1]
         try:
-            health = ProviderHealth.model_validate_json(lease.health)
+            health: ProviderHealth | None = ProviderHealth.model_validate_json(lease.health)
         except ValueError:
-            return None
-        return health.model_copy(update={"polled_by": f"{lease.pid}@{lease.host}"})
+            health = None
+        if health is not None:
+            health = health.model_copy(update={"polled_by": f"{lease.pid}@{lease.host}"})
+        self._health_seen[name] = ((lease.health, lease.pid, lease.host), health)
+        return health
 
     def _health_json(self, name: str) -> str:
         poller = self._pollers[name]
@@ -201,8 +239,9 @@ class LeaseKeeper:
                 self.tasks.pop(name).cancel()
                 poller.set_polled_by(None)
         leases = self._store.leases()
+        may_take = self._may_take()
         for name, poller in self._pollers.items():
-            if name in self.tasks:
+            if name in self.tasks or not may_take:
                 continue
             lease = leases.get(name)
             if lease is not None and lease.live(now) and lease.holder != self.holder:

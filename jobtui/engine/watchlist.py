@@ -27,12 +27,16 @@ def _config_entries(config: Config) -> list[tuple[str, str, str, str | None]]:
     return entries
 
 
-def load_watch_list(config: Config, store: JobStore) -> dict[JobKey, WatchedJob]:
+def load_watch_list(
+    config: Config, store: JobStore, *, lean: bool = False
+) -> dict[JobKey, WatchedJob]:
     """Add the config's ``[[jobs]]`` to the store (labels kept) and read every watched job.
 
     Snapshots come without their ``raw`` payloads: polling needs the normalized
     fields only, and the payloads are most of the bytes (about 1 s per 10,000
     jobs of 2 KB). Whoever shows a payload reads that job whole (``get_job``).
+    ``lean`` leaves out the items too (the store's ``listing`` copy): what a job
+    list and the poller need, for a screen that reads a job whole to show it.
     """
     entries = _config_entries(config)
     if entries:
@@ -41,7 +45,8 @@ def load_watch_list(config: Config, store: JobStore) -> dict[JobKey, WatchedJob]
         for provider, _, job_id, label in entries:
             if label is not None and set_label is not None:
                 set_label(provider, job_id, label)
-    return {(j.provider, j.id): j for j in store.list_jobs(include_raw=False)}
+    listed = store.list_jobs(lean=True) if lean else store.list_jobs(include_raw=False)
+    return {(j.provider, j.id): j for j in listed}
 
 
 async def discover_jobs(
