@@ -35,6 +35,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Open the dashboard; returns the exit code."""
     from jobtui.cli.poll_cmd import lease_period
+    from jobtui.cli.pollchild import start_poll_child
     from jobtui.config import load_config, state_dir, store_target
     from jobtui.engine import Engine
     from jobtui.store import open_store
@@ -47,16 +48,33 @@ def run(args: argparse.Namespace) -> int:
     if config.path is None and not config.providers:
         print(no_config_message(args.config), file=sys.stderr)
         return 2
-    store = open_store(store_target(args.store, config.store))
+    target = store_target(args.store, config.store)
+    # Forked first: before this process opens the store or starts a thread.
+    child = start_poll_child(config, target)
     hung_up = False
     try:
-        engine = Engine(config, store, lease_period=lease_period())
-        app = make_app(config, store, engine=engine, prefs_path=state_dir() / "prefs.toml")
-        mouse = config.ui.mouse and not getattr(args, "no_mouse", False)
-        result = int(app.run(mouse=mouse) or 0)
-        hung_up = app.hung_up
+        store = open_store(target)
+        try:
+            engine = Engine(
+                config,
+                store,
+                lease_period=lease_period(),
+                # Lean rows: the list shows no items, the detail pane reads its job whole.
+                lean=True,
+                # The child discovers and polls; this engine follows it, and takes
+                # over (once the leases expire) only if the child ends early.
+                discover=child is None,
+                may_poll=None if child is None else (lambda: not child.alive()),
+            )
+            app = make_app(config, store, engine=engine, prefs_path=state_dir() / "prefs.toml")
+            mouse = config.ui.mouse and not getattr(args, "no_mouse", False)
+            result = int(app.run(mouse=mouse) or 0)
+            hung_up = app.hung_up
+        finally:
+            store.close()
     finally:
-        store.close()
+        if child is not None:
+            child.stop()
     if hung_up:
         end_after_hangup(result)
     return result
