@@ -65,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
         store.close()
 
 
-async def _poll(config: Any, store: Any, where: str) -> int:
+async def _poll(config: Any, store: Any, where: str, stop_fd: int | None = None) -> int:
+    """Poll until SIGTERM or SIGINT (or, with ``stop_fd``, until that pipe's writer closes)."""
     from jobtui.engine import Engine
 
     engine = Engine(config, store, lease_period=lease_period())
@@ -73,6 +74,9 @@ async def _poll(config: Any, store: Any, where: str) -> int:
     stopping = asyncio.Event()
     for number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(number, stopping.set)
+    if stop_fd is not None:
+        # The end of the pipe: the process that started this one is gone or done.
+        loop.add_reader(stop_fd, stopping.set)
     log.info("jobtui poll starting on %s (pid %d)", where, _pid())
     runner = asyncio.create_task(engine.run())
     stopper = asyncio.create_task(stopping.wait())
@@ -85,6 +89,8 @@ async def _poll(config: Any, store: Any, where: str) -> int:
         stopper.cancel()
         for number in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(number)
+        if stop_fd is not None:
+            loop.remove_reader(stop_fd)
     if runner.done() and not runner.cancelled() and runner.exception() is not None:
         log.error("the poller stopped: %s", runner.exception())
         return 1

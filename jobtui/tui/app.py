@@ -14,6 +14,7 @@ import gc
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -26,6 +27,7 @@ from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.filter import LineFilter
 from textual.screen import Screen
+from textual.timer import Timer
 
 from jobtui.config.model import Config, ViewConfig
 from jobtui.model import HealthState, ProviderHealth
@@ -35,7 +37,6 @@ from jobtui.tui.feed.notices import TOAST_SECONDS, FinishNotices
 from jobtui.tui.feed.watchlist import WatchList
 from jobtui.tui.joblist.model import JobKey, JobListModel
 from jobtui.tui.keys import check_keymap, resolved_keys
-from jobtui.tui.messages import EngineEvents
 from jobtui.tui.palette import dashboard_commands
 from jobtui.tui.prefs import load_prefs, save_prefs
 from jobtui.tui.screens.dashboard import DashboardScreen
@@ -54,6 +55,21 @@ from jobtui.tui.themes import (
 )
 
 __all__ = ["JobtuiApp", "make_app"]
+
+UPDATE_SECONDS = 0.3
+"""Engine changes reach the screen at most this often.
+
+Each application repaints changed rows, counts, titles and perhaps the detail
+pane; while another process polls 10,000 jobs that is a frame every tick, and
+a key waits behind whichever frame is being painted. Changes gathered over a
+few ticks cost one frame.
+"""
+
+KEY_QUIET_SECONDS = 0.25
+"""Changes wait while keys come closer together than this: the keys' frames go first."""
+
+MOST_HELD_SECONDS = 1.0
+"""Changes never wait longer than this for keys to pause."""
 
 
 def _stdin_is_terminal() -> bool:
@@ -108,6 +124,12 @@ class JobtuiApp(App[int]):
         self.loaded = asyncio.Event()
         """Set once the store's jobs are on screen (tests and benchmarks wait on it)."""
         self._pending: TickChanges | None = TickChanges()
+        self._queued = TickChanges()
+        """Engine changes waiting for their frame (see ``UPDATE_SECONDS``)."""
+        self._queued_at: float | None = None
+        self._applied_at = 0.0
+        self._last_key_at = 0.0
+        self._apply_timer: Timer | None = None
         self._notices = FinishNotices(config.ui.notify)
         self._notifier = Notifier(
             config.ui.notify_via,
@@ -252,19 +274,52 @@ class JobtuiApp(App[int]):
             raise
 
     def _engine_callback(self, events: Sequence[object]) -> None:
+        if threading.get_ident() != self._loop_thread:
+            loop = self._loop
+            if loop is not None:
+                loop.call_soon_threadsafe(self._engine_callback, events)
+            return
         if self._pending is not None:
             # Still loading: keep the events for when the rows are in.
             collect_changes(events, self._pending)
+            return
+        collect_changes(events, self._queued)
+        if self._apply_timer is not None:
+            return  # a frame for the changes is booked already
+        now = time.monotonic()
+        self._queued_at = now
+        wait = max(0.0, self._applied_at + UPDATE_SECONDS - now)
+        if wait == 0.0 and now - self._last_key_at >= KEY_QUIET_SECONDS:
+            self._apply_queued()
+        else:
+            self._apply_timer = self.set_timer(max(wait, 0.01), self._apply_queued)
+
+    def _apply_queued(self) -> None:
+        """Show the engine's gathered changes, unless keys are coming in (then a bit later)."""
+        self._apply_timer = None
+        now = time.monotonic()
+        held = now - (self._queued_at if self._queued_at is not None else now)
+        since_key = now - self._last_key_at
+        if since_key < KEY_QUIET_SECONDS and held < MOST_HELD_SECONDS:
+            self._apply_timer = self.set_timer(KEY_QUIET_SECONDS - since_key, self._apply_queued)
+            return
+        changes, self._queued = self._queued, TickChanges()
+        self._queued_at = None
+        if not changes:
             return
         try:
             dashboard = self.dashboard
         except LookupError:
             return  # shutting down
-        message = EngineEvents(list(events))
-        if threading.get_ident() == self._loop_thread:
-            dashboard.post_message(message)
-        else:
-            self.call_from_thread(dashboard.post_message, message)
+        self._applied_at = now
+        dashboard.apply_changes(changes)
+        self.announce(changes)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Note when keys arrive (engine changes wait for a pause in typing)."""
+        if isinstance(event, events.Key):
+            self._last_key_at = time.monotonic()
+        await super().on_event(event)
 
     async def on_unmount(self) -> None:
         if self._hangup_watch is not None:

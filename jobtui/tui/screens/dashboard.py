@@ -25,12 +25,11 @@ from textual.screen import Screen
 from textual.widgets import Input, TextArea
 
 from jobtui.model import HealthState
-from jobtui.tui.feed.enginelink import TickChanges, collect_changes
+from jobtui.tui.feed.enginelink import TickChanges
 from jobtui.tui.host import DashboardHost
 from jobtui.tui.joblist.model import SORT_COLUMNS, JobKey, JobListModel
 from jobtui.tui.keys import KEY_SPECS, bindings_for
 from jobtui.tui.messages import (
-    EngineEvents,
     FilterClosed,
     JobOpened,
     MarksChanged,
@@ -259,12 +258,6 @@ class DashboardScreen(Screen[None]):
         """Show how fresh the data is: the newest successful poll, as "as of HH:MM:SS"."""
         newest = self.model.newest_data
         self.status_bar.as_of = "" if newest is None else self.jobtui.local_time_text(newest)
-
-    @on(EngineEvents)
-    def _engine_events(self, message: EngineEvents) -> None:
-        changes = collect_changes(message.events)
-        self.apply_changes(changes)
-        self.jobtui.announce(changes)
 
     def show_detail(self, key: JobKey | None) -> None:
         """Show ``key``'s job in the detail pane."""
