@@ -64,6 +64,7 @@ COMMANDS: dict[str, str] = {
     "errors": "jobtui.cli.errors_cmd",
     "stats": "jobtui.cli.stats_cmd",
     "poll": "jobtui.cli.poll_cmd",
+    "serve": "jobtui.cli.serve_cmd",
     "config": "jobtui.cli.config_cmd",
 }
 """The module that registers each command: a command named on the command line gets
