@@ -23,7 +23,7 @@ async def test_checks_slow_down_while_quiet_heartbeats_included_and_a_change_res
         waits = []
         for _ in range(5):
             assert not follower.written()
-            waits.append(follower.wait)
+            waits.append(follower.next_check)
         assert waits == sorted(waits) and waits[-1] == QUIET_FOLLOW_INTERVAL, waits
 
         # A lease heartbeat writes the store, but no job changed: still quiet.
@@ -31,13 +31,13 @@ async def test_checks_slow_down_while_quiet_heartbeats_included_and_a_change_res
         other.take_lease("deepo", "someone", pid=1, host="h", now=now, period=10.0)
         assert follower.written()
         assert await follower.catch_up() == 0
-        assert follower.wait == QUIET_FOLLOW_INTERVAL
+        assert follower.next_check == QUIET_FOLLOW_INTERVAL
 
         # A job added elsewhere is a change: back to the short interval.
         other.add_jobs([("deepo", "deepomatic", "42", None)])
         assert follower.written()
         assert await follower.catch_up() == 1
-        assert follower.wait == 0.2
+        assert follower.next_check == 0.2
         assert ("deepo", "42") in jobs
     finally:
         mine.close()
