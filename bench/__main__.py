@@ -45,6 +45,8 @@ def _sections() -> dict[str, Callable[[Mode], list[Figure]]]:
         "freshness": lazy("freshness"),
         "dashboard_headless": lazy("tui_bigload"),
         "dashboard_pty": lazy("tui_pty"),
+        "serve": lazy("serve_session"),
+        "graphics": lazy("graphics"),
     }
 
 

@@ -64,10 +64,15 @@ class Mode:
     """Seconds per simulator-throughput scenario."""
     far_per_provider: int = 40
     """Jobs per provider in the sweep through the latency proxy (a provider 20 ms away)."""
+    real_per_provider: int = 2000
+    """Jobs per provider in the real-shaped store (``bench.realstore``; 0: none)."""
 
 
 MODES: dict[str, Mode] = {
-    "smoke": Mode("smoke", 1, 4, 3, 3.0, 5.0, (200,), 3, 1.0, 4, 0.3, far_per_provider=2),
+    "smoke": Mode(
+        "smoke", 1, 4, 3, 3.0, 5.0, (200,), 3, 1.0, 4, 0.3, far_per_provider=2,
+        real_per_provider=0,
+    ),
     "quick": Mode("quick", 3, 200, 100, 30.0, 5.0, (10_000,), 20, 5.0, 100, 2.0),
     "full": Mode(
         "full", 3, 2000, 400, 120.0, 5.0, (10_000, 100_000), 40, 15.0, 2000, 5.0,
@@ -134,6 +139,23 @@ def cpu_seconds(pid: int) -> float:
     fields = text[text.rindex(")") + 2 :].split()
     ticks = os.sysconf("SC_CLK_TCK")
     return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def family_cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process and its live children (a dashboard and its poller)."""
+    total = cpu_seconds(pid)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == pid:
+            continue
+        try:
+            text = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2 :].split()
+        if int(fields[1]) == pid:
+            ticks = os.sysconf("SC_CLK_TCK")
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
 
 
 def peak_rss_mb(pid: int) -> float:

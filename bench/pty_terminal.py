@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.common import cpu_seconds, peak_rss_mb
+from bench.common import family_cpu_seconds, peak_rss_mb
 
 __all__ = ["PtyProcess"]
 
@@ -125,23 +125,26 @@ class PtyProcess:
         """
         started = time.perf_counter()
         while time.perf_counter() - started < timeout and not self.closed:
-            before = cpu_seconds(self.pid)
+            before = family_cpu_seconds(self.pid)
             began = time.perf_counter()
             while (left := window - (time.perf_counter() - began)) > 0 and not self.closed:
                 self.read(left)
-            if cpu_seconds(self.pid) - before <= share * window:
+            if family_cpu_seconds(self.pid) - before <= share * window:
                 break
         return time.perf_counter() - started
 
     def watch(self, seconds: float) -> tuple[float, float]:
-        """Over ``seconds``: the child's CPU share (%) and bytes it wrote per second."""
-        cpu_before = cpu_seconds(self.pid)
+        """Over ``seconds``: the child's CPU share (%) and bytes it wrote per second.
+
+        The CPU counts the child's own children too: a dashboard polls in one.
+        """
+        cpu_before = family_cpu_seconds(self.pid)
         bytes_before = self.bytes_read
         started = time.perf_counter()
         while (left := seconds - (time.perf_counter() - started)) > 0 and not self.closed:
             self.read(left)
         elapsed = time.perf_counter() - started
-        cpu = cpu_seconds(self.pid) - cpu_before
+        cpu = family_cpu_seconds(self.pid) - cpu_before
         return 100.0 * cpu / elapsed, (self.bytes_read - bytes_before) / elapsed
 
     def peak_rss_mb(self) -> float:

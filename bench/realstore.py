@@ -8,19 +8,32 @@ lives), writes the config it prints (``[[jobs]]`` included) to
 ``Engine.sweep(all_jobs=True)``: what ``jobtui status --all`` does, rate limits
 lifted. ``OUT_DIR/config-empty.toml`` has no providers, for a dashboard over
 the same store with nothing polling.
+
+Building takes a minute or more: ``cached(per_provider, speed)`` builds once
+per set of parameters into ``bench/.cache/`` (or ``$JOBTUI_BENCH_CACHE``) and
+``fresh_copy`` hands each bench run its own copy, with the providers pointing
+at a closed loopback port (the simulator is gone: providers down).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import re
+import shutil
 import time
 from pathlib import Path
 
 from bench.common import SimProcess
 from bench.sweep import config_text
 
-__all__ = ["build"]
+__all__ = ["build", "cached", "fresh_copy"]
+
+CACHE_ENV = "JOBTUI_BENCH_CACHE"
+FORMAT = 1
+"""Bumped whenever what ``build`` writes changes: older cached stores are not reused."""
+CLOSED = "http://127.0.0.1:9"  # the discard port: nothing listens on loopback
 
 
 async def _sweep(config_file: Path, store_file: Path) -> int:
@@ -51,6 +64,53 @@ def build(out: Path, per_provider: int, speed: float = 5.0) -> tuple[Path, Path,
         count = asyncio.run(_sweep(config_file, store_file))
     (out / "config-empty.toml").write_text("")
     return config_file, store_file, count
+
+
+def cache_dir() -> Path:
+    """Where built stores are kept between bench runs."""
+    configured = os.environ.get(CACHE_ENV, "").strip()
+    return Path(configured) if configured else Path(__file__).parent / ".cache"
+
+
+def cached(per_provider: int, speed: float = 5.0) -> Path:
+    """The folder of a store built with these parameters (built now if not kept yet)."""
+    folder = cache_dir() / f"realstore-v{FORMAT}-{per_provider}-per-provider-speed-{speed:g}"
+    if not (folder / "built").exists():
+        building = folder.with_name(f"{folder.name}.building-{os.getpid()}")
+        shutil.rmtree(building, ignore_errors=True)
+        _, _, count = build(building, per_provider, speed)
+        (building / "built").write_text(f"{count}\n")
+        shutil.rmtree(folder, ignore_errors=True)
+        building.rename(folder)
+    return folder
+
+
+def fresh_copy(
+    dest: Path, per_provider: int, speed: float = 5.0
+) -> tuple[Path, Path, Path, list[str]]:
+    """A copy of the cached store in ``dest``: (config, config without providers, store, ids).
+
+    The config is the one ``jobtui sim`` printed (its ``[[jobs]]`` blocks as
+    written there), its providers pointed at a closed loopback port: a
+    dashboard over it has providers configured and down.
+    """
+    import tomllib
+
+    source = cached(per_provider, speed)
+    dest.mkdir(parents=True, exist_ok=True)
+    printed = source / "sim-config.toml"
+    text = (printed if printed.exists() else source / "config.toml").read_text()
+    text = re.sub(r"http://127\.0\.0\.1:\d+", CLOSED, text)
+    text = re.sub(r"(?m)^store = .*$", "", text)  # the bench names the store itself
+    config = dest / "config.toml"
+    config.write_text(text)
+    config.chmod(0o600)
+    empty = dest / "config-empty.toml"
+    empty.write_text("")
+    store = dest / "store.sqlite"
+    shutil.copyfile(source / "store.sqlite", store)
+    ids = [str(job["id"]) for job in tomllib.loads(text).get("jobs", [])]
+    return config, empty, store, ids
 
 
 def main() -> None:

@@ -75,6 +75,8 @@ async def _requests_by_kind(target: Target) -> dict[str, int]:
 TRANSPORTS = ("aiohttp", "httpx", "httpx-aiohttp")
 """The engine's sides: jobtui's aiohttp transport (the default), httpx's own
 (httpcore), and the ``httpx-aiohttp`` package's transport when installed."""
+TRANSPORTS_RUN: tuple[str, ...] = TRANSPORTS
+"""The sides this run measures (``--transports``; aiohttp always)."""
 
 
 def _httpx_aiohttp(verify: Any, limits: Any, kind: str | None = None) -> Any:
@@ -128,8 +130,38 @@ async def _engine_round(
     try:
         await engine.load()
         count = len(engine.jobs())
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         await engine.sweep(all_jobs=True)
+        _CPU_PER_JOB.setdefault(transport, []).append((time.process_time() - cpu) / count)
+        return time.perf_counter() - started, count
+    finally:
+        await engine.aclose()
+        store.close()
+
+
+_CPU_PER_JOB: dict[str, list[float]] = {}
+"""Client CPU seconds (this process, the store writer's thread included) per job, per side."""
+
+
+async def _resweep_round(config: Any, store_file: Path) -> tuple[float, int]:
+    """A second ``sweep(all_jobs=True)`` of one engine: every answer unchanged since the first.
+
+    What a long-running poller (``jobtui poll``, the dashboard) does all day:
+    the answers it gets are mostly the ones it got last time.
+    """
+    from jobtui.engine import Engine
+    from jobtui.store import Store
+
+    use_transport("aiohttp")
+    store = Store(store_file)
+    engine = Engine(config, store, discover=False)
+    try:
+        await engine.load()
+        count = len(engine.jobs())
+        await engine.sweep(all_jobs=True)
+        started, cpu = time.perf_counter(), time.process_time()
+        await engine.sweep(all_jobs=True)
+        _CPU_PER_JOB.setdefault("re-sweep", []).append((time.process_time() - cpu) / count)
         return time.perf_counter() - started, count
     finally:
         await engine.aclose()
@@ -173,11 +205,12 @@ async def measure(
     raw_requests = [request for kind in raw for request in raw[kind]]
     total = sum(len(v) for v in ids.values())
 
-    transports = available_transports()
+    transports = tuple(t for t in available_transports() if t in TRANSPORTS_RUN)
     by_transport: dict[str, list[float]] = {name: [] for name in transports}
     engine_rates = by_transport["aiohttp"]
     sequential_rates: list[float] = []
     ceiling_rates: list[float] = []
+    resweep_rates: list[float] = []
     engine_requests: dict[str, int] = {}
     ceiling_bad = 0
     for _ in range(rounds):
@@ -190,6 +223,8 @@ async def measure(
             by_transport[name].append(count / seconds)
         seconds, count = await _sequential_round(config, ids)
         sequential_rates.append(count / seconds)
+        seconds, count = await _resweep_round(config, store_file)
+        resweep_rates.append(count / seconds)
         seconds, statuses = await replay(target, raw_requests, CEILING_CONNECTIONS)
         ceiling_bad = sum(n for status, n in statuses.items() if status != 200)
         ceiling_rates.append(len(raw_requests) / seconds)
@@ -226,6 +261,18 @@ async def measure(
         Figure(SECTION, "engine / (b) ceiling", engine / ceiling, "fraction", ">= 0.4",
                engine / ceiling >= 0.4,
                {"per_round": [e / c for e, c in zip(engine_rates, ceiling_rates, strict=True)]}),
+        Figure(SECTION, "engine re-sweep, answers unchanged", median(resweep_rates), "jobs/s",
+               detail={"rounds": resweep_rates}),
+        # CPU per job moves far less with the machine's load than jobs/s do.
+        Figure(SECTION, "engine sweep, client CPU per job",
+               median(_CPU_PER_JOB["aiohttp"]) * 1000, "ms",
+               detail={"rounds": _CPU_PER_JOB["aiohttp"]}),
+        Figure(SECTION, "engine re-sweep, client CPU per job",
+               median(_CPU_PER_JOB["re-sweep"]) * 1000, "ms",
+               detail={"rounds": _CPU_PER_JOB["re-sweep"]}),
+        Figure(SECTION, "engine re-sweep / (b) ceiling", median(resweep_rates) / ceiling,
+               "fraction", detail={"per_round": [e / c for e, c in zip(resweep_rates,
+                                                                    ceiling_rates, strict=True)]}),
     ]
     for kind in sorted(engine_requests):
         if kind.startswith("_"):
@@ -317,7 +364,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--rate", type=float, default=1000.0)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(
+        "--transports", default=",".join(TRANSPORTS),
+        help="engine sides to measure, comma-separated (aiohttp is always measured)",
+    )
     args = parser.parse_args()
+    global TRANSPORTS_RUN
+    TRANSPORTS_RUN = ("aiohttp", *(t for t in args.transports.split(",") if t != "aiohttp"))
     mode = Mode(**{**MODES["full"].__dict__, "sweep_per_provider": args.per_provider,
                    "rounds": args.rounds})
     for figure in run(mode, args.rate, args.concurrency):

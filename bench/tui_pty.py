@@ -21,6 +21,12 @@ at a closed loopback port (nothing reachable). Measured:
   jobs whose providers are unreachable;
 - peak RSS (VmHWM in /proc/<pid>/status) at the end of the run.
 
+Then the same on a real-shaped store (``bench.realstore``: 5N jobs filled by
+a real sweep of the simulator, kept between runs): first paint with no
+provider and with the simulator's config and its ``[[jobs]]`` (providers
+down: the simulator is gone), cursor keys, idle CPU and bytes with the
+providers down and jobs active (the dashboard and its poller child), peak RSS.
+
 Then, with the simulator in a child process (speed 1) and its jobs watched,
 the same CPU and bytes/s while those jobs poll. Figures are for people; tests
 never assert them.
@@ -31,6 +37,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import shutil
 import sys
 import tempfile
 import tomllib
@@ -39,7 +46,15 @@ from typing import Any
 
 import tomli_w
 
-from bench.common import MODES, Figure, Mode, SimProcess, median, percentile
+from bench.common import (
+    MODES,
+    Figure,
+    Mode,
+    SimProcess,
+    family_cpu_seconds,
+    median,
+    percentile,
+)
 from bench.pty_terminal import PtyProcess
 from bench.tui_bigload import PROVIDERS, seed
 
@@ -48,6 +63,9 @@ __all__ = ["run"]
 SECTION = "dashboard (pty)"
 QUIET = 0.05
 UNREACHABLE = "http://127.0.0.1:9"  # the discard port: nothing listens on loopback
+TREE_ENV = "BENCH_DASHBOARD_TREE"
+"""A folder holding another ``jobtui/`` (``git archive HEAD~1 jobtui | tar -x -C DIR``):
+the processes under measurement run that code, for a baseline in the same run."""
 
 
 def _unreachable_config() -> dict[str, Any]:
@@ -85,6 +103,10 @@ def _environment(home: Path) -> dict[str, str]:
     )
     env.pop("NO_COLOR", None)
     env.pop("TEXTUAL", None)
+    tree = os.environ.get(TREE_ENV, "").strip()
+    if tree:
+        # A baseline: the dashboard (and whatever it starts) imports jobtui from there.
+        env["PYTHONPATH"] = tree
     return env
 
 
@@ -191,6 +213,63 @@ def _dashboard(workdir: Path, count: int, keys: int, idle: float) -> list[Figure
     return figures
 
 
+def _real_shaped(workdir: Path, per_provider: int, keys: int, idle: float) -> list[Figure]:
+    """First paint, keys, idle with providers down and RSS over a store filled by real sweeps."""
+    from bench.realstore import fresh_copy
+
+    env = _environment(workdir)
+    config, empty, store, ids = fresh_copy(workdir / "real", per_provider)
+    count = len(ids)
+    label = f"real-shaped store, {count:,} jobs"
+    painted = f"Jobs ({count:,}".encode()
+    figures: list[Figure] = []
+
+    with PtyProcess(_command(empty, store), env, workdir) as terminal:
+        first = terminal.wait_for(painted, timeout=120)
+        if first is None:
+            raise RuntimeError(f"no job list painted ({label}, no providers)")
+        # CPU to the first paint: what a loaded machine's wall time hides.
+        first_cpu = family_cpu_seconds(terminal.pid)
+        terminal.calm()
+        _, latencies = _key_latencies(terminal, keys)
+        rss = terminal.peak_rss_mb()
+    figures.append(Figure(SECTION, f"first job list, no providers, {label}", first, "s",
+                          "<= 0.8 s", first <= 0.8))
+    figures.append(Figure(SECTION, f"CPU to first job list, no providers, {label}", first_cpu,
+                          "s"))
+    cursor = latencies["cursor"]
+    p95 = percentile(cursor, 0.95)
+    figures.append(Figure(SECTION, f"key cursor p95, settled, {label}", p95, "ms", "<= 50 ms",
+                          None if math.isnan(p95) else p95 <= 50,
+                          {"p50": median(cursor), "samples": cursor}))
+    figures.append(Figure(SECTION, f"peak RSS, no providers, {label}", rss, "MB", "<= 150 MB",
+                          rss <= 150))
+
+    config_store = workdir / "real" / "store-config.sqlite"
+    shutil.copyfile(store, config_store)
+    with PtyProcess(_command(config, config_store), env, workdir) as terminal:
+        first = terminal.wait_for(painted, timeout=120)
+        if first is None:
+            raise RuntimeError(f"no job list painted ({label}, providers down)")
+        first_cpu = family_cpu_seconds(terminal.pid)
+        terminal.calm(timeout=60)
+        terminal.settle(2.0, timeout=30)
+        cpu, rate = terminal.watch(idle)
+        rss = terminal.peak_rss_mb()
+    figures.append(Figure(SECTION, f"first job list, sim config and [[jobs]], {label}", first,
+                          "s", "<= 1.0 s", first <= 1.0))
+    figures.append(Figure(SECTION, f"CPU to first job list, sim config, {label}", first_cpu,
+                          "s", detail={"counts": "the dashboard and its poller child"}))
+    figures.append(Figure(SECTION, f"idle CPU, providers down, jobs active, {label}", cpu, "%",
+                          "<= 0.5 %", cpu <= 0.5,
+                          {"seconds": idle, "counts": "the dashboard and its poller child"}))
+    figures.append(Figure(SECTION, f"idle bytes to terminal, providers down, {label}", rate,
+                          "B/s", detail={"seconds": idle}))
+    figures.append(Figure(SECTION, f"peak RSS, providers down, {label}", rss, "MB",
+                          "<= 150 MB", rss <= 150))
+    return figures
+
+
 def _polling(workdir: Path, per_provider: int, idle: float) -> list[Figure]:
     """CPU and bytes/s while the simulator's jobs are polled (speed 1, default intervals)."""
     env = _environment(workdir)
@@ -225,6 +304,10 @@ def run(mode: Mode) -> list[Figure]:
         workdir = Path(tmp)
         for count in mode.tui_sizes:
             figures += _dashboard(workdir, count, mode.tui_keys, mode.idle_seconds)
+        if mode.real_per_provider:
+            figures += _real_shaped(
+                workdir, mode.real_per_provider, mode.tui_keys, mode.idle_seconds
+            )
         figures += _polling(workdir, mode.poll_per_provider, mode.idle_seconds)
     return figures
 
@@ -237,9 +320,20 @@ def main() -> None:
     parser.add_argument("--keys", type=int, default=full.tui_keys)
     parser.add_argument("--idle", type=float, default=full.idle_seconds)
     parser.add_argument("--poll-per-provider", type=int, default=full.poll_per_provider)
+    parser.add_argument("--real-per-provider", type=int, default=full.real_per_provider,
+                        help="jobs per provider of the real-shaped store (0: skip it)")
+    parser.add_argument("--only-real", action="store_true",
+                        help="only the real-shaped store's figures")
     args = parser.parse_args()
     mode = Mode(**{**full.__dict__, "tui_sizes": tuple(args.jobs), "tui_keys": args.keys,
-                   "idle_seconds": args.idle, "poll_per_provider": args.poll_per_provider})
+                   "idle_seconds": args.idle, "poll_per_provider": args.poll_per_provider,
+                   "real_per_provider": args.real_per_provider})
+    if args.only_real:
+        with tempfile.TemporaryDirectory() as tmp:
+            for figure in _real_shaped(Path(tmp), mode.real_per_provider, mode.tui_keys,
+                                       mode.idle_seconds):
+                print(f"  {figure.name:70s} {figure.value:12,.2f} {figure.unit}")
+        return
     for figure in run(mode):
         print(f"  {figure.name:45s} {figure.value:12,.2f} {figure.unit}")
 

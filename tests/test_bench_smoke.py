@@ -38,6 +38,17 @@ SECTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
             "idle CPU (all finished), 200 jobs",
         ),
     ),
+    "serve": (
+        "dashboard (served)",
+        (
+            "served / pty, first job list",
+            "peak RSS of a session, 200 jobs",
+        ),
+    ),
+    "graphics": (
+        "graphics",
+        ("sixel encode 600x360, ours", "queries written at start, jobtui"),
+    ),
 }
 """Each section as ``--only`` names it: the section its figures carry, and figures it must have."""
 

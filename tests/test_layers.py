@@ -38,6 +38,8 @@ ALLOWED_BELOW = {
     },
     # Reports over the store's records: pure, below the viewers.
     "jobtui.insights": {"jobtui.model", "jobtui.store"},
+    # The web host of `jobtui serve`: runs dashboards as processes, imports none of them.
+    "jobtui.serve": set(),
 }
 
 

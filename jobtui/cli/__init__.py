@@ -21,7 +21,16 @@ from jobtui import __version__
 from jobtui.errors import ConfigError, JobtuiError
 from jobtui.textsafe import visible
 
-__all__ = ["EXIT_CONFIG", "EXIT_FAILED", "EXIT_OK", "EXIT_TIMEOUT", "main"]
+__all__ = [
+    "COMMANDS",
+    "EXIT_CONFIG",
+    "EXIT_FAILED",
+    "EXIT_OK",
+    "EXIT_TIMEOUT",
+    "build_parser",
+    "command_word",
+    "main",
+]
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -38,17 +47,34 @@ COMMAND_MODULES: tuple[str, ...] = (
     "jobtui.cli.errors_cmd",
     "jobtui.cli.stats_cmd",
     "jobtui.cli.poll_cmd",
+    "jobtui.cli.serve_cmd",
     "jobtui.cli.config_cmd",
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser, every command registered."""
-    parser = argparse.ArgumentParser(
-        prog="jobtui",
-        description="A terminal dashboard for asynchronous vision-AI jobs.",
-    )
-    parser.add_argument("--version", action="version", version=f"jobtui {__version__}")
+COMMANDS: dict[str, str] = {
+    "dashboard": "jobtui.cli.dashboard_cmd",
+    "demo": "jobtui.cli.demo_cmd",
+    "sim": "jobtui.cli.sim_cmd",
+    "add": "jobtui.cli.jobs_cmd",
+    "rm": "jobtui.cli.jobs_cmd",
+    "ls": "jobtui.cli.jobs_cmd",
+    "status": "jobtui.cli.status_cmd",
+    "watch": "jobtui.cli.status_cmd",
+    "errors": "jobtui.cli.errors_cmd",
+    "stats": "jobtui.cli.stats_cmd",
+    "poll": "jobtui.cli.poll_cmd",
+    "serve": "jobtui.cli.serve_cmd",
+    "config": "jobtui.cli.config_cmd",
+}
+"""The module that registers each command: a command named on the command line gets
+a parser with its own module only, so ``jobtui config check`` does not import the
+store, the job model or the dashboard's query language that other commands need."""
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, version: bool = True) -> None:
+    if version:
+        parser.add_argument("--version", action="version", version=f"jobtui {__version__}")
     parser.add_argument(
         "--config", metavar="PATH", help="config file (default: $JOBTUI_CONFIG or the XDG path)"
     )
@@ -65,8 +91,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="dashboard: show everything, write nothing (no polling, no actions that change jobs)",
     )
     parser.add_argument("--log-file", metavar="PATH", help="write the log to this file")
+
+
+def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
+    """The argument parser with the commands of ``modules`` (default: every command)."""
+    parser = argparse.ArgumentParser(
+        prog="jobtui",
+        description="A terminal dashboard for asynchronous vision-AI jobs.",
+    )
+    _add_global_options(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_name in COMMAND_MODULES:
+    for module_name in modules:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
@@ -75,6 +110,27 @@ def build_parser() -> argparse.ArgumentParser:
             raise
         module.register(subparsers)
     return parser
+
+
+def command_word(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` names after the global options; None when there is none.
+
+    Read with the global options alone (prefixes and ``--opt=value`` included);
+    anything unusual (``-h``, ``--version``, an option argparse refuses) is None,
+    and the caller builds the whole parser, whose messages stay the judge.
+    """
+    parser = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    _add_global_options(parser, version=False)
+    try:
+        _, rest = parser.parse_known_args(list(argv))
+    except (argparse.ArgumentError, SystemExit):
+        return None
+    return rest[0] if rest and not rest[0].startswith("-") else None
+
+
+def _parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
+    module = COMMANDS.get(command_word(argv) or "")
+    return build_parser((module,)) if module in COMMAND_MODULES else build_parser()
 
 
 class _SafeFormatter(logging.Formatter):
@@ -115,8 +171,9 @@ def _configure_logging(debug: bool, log_file: str | None) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = _parser_for(arguments)
+    args = parser.parse_args(arguments)
     try:
         _configure_logging(args.debug, args.log_file)
     except OSError as exc:
@@ -126,7 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = getattr(args, "handler", None)
     if handler is None:
         # No command: the dashboard, when it has landed.
-        args = parser.parse_args([*(argv or sys.argv[1:]), "dashboard"])
+        # No command word: the parser is the whole one already.
+        args = parser.parse_args([*arguments, "dashboard"])
         handler = getattr(args, "handler", None)
         if handler is None:
             parser.print_help()

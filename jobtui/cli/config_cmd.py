@@ -165,6 +165,8 @@ def placeholder_problems(
 
     from jobtui.config.problems import format_key
 
+    if PLACEHOLDER not in text:
+        return []  # nothing to find: no second parse of a long config
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError:

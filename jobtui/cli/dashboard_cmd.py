@@ -41,6 +41,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Open the dashboard; returns the exit code."""
     from jobtui.cli.poll_cmd import lease_period, shared_mode
+    from jobtui.cli.pollchild import start_poll_child
     from jobtui.cli.storeopen import open_configured
     from jobtui.config import load_config, state_dir
     from jobtui.engine import Engine
@@ -54,33 +55,46 @@ def run(args: argparse.Namespace) -> int:
         print(no_config_message(args.config), file=sys.stderr)
         return 2
     read_only = bool(getattr(args, "read_only", False))
-    store = open_configured(
-        args.store, config.store, config.store_password, read_only=read_only
-    )
-    if not read_only and not getattr(store, "writable", True):
-        # A role that may only read (README: the read-only role): a viewer, not a poller.
-        read_only = True
+    # Forked first: before this process opens the store or starts a thread. A
+    # read-only dashboard polls nothing, so it has no poller of its own.
+    child = None if read_only else start_poll_child(config, args.store)
     hung_up = False
     try:
-        engine = Engine(
-            config,
-            store,
-            lease_period=lease_period(),
-            read_only=read_only,
-            shared=shared_mode(),
+        store = open_configured(
+            args.store, config.store, config.store_password, read_only=read_only
         )
-        app = make_app(
-            config,
-            store,
-            engine=engine,
-            prefs_path=state_dir() / "prefs.toml",
-            read_only=read_only,
-        )
-        mouse = config.ui.mouse and not getattr(args, "no_mouse", False)
-        result = int(app.run(mouse=mouse) or 0)
-        hung_up = app.hung_up
+        try:
+            if not read_only and not getattr(store, "writable", True):
+                # A role that may only read (README: the read-only role): a viewer only.
+                read_only = True
+            engine = Engine(
+                config,
+                store,
+                lease_period=lease_period(),
+                read_only=read_only,
+                # Lean rows: the list shows no items, the detail pane reads its job whole.
+                lean=True,
+                # The child discovers and polls; this engine follows it, and takes
+                # over (once the leases expire) only if the child ends early.
+                discover=child is None,
+                may_poll=None if child is None else (lambda: not child.alive()),
+                shared=shared_mode(),
+            )
+            app = make_app(
+                config,
+                store,
+                engine=engine,
+                prefs_path=state_dir() / "prefs.toml",
+                read_only=read_only,
+            )
+            mouse = config.ui.mouse and not getattr(args, "no_mouse", False)
+            result = int(app.run(mouse=mouse) or 0)
+            hung_up = app.hung_up
+        finally:
+            store.close()
     finally:
-        store.close()
+        if child is not None:
+            child.stop()
     if hung_up:
         end_after_hangup(result)
     return result
@@ -98,10 +112,14 @@ def no_config_message(override: str | None) -> str:
 
 
 def require_terminal() -> bool:
-    """True when there is a terminal to draw on; otherwise say what to use instead."""
-    from jobtui.tui.terminal.hangup import NO_TERMINAL, has_terminal
+    """True when there is a terminal to draw on; otherwise say what to use instead.
 
-    if has_terminal():
+    A Textual driver named in ``$TEXTUAL_DRIVER`` (``jobtui serve``'s web
+    driver) draws on its own channel, not a terminal: then none is needed.
+    """
+    from jobtui.tui.terminal.hangup import NO_TERMINAL, driven_over_pipes, has_terminal
+
+    if has_terminal() or driven_over_pipes():
         return True
     print(NO_TERMINAL, file=sys.stderr)
     return False

@@ -37,6 +37,12 @@ def register(subparsers: Any) -> None:
         "--faults", type=rate, default=0.0, help="share of requests that fail (0 to 1)"
     )
     parser.add_argument("--speed", type=speed, default=1.0, help="simulated time speed factor")
+    parser.add_argument(
+        "--images",
+        choices=("halfcell", "sixel", "kitty", "off"),
+        default=None,
+        help="how the Preview tab draws pictures, as [ui] images (default: halfcell)",
+    )
     add_mouse_option(parser)
     parser.set_defaults(handler=run)
 
@@ -64,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
             descriptor = os.open(config_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
                 handle.write(sim.config_toml(store_jobs=True))
+                if args.images is not None:
+                    handle.write(f'\n[ui]\nimages = "{args.images}"\n')
             config = load_config(config_path)
             store = Store(root / "store.sqlite")
             engine = Engine(config, store)

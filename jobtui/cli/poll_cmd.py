@@ -92,12 +92,19 @@ def run(args: argparse.Namespace) -> int:
     store = open_configured(target, config.store, config.store_password)
     try:
         shared = shared_mode(getattr(args, "shared", None))
-        return asyncio.run(_poll(config, store, mask_url(target), shared))
+        return asyncio.run(_poll(config, store, mask_url(target), shared=shared))
     finally:
         store.close()
 
 
-async def _poll(config: Any, store: Any, where: str, shared: bool | None) -> int:
+async def _poll(
+    config: Any,
+    store: Any,
+    where: str,
+    stop_fd: int | None = None,
+    shared: bool | None = None,
+) -> int:
+    """Poll until SIGTERM or SIGINT (or, with ``stop_fd``, until that pipe's writer closes)."""
     from jobtui.engine import Engine
 
     engine = Engine(config, store, lease_period=lease_period(), shared=shared)
@@ -105,6 +112,9 @@ async def _poll(config: Any, store: Any, where: str, shared: bool | None) -> int
     stopping = asyncio.Event()
     for number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(number, stopping.set)
+    if stop_fd is not None:
+        # The end of the pipe: the process that started this one is gone or done.
+        loop.add_reader(stop_fd, stopping.set)
     mode = "shared with the other pollers" if engine.shared else "one poller per provider"
     log.info("jobtui poll starting on %s (pid %d, %s)", where, _pid(), mode)
     runner = asyncio.create_task(engine.run())
@@ -118,6 +128,8 @@ async def _poll(config: Any, store: Any, where: str, shared: bool | None) -> int
         stopper.cancel()
         for number in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(number)
+        if stop_fd is not None:
+            loop.remove_reader(stop_fd)
     if runner.done() and not runner.cancelled() and runner.exception() is not None:
         log.error("the poller stopped: %s", runner.exception())
         return 1

@@ -46,6 +46,14 @@ def split_jobs(text: str) -> tuple[str, list[dict[str, object]]] | None:
     jobs: list[dict[str, object]] = []
     current: dict[str, object] | None = None
     for number, line in enumerate(lines):
+        # The two lines of every printed block that need no pattern: a header, a gap.
+        if line == "[[jobs]]":
+            current = {}
+            jobs.append(current)
+            lines[number] = ""
+            continue
+        if not line:
+            continue
         stripped = line.lstrip(" \t")
         if stripped.startswith("["):
             if _HEADER.fullmatch(line):

@@ -23,16 +23,26 @@ _ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\
 
 
 class KeyLines:
-    """The 1-based line of every key, table and array-of-tables element of a document."""
+    """The 1-based line of every key, table and array-of-tables element of a document.
+
+    The text is scanned on demand, only as far as a lookup needs: a warning about
+    a provider near the top of a config with 10,000 ``[[jobs]]`` reads a few
+    lines, not all of them. A key's line is its first statement, so stopping
+    at the first sighting gives the same answer as a full scan; a path never
+    found scans to the end before falling back to its nearest ancestor.
+    """
 
     def __init__(self, text: str) -> None:
         self._lines: dict[KeyPath, int] = {}
         self._arrays: dict[KeyPath, int] = {}  # resolved array-of-tables path → last index
-        self._scan(text)
+        self._text_lines = text.split("\n")
+        self._next = 0  # the index of the first line not scanned yet
+        self._table: KeyPath = ()
 
     def line_of(self, path: Sequence[str | int]) -> int | None:
         """The line of ``path``, or of its nearest ancestor the scanner found; None if none."""
         probe = tuple(path)
+        self._scan_until(probe)
         while probe:
             if probe in self._lines:
                 return self._lines[probe]
@@ -41,28 +51,30 @@ class KeyLines:
 
     # -- scanning ------------------------------------------------------------------
 
-    def _scan(self, text: str) -> None:
-        lines = text.split("\n")
-        table: KeyPath = ()
-        number = 0
-        while number < len(lines):
+    def _scan_until(self, wanted: KeyPath) -> None:
+        """Scan statements until ``wanted`` has a line or the text ends."""
+        lines = self._text_lines
+        number = self._next
+        while number < len(lines) and wanted not in self._lines:
             line = lines[number]
             start = _skip_space(line, 0)
             if start >= len(line) or line[start] in "#\r":
                 number += 1
                 continue
             if line[start] == "[":
-                table = self._header(line, start, number + 1)
+                self._table = self._header(line, start, number + 1)
                 number += 1
                 continue
             keys, after = _parse_key(line, start)
             if keys is None:
                 number += 1
                 continue
+            table = self._table
             full = table + tuple(keys)
             for depth in range(len(table) + 1, len(full) + 1):
                 self._lines.setdefault(full[:depth], number + 1)
             number = _skip_value(lines, number, after)
+        self._next = number
 
     def _header(self, line: str, start: int, number: int) -> KeyPath:
         is_array = line.startswith("[[", start)

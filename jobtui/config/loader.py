@@ -16,7 +16,7 @@ import os
 import re
 import stat
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -116,12 +116,17 @@ def _check_depth(document: dict[str, Any]) -> None:
     pending: list[tuple[KeyPath, object]] = [((), document)]
     while pending:
         path, value = pending.pop()
-        if len(path) > _MAX_DEPTH:
-            raise KeyProblem(path[:_MAX_DEPTH], _TOO_DEEP)
         if isinstance(value, dict):
-            pending.extend(((*path, k), v) for k, v in value.items())
+            children: Iterable[tuple[str | int, object]] = value.items()
         elif isinstance(value, list):
-            pending.extend(((*path, i), v) for i, v in enumerate(value))
+            children = enumerate(value)
+        else:
+            continue
+        if len(path) >= _MAX_DEPTH and value:
+            raise KeyProblem(path, _TOO_DEEP)
+        # Only containers go on: 10,000 jobs' strings cannot nest (a scalar too deep
+        # is caught above, as the child of a container at the limit).
+        pending.extend(((*path, k), v) for k, v in children if isinstance(v, dict | list))
 
 
 def _tuples(value: object) -> object:

@@ -58,6 +58,10 @@ class Engine:
     removed, polled) reaches ``jobs()`` and the subscribers like its own
     results. Commands for a provider another process polls (refresh, retry,
     pause, interval changes) go to that process as requests in the store.
+
+    ``lean`` reads the start-up rows without items (a dashboard reads a job
+    whole to show it); ``may_poll``, when it says False, leaves free leases
+    to another process (a dashboard's own poller child) and only follows.
     """
 
     def __init__(
@@ -74,11 +78,15 @@ class Engine:
         follow_interval: float = DEFAULT_FOLLOW_INTERVAL,
         follow_floor: float = DEFAULT_FOLLOW_FLOOR,
         read_only: bool = False,
+        lean: bool = False,
+        may_poll: Callable[[], bool] | None = None,
         shared: bool | None = None,
     ) -> None:
         self.config = config
         self.read_only = read_only
         """A viewer only: follows the store, never polls, takes no lease, writes nothing."""
+        self._lean = lean
+        """Start-up rows without items (``Store.list_jobs(lean=True)``): for a dashboard."""
         self.store = store
         self.shared = store.shared_polling if shared is None else shared
         """Whether this process polls as a member of a shared pool (claims, the team's
@@ -111,7 +119,12 @@ class Engine:
         self._remote_paused: set[str] = set()
         """Providers paused by a request of another process (this one polls them)."""
         self._leases = LeaseKeeper(
-            store, self._pollers, period=lease_period, paused=self._is_paused, shared=self.shared
+            store,
+            self._pollers,
+            period=lease_period,
+            paused=self._is_paused,
+            may_take=may_poll if may_poll is not None else (lambda: True),
+            shared=self.shared,
         )
         self._follower = StoreFollower(
             store,
@@ -218,7 +231,11 @@ class Engine:
                     # again after, never missed.
                     await asyncio.to_thread(self._follower.mark)
                     loaded = await asyncio.to_thread(
-                        load_watch_list, self.config, self.store, write=not self.read_only
+                        load_watch_list,
+                        self.config,
+                        self.store,
+                        write=not self.read_only,
+                        lean=self._lean,
                     )
                 finally:
                     self._loading = self._load_lock.locked()

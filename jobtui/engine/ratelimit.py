@@ -29,6 +29,7 @@ class TokenBucket:
         self._blocked_until: datetime | None = None
         # Waiters queue in arrival order so no request starves.
         self._lock = asyncio.Lock()
+        self._queued = 0  # requests inside acquire's lock or waiting for it
 
     @property
     def blocked_until(self) -> datetime | None:
@@ -71,6 +72,13 @@ class TokenBucket:
 
     async def acquire(self) -> None:
         """Wait until one request may go, then take its token."""
-        async with self._lock:
-            while not self.try_take():
-                await self._clock.sleep(self.wait_time())
+        if not self._queued and self.try_take():
+            # Nobody queued and a token at hand: no lock to enter, no suspension.
+            return
+        self._queued += 1
+        try:
+            async with self._lock:
+                while not self.try_take():
+                    await self._clock.sleep(self.wait_time())
+        finally:
+            self._queued -= 1

@@ -48,6 +48,15 @@ without a notification: a lost one (or a pooler that drops LISTEN) costs this, n
 _WAIT_SLICE = 0.25
 """Seconds one thread waits for a notification before the follower asks again."""
 
+QUIET_FOLLOW_INTERVAL = 1.0
+"""The longest spell between two checks, reached while nobody writes the jobs.
+
+An idle viewer should cost next to nothing: the checks slow down (doubling
+from ``interval``) while the store's jobs stay as they are, and the first
+change brings them back to ``interval``. Lease heartbeats write the store but
+not its jobs: they do not count as activity.
+"""
+
 
 def wall_now() -> datetime:
     """The wall clock, aware UTC: what leases are stamped with."""
@@ -76,6 +85,18 @@ class StoreFollower:
         self.cursor = 0
         """The last change number applied."""
         self._version: int | None = None
+        self._wait = interval
+
+    @property
+    def next_check(self) -> float:
+        """Seconds until the next check: ``interval`` after a change, growing while quiet."""
+        return self._wait
+
+    def _settle(self, changed: int) -> None:
+        if changed:
+            self._wait = self.interval
+        else:
+            self._wait = min(max(QUIET_FOLLOW_INTERVAL, self.interval), self._wait * 2)
 
     def mark(self) -> None:
         """Start from the store as it is now (call before reading the whole list)."""
@@ -86,6 +107,7 @@ class StoreFollower:
         """Whether another connection wrote since the last call (cheap, no file read)."""
         version = self._store.data_version()
         if version == self._version:
+            self._settle(0)
             return False
         self._version = version
         return True
@@ -95,10 +117,11 @@ class StoreFollower:
 
         A store that pushes changes (PostgreSQL) is waited on in a thread, woken by
         its notifications and checked every ``floor`` seconds even without one;
-        SQLite is probed every ``interval`` (``data_version`` costs microseconds).
+        SQLite is probed every ``next_check`` seconds (``data_version`` costs
+        microseconds): ``interval`` after a change, slower while nothing changes.
         """
         if not self._store.pushes_changes:
-            await asyncio.sleep(self.interval)
+            await asyncio.sleep(self._wait)
             return self.written()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.floor
@@ -112,6 +135,11 @@ class StoreFollower:
 
     async def catch_up(self) -> int:
         """Apply what others wrote since ``cursor``; returns how many jobs changed."""
+        changed = await self._catch_up()
+        self._settle(changed)
+        return changed
+
+    async def _catch_up(self) -> int:
         batch = await asyncio.to_thread(self._store.changes_since, self.cursor)
         if batch.reset:
             return await self._reload(batch.seq)
@@ -170,12 +198,15 @@ class LeaseKeeper:
         *,
         period: float = DEFAULT_LEASE_PERIOD,
         paused: Callable[[str], bool] = lambda name: False,
+        may_take: Callable[[], bool] = lambda: True,
         shared: bool = False,
     ) -> None:
         self._store = store
         self._pollers = pollers
         self.period = period
         self._paused = paused
+        self._may_take = may_take
+        """False while free leases are left to another process (a dashboard's own poller)."""
         self.pid = os.getpid()
         self.host = socket.gethostname()
         self.holder = f"{self.pid}@{self.host}/{uuid.uuid4().hex[:12]}"
@@ -188,6 +219,7 @@ class LeaseKeeper:
         """The providers this process polls, each with its poller's task."""
         self.others: dict[str, Lease] = {}
         """Live leases of other processes, as last read."""
+        self._health_seen: dict[str, tuple[tuple[str, int, str], ProviderHealth | None]] = {}
 
     @property
     def held(self) -> list[str]:
@@ -208,11 +240,18 @@ class LeaseKeeper:
         lease = self.others.get(name)
         if lease is None or lease.health is None or not lease.live(wall_now()):
             return None
+        # Asked every second by a dashboard; the text changes only with the holder's counters.
+        cached = self._health_seen.get(name)
+        if cached is not None and cached[0] == (lease.health, lease.pid, lease.host):
+            return cached[1]
         try:
-            health = ProviderHealth.model_validate_json(lease.health)
+            health: ProviderHealth | None = ProviderHealth.model_validate_json(lease.health)
         except ValueError:
-            return None
-        return health.model_copy(update={"polled_by": _holder_text(lease)})
+            health = None
+        if health is not None:
+            health = health.model_copy(update={"polled_by": _holder_text(lease)})
+        self._health_seen[name] = ((lease.health, lease.pid, lease.host), health)
+        return health
 
     def _health_json(self, name: str) -> str:
         poller = self._pollers[name]
@@ -243,8 +282,9 @@ class LeaseKeeper:
                 self.tasks.pop(name).cancel()
                 poller.set_polled_by(None)
         leases = self._store.leases()
+        may_take = self._may_take()
         for name, poller in self._pollers.items():
-            if name in self.tasks:
+            if name in self.tasks or not may_take:
                 continue
             lease = leases.get(name)
             if lease is not None and lease.live(now) and lease.holder != self.lease_holder:

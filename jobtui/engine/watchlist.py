@@ -28,7 +28,7 @@ def _config_entries(config: Config) -> list[tuple[str, str, str, str | None]]:
 
 
 def load_watch_list(
-    config: Config, store: JobStore, *, write: bool = True
+    config: Config, store: JobStore, *, write: bool = True, lean: bool = False
 ) -> dict[JobKey, WatchedJob]:
     """Add the config's ``[[jobs]]`` to the store (labels kept) and read every watched job.
 
@@ -38,6 +38,8 @@ def load_watch_list(
     Snapshots come without their ``raw`` payloads: polling needs the normalized
     fields only, and the payloads are most of the bytes (about 1 s per 10,000
     jobs of 2 KB). Whoever shows a payload reads that job whole (``get_job``).
+    ``lean`` leaves out the items too (the store's ``listing`` copy): what a job
+    list and the poller need, for a screen that reads a job whole to show it.
     """
     entries = _config_entries(config) if write else []
     if entries:
@@ -46,7 +48,8 @@ def load_watch_list(
         for provider, _, job_id, label in entries:
             if label is not None and set_label is not None:
                 set_label(provider, job_id, label)
-    return {(j.provider, j.id): j for j in store.list_jobs(include_raw=False)}
+    listed = store.list_jobs(lean=True) if lean else store.list_jobs(include_raw=False)
+    return {(j.provider, j.id): j for j in listed}
 
 
 async def discover_jobs(

@@ -88,6 +88,8 @@ class ImageLoader:
         max_entries: the in-memory cache bound (least recently used leave first).
         now: the clock that decides whether a URL has expired.
         transport: for tests only; the loader's client otherwise talks to the network.
+        side: the decoded picture's largest side in pixels (graphics protocols want more
+            than half-blocks' ``PICTURE_SIDE``).
     """
 
     def __init__(
@@ -99,10 +101,12 @@ class ImageLoader:
         timeout: float = 15.0,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         transport: httpx.AsyncBaseTransport | None = None,
+        side: int = PICTURE_SIDE,
     ) -> None:
         self._resolvers = dict(resolvers or {})
         self._max_bytes = max_bytes
         self._max_entries = max_entries
+        self._side = side
         self._now = now
         self._cache: OrderedDict[str, Picture | PreviewFailure] = OrderedDict()
         self._client = httpx.AsyncClient(
@@ -144,7 +148,7 @@ class ImageLoader:
         for url in [*urls, *ref.alternates]:
             body = await self._fetch(url)
             if isinstance(body, bytes):
-                return await asyncio.to_thread(decode_picture, body)
+                return await asyncio.to_thread(decode_picture, body, self._side)
             failure = body
         return failure
 

@@ -95,6 +95,7 @@ class Provider(ABC):
 
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config
+        self._parsed: dict[str, tuple[object, Job]] = {}
 
     @property
     def name(self) -> str:
@@ -131,6 +132,17 @@ class Provider(ABC):
     @abstractmethod
     def parse(self, payload: object) -> Job:
         """Normalize one job payload (pure; raises ``PayloadError``)."""
+
+    def parse_known(self, job_id: str, payload: object) -> Job:
+        """``parse(payload)`` for ``job_id``, its last result again when ``payload`` is the
+        very object parsed then (``request_json`` gives the same object for an unchanged
+        answer): an unchanged job costs no validation. One entry per job."""
+        last = self._parsed.get(job_id)
+        if last is not None and last[0] is payload:
+            return last[1]
+        job = self.parse(payload)
+        self._parsed[job_id] = (payload, job)
+        return job
 
     @abstractmethod
     async def fetch(self, ids: Sequence[str]) -> list[Job | Any]:

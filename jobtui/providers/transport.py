@@ -15,8 +15,10 @@ guarantees holds on it:
 - TLS is verified with the same context httpx builds from ``verify``
   (a CA bundle path, ``False``, or the system store plus ``SSL_CERT_FILE``);
 - proxies come from the environment (``HTTP_PROXY``/``HTTPS_PROXY``/
-  ``NO_PROXY``): httpx leaves them to a transport it did not build, and the
-  session reads them (``trust_env``);
+  ``NO_PROXY``): httpx leaves them to a transport it did not build, so the
+  transport looks them up, once per origin (aiohttp's ``trust_env`` would do
+  it in a worker thread on every request, with a ``.netrc`` read besides:
+  two thread hops a request, the largest cost of a sweep after the socket);
 - the pool, connect and read timeouts of each request apply (a request body
   is a few KB written to the socket buffer, so there is no separate write
   phase to bound);
@@ -30,15 +32,18 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import aiohttp
 import httpx
+from aiohttp.helpers import get_env_proxy_for_url
 from yarl import URL
 
 __all__ = ["AioTransport"]
 
 _Timeouts = tuple[float | None, float | None, float | None]
+_Proxy = tuple[URL | None, aiohttp.BasicAuth | None]
+"""A proxy and its credentials (from ``HTTP_PROXY``), sent as ``Proxy-Authorization``."""
 
 
 @contextmanager
@@ -103,6 +108,7 @@ class AioTransport(httpx.AsyncBaseTransport):
         self._keepalive = keepalive_expiry
         self._session: aiohttp.ClientSession | None = None
         self._timeouts: dict[_Timeouts, aiohttp.ClientTimeout] = {}
+        self._proxies: dict[tuple[str, str | None, int | None], _Proxy] = {}
 
     def _open(self) -> aiohttp.ClientSession:
         connector = aiohttp.TCPConnector(
@@ -112,7 +118,8 @@ class AioTransport(httpx.AsyncBaseTransport):
         )
         return aiohttp.ClientSession(
             connector=connector,
-            trust_env=True,
+            # Proxies are looked up by ``_proxy``; no ``.netrc`` credentials (nor does httpx).
+            trust_env=False,
             auto_decompress=False,
             cookie_jar=aiohttp.DummyCookieJar(),
             # httpx already sets User-Agent, Accept and Accept-Encoding.
@@ -133,6 +140,21 @@ class AioTransport(httpx.AsyncBaseTransport):
             self._timeouts[key] = found
         return found
 
+    def _proxy(self, url: URL) -> _Proxy:
+        """The environment's proxy for ``url``'s origin (``NO_PROXY`` heeded), looked up once.
+
+        Like httpx, which reads the environment when a client is made, a proxy
+        set after a client's first request to an origin is not seen by it.
+        """
+        key = (url.scheme, url.host, url.port)
+        found = self._proxies.get(key)
+        if found is None:
+            found = (None, None)
+            with suppress(LookupError):  # no proxy for this scheme, or bypassed
+                found = get_env_proxy_for_url(url)
+            self._proxies[key] = found
+        return found
+
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` through the session; the answer's body streams."""
         session = self._session
@@ -140,16 +162,22 @@ class AioTransport(httpx.AsyncBaseTransport):
             session = self._session = self._open()
         body = await request.aread()
         headers = request.headers.multi_items()
+        # Already encoded by httpx: yarl must not encode it a second time.
+        url = URL(str(request.url), encoded=True)
+        proxy, proxy_auth = self._proxy(url)
         with _mapped_errors():
             response = await session.request(
                 request.method,
-                # Already encoded by httpx: yarl must not encode it a second time.
-                URL(str(request.url), encoded=True),
+                url,
                 headers=headers,
                 data=body or None,
                 allow_redirects=False,
                 timeout=self._timeout(request),
                 server_hostname=request.extensions.get("sni_hostname"),
+                proxy=proxy,
+                # None unless HTTP_PROXY has credentials (aiohttp 3.14 then warns that
+                # proxy_auth is deprecated; its proxy_headers reach a CONNECT only).
+                proxy_auth=proxy_auth,
             )
         extensions: dict[str, object] = {"http_version": b"HTTP/1.1"}
         if response.reason:

@@ -14,18 +14,22 @@ import gc
 import os
 import sys
 import threading
-from collections.abc import Callable, Coroutine, Iterable, Sequence
+import time
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any, ClassVar
 
+from rich.console import RenderableType
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.filter import LineFilter
 from textual.screen import Screen
+from textual.timer import Timer
 
-from jobtui.config.model import Config
+from jobtui.config.model import Config, ViewConfig
 from jobtui.model import HealthState, ProviderHealth
 from jobtui.store import JobStore, Transition, WatchedJob
 from jobtui.tui.feed.enginelink import ClockLike, EngineLike, TickChanges, collect_changes
@@ -33,12 +37,12 @@ from jobtui.tui.feed.notices import TOAST_SECONDS, FinishNotices
 from jobtui.tui.feed.watchlist import WatchList
 from jobtui.tui.joblist.model import JobKey, JobListModel
 from jobtui.tui.keys import check_keymap, resolved_keys
-from jobtui.tui.messages import EngineEvents
 from jobtui.tui.palette import dashboard_commands
 from jobtui.tui.prefs import load_prefs, save_prefs
 from jobtui.tui.screens.dashboard import DashboardScreen
 from jobtui.tui.terminal.clipboard import copy_text, driver_writer
-from jobtui.tui.terminal.hangup import HangupWatch
+from jobtui.tui.terminal.graphics import GraphicsLayer, open_graphics, touched_regions
+from jobtui.tui.terminal.hangup import HangupWatch, driven_over_pipes
 from jobtui.tui.terminal.notify import Notifier
 from jobtui.tui.terminal.safe_text import safe
 from jobtui.tui.terminal.surroundings import SystemClock, terminal_is_utf8
@@ -51,6 +55,21 @@ from jobtui.tui.themes import (
 )
 
 __all__ = ["JobtuiApp", "make_app"]
+
+UPDATE_SECONDS = 0.3
+"""Engine changes reach the screen at most this often.
+
+Each application repaints changed rows, counts, titles and perhaps the detail
+pane; while another process polls 10,000 jobs that is a frame every tick, and
+a key waits behind whichever frame is being painted. Changes gathered over a
+few ticks cost one frame.
+"""
+
+KEY_QUIET_SECONDS = 0.25
+"""Changes wait while keys come closer together than this: the keys' frames go first."""
+
+MOST_HELD_SECONDS = 1.0
+"""Changes never wait longer than this for keys to pause."""
 
 
 def _stdin_is_terminal() -> bool:
@@ -105,6 +124,12 @@ class JobtuiApp(App[int]):
         self.loaded = asyncio.Event()
         """Set once the store's jobs are on screen (tests and benchmarks wait on it)."""
         self._pending: TickChanges | None = TickChanges()
+        self._queued = TickChanges()
+        """Engine changes waiting for their frame (see ``UPDATE_SECONDS``)."""
+        self._queued_at: float | None = None
+        self._applied_at = 0.0
+        self._last_key_at = 0.0
+        self._apply_timer: Timer | None = None
         self._notices = FinishNotices(config.ui.notify)
         self._notifier = Notifier(
             config.ui.notify_via,
@@ -118,8 +143,35 @@ class JobtuiApp(App[int]):
         self._background: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self._loop_thread = threading.get_ident()
         self._hangup_watch: HangupWatch | None = None
+        self._budgets_read_at: datetime | None = None
         self.terminal_write: Callable[[str], None] = driver_writer(self)
         """Raw output to the terminal (clipboard sequences); replaceable to observe them."""
+        self.graphics: GraphicsLayer | None
+        self.graphics_line: str | None
+        self.graphics, self.graphics_line = open_graphics(
+            config.ui.images,
+            lambda text: self.terminal_write(text),
+            env=os.environ,
+            ascii_only=ascii_only,
+        )
+        """Sixel or Kitty pictures (``[ui] images``, opt-in), and the Preview line about them."""
+
+    # -------------------------------------------------------------- graphics
+
+    def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
+        """Write the frame, then the Sixel/Kitty pictures whose cells it repainted.
+
+        Textual has no public hook that hands over the update just written;
+        ``post_display_hook`` comes without it. Raw pictures must follow the frame
+        in the same output stream, so this wraps the method that writes it.
+        """
+        super()._display(screen, renderable)
+        if self.graphics is not None and renderable is not None and self._driver is not None:
+            self.graphics.after_display(touched_regions(renderable))
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.graphics is not None:
+            self.graphics.moved()
 
     # ------------------------------------------------------------- start-up
 
@@ -135,7 +187,8 @@ class JobtuiApp(App[int]):
         self._loop_thread = threading.get_ident()
         # Leave when the terminal goes away (SSH drop, closed pty) instead of
         # spinning on its end-of-file; headless runs have no terminal to lose.
-        if not self.is_headless and _stdin_is_terminal():
+        # Under jobtui serve the "terminal" is serve's pipes: leave when serve dies.
+        if not self.is_headless and (_stdin_is_terminal() or driven_over_pipes()):
             self._hangup_watch = HangupWatch(self.exit)
             self._hangup_watch.start()
         self.set_class(self.ascii_only, "-ascii")
@@ -197,6 +250,9 @@ class JobtuiApp(App[int]):
         dashboard.update_titles()
         dashboard.sidebar.update_counts(self.model.counts, self.health, self.model.fresh_at)
         dashboard.stamp_as_of()
+        # The budget gauges are on screen with the rows; _tick reads them again each minute.
+        self._budgets_read_at = self.clock.now().replace(second=0, microsecond=0)
+        await dashboard.reports.update_budgets()
         self.loaded.set()
         dashboard.failure_watch.start()  # failed rows read whole: groups as `jobtui errors`
         # The jobs just loaded live as long as the app: keep them out of the cycle
@@ -218,19 +274,52 @@ class JobtuiApp(App[int]):
             raise
 
     def _engine_callback(self, events: Sequence[object]) -> None:
+        if threading.get_ident() != self._loop_thread:
+            loop = self._loop
+            if loop is not None:
+                loop.call_soon_threadsafe(self._engine_callback, events)
+            return
         if self._pending is not None:
             # Still loading: keep the events for when the rows are in.
             collect_changes(events, self._pending)
+            return
+        collect_changes(events, self._queued)
+        if self._apply_timer is not None:
+            return  # a frame for the changes is booked already
+        now = time.monotonic()
+        self._queued_at = now
+        wait = max(0.0, self._applied_at + UPDATE_SECONDS - now)
+        if wait == 0.0 and now - self._last_key_at >= KEY_QUIET_SECONDS:
+            self._apply_queued()
+        else:
+            self._apply_timer = self.set_timer(max(wait, 0.01), self._apply_queued)
+
+    def _apply_queued(self) -> None:
+        """Show the engine's gathered changes, unless keys are coming in (then a bit later)."""
+        self._apply_timer = None
+        now = time.monotonic()
+        held = now - (self._queued_at if self._queued_at is not None else now)
+        since_key = now - self._last_key_at
+        if since_key < KEY_QUIET_SECONDS and held < MOST_HELD_SECONDS:
+            self._apply_timer = self.set_timer(KEY_QUIET_SECONDS - since_key, self._apply_queued)
+            return
+        changes, self._queued = self._queued, TickChanges()
+        self._queued_at = None
+        if not changes:
             return
         try:
             dashboard = self.dashboard
         except LookupError:
             return  # shutting down
-        message = EngineEvents(list(events))
-        if threading.get_ident() == self._loop_thread:
-            dashboard.post_message(message)
-        else:
-            self.call_from_thread(dashboard.post_message, message)
+        self._applied_at = now
+        dashboard.apply_changes(changes)
+        self.announce(changes)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Note when keys arrive (engine changes wait for a pause in typing)."""
+        if isinstance(event, events.Key):
+            self._last_key_at = time.monotonic()
+        await super().on_event(event)
 
     async def on_unmount(self) -> None:
         if self._hangup_watch is not None:
@@ -409,6 +498,11 @@ class JobtuiApp(App[int]):
         dashboard.sidebar.set_store_problem(getattr(self.store, "problem", None))
         job_list.refresh_ages()
         dashboard.detail.refresh_times()
+        # The budget gauges: the store counts requests per minute, so read once a minute.
+        minute = self.clock.now().replace(second=0, microsecond=0)
+        if minute != self._budgets_read_at:
+            self._budgets_read_at = minute
+            dashboard.reports.read_budgets()
 
     # -------------------------------------------------------------- palette
 
@@ -417,6 +511,10 @@ class JobtuiApp(App[int]):
         yield from super().get_system_commands(screen)
         if isinstance(screen, DashboardScreen):
             yield from dashboard_commands(self, screen)
+
+    def use_views(self, views: Mapping[str, ViewConfig]) -> None:
+        """Use ``views`` as the saved views from now on (one was just written to the file)."""
+        self.config = self.config.model_copy(update={"views": dict(views)})
 
     def toggle_column(self, name: str) -> None:
         """Show or hide a job list column, and remember the choice."""

@@ -12,13 +12,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from jobtui.config.model import Config
+from jobtui.config.model import Config, ViewConfig
 from jobtui.model import ProviderHealth
 from jobtui.store import Transition
 from jobtui.tui.feed.enginelink import ClockLike, EngineLike, TickChanges
 from jobtui.tui.feed.watchlist import WatchList
 from jobtui.tui.joblist.model import JobKey
 from jobtui.tui.prefs import Prefs
+from jobtui.tui.terminal.graphics import GraphicsLayer
 
 __all__ = ["DashboardHost"]
 
@@ -74,6 +75,16 @@ class DashboardHost(Protocol):
         ...
 
     @property
+    def graphics(self) -> GraphicsLayer | None:
+        """Sixel or Kitty drawing for the Preview tab (``[ui] images``), or None."""
+        ...
+
+    @property
+    def graphics_line(self) -> str | None:
+        """The Preview tab's line about the graphics setting, or None."""
+        ...
+
+    @property
     def paused(self) -> bool:
         """Whether polling is paused."""
         ...
@@ -102,6 +113,10 @@ class DashboardHost(Protocol):
 
     def transitions(self, key: JobKey) -> list[Transition]:
         """A job's state history."""
+        ...
+
+    def use_views(self, views: Mapping[str, ViewConfig]) -> None:
+        """Use ``views`` as the saved views from now on (one was just written to the file)."""
         ...
 
     def save_prefs(self, **changes: Any) -> None:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from textual.message import Message
 
 from jobtui.model import JobKey
 
 __all__ = [
-    "EngineEvents",
     "FilterClosed",
     "JobOpened",
     "MarksChanged",
@@ -43,12 +40,4 @@ class FilterClosed(Message):
 
     def __init__(self, cleared: bool) -> None:
         self.cleared = cleared
-        super().__init__()
-
-
-class EngineEvents(Message):
-    """One tick's coalesced engine events, in order."""
-
-    def __init__(self, events: Sequence[object]) -> None:
-        self.events = events
         super().__init__()

@@ -7,8 +7,10 @@ supported) are left out, as they are from the key hints.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterator
 from functools import partial
+from pathlib import Path
 
 from textual.app import SystemCommand
 
@@ -17,7 +19,7 @@ from jobtui.tui.joblist.columns import COLUMNS
 from jobtui.tui.keys import KEY_SPECS
 from jobtui.tui.screens.dashboard import DashboardScreen
 
-__all__ = ["dashboard_commands"]
+__all__ = ["dashboard_commands", "serve_hint"]
 
 _LISTED_BY_TEXTUAL = ("quit", "quit_now")
 """Textual lists its own "Quit"; ctrl+c is only a second key for it."""
@@ -49,3 +51,18 @@ def dashboard_commands(app: DashboardHost, screen: DashboardScreen) -> Iterator[
             "Job list columns are remembered in prefs.toml",
             partial(app.toggle_column, column.name),
         )
+    yield SystemCommand(
+        "Serve this dashboard in a browser",
+        "How to run jobtui serve on this config (a URL with a token; loopback)",
+        partial(screen.app.notify, serve_hint(app.config.path), title="jobtui serve", timeout=30),
+    )
+
+
+def serve_hint(config_path: Path | None) -> str:
+    """The command line that serves this dashboard to a browser, and how to reach it."""
+    config = f" --config {shlex.quote(str(config_path))}" if config_path is not None else ""
+    return (
+        f"In a shell: jobtui{config} serve\n"
+        "then open the URL it prints. From another machine: "
+        "ssh -L 8765:127.0.0.1:8765 THIS-HOST first, and open the URL there."
+    )

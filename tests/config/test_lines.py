@@ -82,3 +82,22 @@ def test_unknown_paths_fall_back_to_the_nearest_ancestor() -> None:
 def test_crlf_line_endings() -> None:
     lines = KeyLines('[ui]\r\ntheme = "x"\r\n\r\n[defaults]\r\ntimeout = 1\r\n')
     assert lines.line_of(("defaults", "timeout")) == 5
+
+
+def test_lookups_in_any_order_match_a_full_scan() -> None:
+    # The text is scanned only as far as a lookup needs: any order of lookups,
+    # late paths first or unknown ones in between, gives every path the same line.
+    paths = [
+        ("providers", "dee po", "last"),
+        ("title",),
+        ("nothing", "here"),
+        ("jobs", 1, "items", 1, "name"),
+        ("ui", "keys", "quit"),
+        ("jobs", 0, "extra", "note"),
+        ("providers", "dee po", "scopes", 1, "x"),
+        ("jobs", 2, "id"),
+    ]
+    fresh = {path: KeyLines(DOCUMENT).line_of(path) for path in paths}
+    for order in (paths, paths[::-1], paths[2:] + paths[:2]):
+        shared = KeyLines(DOCUMENT)
+        assert {path: shared.line_of(path) for path in order} == fresh

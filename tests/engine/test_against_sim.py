@@ -390,7 +390,8 @@ async def test_a_hung_provider_does_not_delay_the_others(
             sim.clock.advance(60)
         polled = [j for (p, _), j in engine.jobs().items() if p != "deepomatic"]
         assert all(j.polled_at is not None for j in polled)
-        assert stats_of(sim, "imageintelligence")["requests"] >= 8
+        seen = {key: (j.polled_at, j.state, j.poll_error) for key, j in engine.jobs().items()}
+        assert stats_of(sim, "imageintelligence")["requests"] >= 8, (sim.stats(), seen)
         assert len(held) == 1  # the hung request is still waiting
         assert all(j.polled_at is None for (p, _), j in engine.jobs().items() if p == "deepomatic")
     finally:
@@ -489,3 +490,49 @@ async def test_every_provider_reports_a_missing_job_as_not_found(
     finally:
         await engine.aclose()
         store.close()
+
+
+async def test_a_lean_engine_starts_without_items_and_keeps_the_store_whole(
+    start_sim: StartSim, tmp_path: Path
+) -> None:
+    # A dashboard's engine reads the lean listing at start (no items); the
+    # items stay in the store for whoever reads a job whole, and polling goes on.
+    sim = start_sim(jobs=4, seed=11, speed=0)
+    config = sim_config(tmp_path / "config.toml", sim, defaults=FAST)
+    store = Store(tmp_path / "jobs.sqlite")
+    full = Engine(config, store, discover=False)
+    try:
+        await full.sweep(all_jobs=True)
+    finally:
+        await full.aclose()
+    with_items = {
+        (j.provider, j.id) for j in store.list_jobs() if j.job is not None and j.job.items
+    }
+    assert with_items, "the simulator's jobs carry items"
+
+    clock = ManualClock()
+    lean = Engine(config, store, clock=clock, discover=False, lean=True)
+    try:
+        loaded = await lean.load_stored()
+        assert len(loaded) == len(config.jobs)
+        assert all(j.job is None or not j.job.items for j in loaded.values())
+        for key in with_items:
+            whole = store.get_job(*key)
+            assert whole is not None and whole.job is not None and whole.job.items
+        runner = asyncio.create_task(lean.run())
+        lean.refresh()
+        await wait_for(
+            lambda: all(
+                j.polled_at is not None and j.polled_at >= clock.now()
+                for j in lean.jobs().values()
+            ),
+            "every job polled again by the lean engine",
+        )
+        lean.stop()
+        await runner
+    finally:
+        await lean.aclose()
+    for key in with_items:
+        whole = store.get_job(*key)
+        assert whole is not None and whole.job is not None and whole.job.items, key
+    store.close()

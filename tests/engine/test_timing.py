@@ -93,6 +93,31 @@ async def test_bucket_acquire_paces_requests_on_the_injected_clock() -> None:
     await asyncio.gather(*tasks)
 
 
+async def test_a_request_arriving_while_others_wait_queues_behind_them() -> None:
+    # The lock-free path is for an idle bucket only: a token freed while a request
+    # waits goes to that request, not to one arriving at that moment.
+    clock = ManualClock(START)
+    bucket = TokenBucket(2.0, clock, burst=1)
+    sent: list[str] = []
+
+    async def request(name: str) -> None:
+        await bucket.acquire()
+        sent.append(name)
+
+    first = asyncio.create_task(request("first"))
+    second = asyncio.create_task(request("second"))
+    await settle()
+    assert sent == ["first"]
+    clock.advance(0.5)  # a token for "second", which has not woken yet
+    late = asyncio.create_task(request("late"))
+    await settle()
+    assert sent == ["first", "second"]
+    clock.advance(0.5)
+    await settle()
+    assert sent == ["first", "second", "late"]
+    await asyncio.gather(first, second, late)
+
+
 async def test_bucket_block_until_holds_every_request() -> None:
     clock = ManualClock(START)
     bucket = TokenBucket(None, clock)

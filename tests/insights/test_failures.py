@@ -108,16 +108,22 @@ def _no_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("JOBTUI_STORE", raising=False)
 
 
+@pytest.mark.parametrize("faults", [0.0, 0.1], ids=["clean", "faults"])
 def test_errors_counts_add_up_to_the_failed_jobs_of_the_simulator(
-    start_sim: Any, tmp_path: Path, capsys: Any
+    start_sim: Any, tmp_path: Path, capsys: Any, faults: float
 ) -> None:
-    sim = start_sim(jobs=30, seed=4, speed=0)
+    # With faults some polls fail (5xx, timeouts, garbage): those jobs carry a poll_error,
+    # not a failure, and the groups still count exactly the failed and partial jobs.
+    sim = start_sim(jobs=30, seed=4, speed=0, faults=faults)
     config = write_config(tmp_path / "config.toml", sim)
     code, _, err = run(tmp_path, config, "status", "--all", "--json", capsys=capsys)
     assert code == 0, err
     with Store(tmp_path / "jobs.sqlite") as store:
         failed = [j for j in store.list_jobs() if j.state in FAILURE_STATES]
     assert len(failed) >= 10, "the seeded simulator should end some jobs failed"
+    if faults:
+        hit = sum(sum(p.get("faults", {}).values()) for p in sim.stats()["providers"].values())
+        assert hit > 0, "the faults should have hit some polls"
 
     code, out, err = run(tmp_path, config, "errors", "--json", capsys=capsys)
     assert code == 0, err

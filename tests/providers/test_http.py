@@ -79,6 +79,35 @@ async def test_json_answer_with_query_and_headers(
     assert seen.headers["user-agent"].startswith("jobtui/")
 
 
+async def test_a_cookie_a_provider_sets_goes_back_to_it(
+    server: ScriptedServer, client: httpx.AsyncClient
+) -> None:
+    # Answers without Set-Cookie skip the jar; one with it is stored as httpx stores it.
+    server.script("GET", "/a", Reply(body={}))
+    server.script("GET", "/b", Reply(body={}, headers={"Set-Cookie": "lb=node2; Path=/"}))
+    server.script("GET", "/c", Reply(body={}))
+    for path in ("/a", "/b", "/c", "/a"):
+        await request_json(client, "GET", path)
+    assert [seen.headers.get("cookie") for seen in server.requests] == [
+        None, None, "lb=node2", "lb=node2"
+    ]  # fmt: skip
+
+
+async def test_an_unchanged_answer_is_not_decoded_again(
+    server: ScriptedServer, client: httpx.AsyncClient
+) -> None:
+    running = Reply(body={"state": "running"})
+    server.script("GET", "/j", running, running, Reply(body={"state": "done"}))
+    server.script("GET", "/k", Reply(body={"state": "running"}))
+    first = await request_json(client, "GET", "/j")
+    again = await request_json(client, "GET", "/j")
+    changed = await request_json(client, "GET", "/j")
+    other = await request_json(client, "GET", "/k")
+    assert again is first  # the same bytes from the same path: the same value
+    assert changed == {"state": "done"}
+    assert other == first and other is not first  # another path keeps its own
+
+
 async def test_json_body_is_sent(server: ScriptedServer, client: httpx.AsyncClient) -> None:
     server.script("POST", "/t", Reply(body={"accessToken": "a"}))
     assert await request_json(client, "POST", "/t", json_body={"clientId": "c"}) == {

@@ -246,6 +246,20 @@ def test_other_schemes_are_refused(url: str) -> None:
         create_provider(superai(url))
 
 
+async def test_an_unchanged_job_is_parsed_once_and_a_changed_one_again() -> None:
+    with serve() as server:
+        done = {**JOB, "status": "FAILED", "completed": "2026-11-23T09:00:00+00:00"}
+        server.script("GET", "/v1/jobs/77", Reply(200, JOB), Reply(200, JOB), Reply(200, done))
+        provider = create_provider(superai(server.url))
+        try:
+            [first], [again], [changed] = [await provider.fetch(["77"]) for _ in range(3)]
+        finally:
+            await provider.aclose()
+    assert isinstance(first, Job) and isinstance(changed, Job)
+    assert again is first
+    assert (first.state, changed.state) == (JobState.RUNNING, JobState.FAILED)
+
+
 @pytest.fixture
 def proxy() -> Iterator[ScriptedServer]:
     with serve() as server:
@@ -263,6 +277,28 @@ async def test_proxies_come_from_the_environment(
     [request] = proxy.requests
     assert request.target == "http://jobs.example.test/v1/jobs/77"
     assert request.headers["host"] == "jobs.example.test"
+
+
+@pytest.mark.filterwarnings("ignore:The 'proxy_auth' parameter is deprecated")
+async def test_every_request_goes_through_the_proxy_with_its_credentials(
+    proxy: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The proxy is looked up once per origin: later requests use it too, and the
+    # credentials in HTTP_PROXY go as Proxy-Authorization, never in the request line.
+    user_url = proxy.url.replace("http://", "http://someone:pa55word@")
+    monkeypatch.setenv("HTTP_PROXY", user_url)
+    provider = create_provider(superai("http://jobs.example.test", allow_insecure=True))
+    try:
+        for _ in range(3):
+            result = await provider.fetch(["77"])
+            assert isinstance(result[0], Job), result
+    finally:
+        await provider.aclose()
+    assert [r.target for r in proxy.requests] == ["http://jobs.example.test/v1/jobs/77"] * 3
+    # base64("someone:pa55word")
+    assert {r.headers.get("proxy-authorization") for r in proxy.requests} == {
+        "Basic c29tZW9uZTpwYTU1d29yZA=="
+    }
 
 
 async def test_no_proxy_is_honoured(proxy: ScriptedServer, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -24,21 +24,23 @@ class PtyChild:
         *,
         controlling: bool = False,
         with_config: bool = True,
+        env: dict[str, str] | None = None,
     ) -> None:
         config = tmp_path / "config.toml"
         if with_config and not config.exists():
             config.write_text("")
         self.master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-        env = {k: v for k, v in os.environ.items() if not k.startswith("JOBTUI_")}
-        env.update(
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("JOBTUI_")}
+        environment.update(
             TERM="xterm-256color",
             JOBTUI_STORE=str(tmp_path / "jobs.sqlite"),
             XDG_STATE_HOME=str(tmp_path / "state"),
             XDG_CONFIG_HOME=str(tmp_path / "xdg-config"),
         )
         if with_config:
-            env["JOBTUI_CONFIG"] = str(config)
+            environment["JOBTUI_CONFIG"] = str(config)
+        environment.update(env or {})
 
         def become_session_leader() -> None:
             # The pty becomes the child's controlling terminal: closing our end
@@ -51,7 +53,7 @@ class PtyChild:
             stdin=slave,
             stdout=slave,
             stderr=slave,
-            env=env,
+            env=environment,
             # Without a controlling terminal there is no SIGHUP, only the hang-up.
             start_new_session=not controlling,
             preexec_fn=become_session_leader if controlling else None,

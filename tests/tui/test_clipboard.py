@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import base64
+import os
 import shutil
 import stat
+import subprocess
+from functools import partial
 from pathlib import Path
 
+import pytest
 from textual.app import App
 
 from jobtui.tui.terminal.clipboard import (
@@ -16,6 +20,8 @@ from jobtui.tui.terminal.clipboard import (
     is_remote,
     osc52_sequence,
 )
+
+from support.waiting import wait_until_sync
 
 SSH = {"SSH_CONNECTION": "10.0.0.1 5000 10.0.0.2 22", "PATH": "/nonexistent"}
 
@@ -149,13 +155,52 @@ def test_tmux_without_passthrough_says_nothing_was_copied(tmp_path: Path) -> Non
     assert "set-clipboard" in result.message
 
 
-def test_tmux_with_set_clipboard_gets_plain_osc52(tmp_path: Path) -> None:
+def test_tmux_with_set_clipboard_on_gets_plain_osc52(tmp_path: Path) -> None:
     written: list[str] = []
-    options = {"allow-passthrough": "off", "set-clipboard": "external"}
+    options = {"allow-passthrough": "off", "set-clipboard": "on"}
     result = copy_text("abc", written.append, env={"TMUX": "/tmp/t,1,0", "SSH_TTY": "/dev/pts/1"},
                        state_dir=tmp_path, tmux_option=options.get)  # fmt: skip
     assert written == [osc52_sequence("abc")]
     assert "set-clipboard on" in result.message
+
+
+def test_tmux_defaults_drop_an_application_copy_and_we_say_so(tmp_path: Path) -> None:
+    # tmux's defaults: set-clipboard external sends tmux's own copies to the terminal
+    # but ignores an application's OSC 52 (no buffer, nothing forwarded).
+    written: list[str] = []
+    options = {"allow-passthrough": "off", "set-clipboard": "external"}
+    result = copy_text("abc", written.append, env={"TMUX": "/tmp/t,1,0", "SSH_TTY": "/dev/pts/1"},
+                       state_dir=tmp_path, tmux_option=options.get)  # fmt: skip
+    assert written == []
+    assert "Nothing copied" in result.message
+    assert "set -g allow-passthrough on" in result.message
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+@pytest.mark.parametrize(("mode", "accepted"), [("external", False), ("on", True)])
+def test_real_tmux_takes_an_application_osc52_only_with_set_clipboard_on(
+    tmp_path: Path, mode: str, accepted: bool
+) -> None:
+    # The rule above, checked against tmux itself: a private server of this test's own.
+    socket = str(tmp_path / "tmux.sock")
+    tmux = ["tmux", "-S", socket, "-f", "/dev/null"]
+    env = {k: v for k, v in os.environ.items() if k != "TMUX"}
+    run = partial(subprocess.run, env=env, capture_output=True, text=True, timeout=30)
+    try:
+        run([*tmux, "new-session", "-d", "-x", "80", "-y", "10", "sleep 60"], check=True)
+        run([*tmux, "set-option", "-g", "set-clipboard", mode], check=True)
+        # A title set after the copy: tmux parses a pane's output in order, so once the
+        # title shows, the copy before it has been read (and taken, or dropped).
+        script = f"printf '{osc52_sequence('hello')}\\033]2;copied\\007'; sleep 30"
+        run([*tmux, "new-window", "-d", "-n", "w", script], check=True)
+        wait_until_sync(
+            lambda: "copied" in run([*tmux, "list-panes", "-a", "-F", "#{pane_title}"]).stdout,
+            "the pane's output read by tmux",
+        )
+        buffers = run([*tmux, "list-buffers", "-F", "#{buffer_sample}"]).stdout.split()
+        assert buffers == (["hello"] if accepted else []), buffers
+    finally:
+        run([*tmux, "kill-server"])
 
 
 def test_tmux_with_passthrough_gets_the_wrapped_sequence(tmp_path: Path) -> None:

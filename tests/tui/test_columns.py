@@ -88,3 +88,8 @@ def test_a_wide_screen_shows_whole_ids() -> None:
     # Never more than the longest id, and a narrow screen keeps the usual 12.
     assert {c.name: w for c, _, w in layout_columns(196, DEFAULT_COLUMNS)}["id"] == 12
     assert {c.name: w for c, _, w in layout_columns(88, DEFAULT_COLUMNS, id_width=19)}["id"] == 12
+    # A 100-column list (beside the detail pane of a 200-column screen): the id is
+    # whole, and the "updated" column gives way for it, the first to go as ever.
+    beside = {c.name: w for c, _, w in layout_columns(99, DEFAULT_COLUMNS, id_width=19)}
+    assert beside["id"] == 19 and "updated" not in beside and beside["summary"] >= 16
+    assert "updated" in {c.name for c, _, _ in layout_columns(99, DEFAULT_COLUMNS)}

@@ -219,6 +219,28 @@ async def views(app: JobtuiApp, pilot: Pilot[Any], key: str) -> None:
     assert "Showing all jobs" in toasts(app)
 
 
+async def save_view(app: JobtuiApp, pilot: Pilot[Any], key: str) -> None:
+    from textual.widgets import Input
+
+    from jobtui.config import load_config
+    from jobtui.tui.screens.saveview import SaveViewScreen
+
+    assert app.prefs_path is not None
+    path = app.prefs_path.parent / "config.toml"
+    path.write_text("# mine\n[ui]\nbell = false\n", encoding="utf-8")
+    app.config = app.config.model_copy(update={"path": path})
+    await pilot.press("slash", *"state:failed", "enter")
+    await wait_until(pilot, lambda: ids(app) == ["123"], "the filter applied")
+    await pilot.press(key)
+    await wait_until(pilot, lambda: isinstance(app.screen, SaveViewScreen), "the name asked")
+    app.screen.query_one(Input).value = "bad"
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: "bad" in app.config.views, "the view saved",
+                     detail=lambda: toasts(app))  # fmt: skip
+    assert load_config(path).views["bad"].query == "state:failed"
+    assert path.read_text(encoding="utf-8").startswith("# mine\n[ui]\nbell = false\n")
+
+
 async def sort(app: JobtuiApp, pilot: Pilot[Any], key: str) -> None:
     before = app.model.sort_column
     await pilot.press(key)
@@ -315,6 +337,20 @@ async def focus_detail(app: JobtuiApp, pilot: Pilot[Any], key: str) -> None:
     assert focused_pane(app) == "detail"
 
 
+async def show_preview(app: JobtuiApp, pilot: Pilot[Any], key: str) -> None:
+    detail = app.dashboard.detail
+    if "preview" in detail.offered_tabs:
+        await pilot.press(key)
+        await wait_until(pilot, lambda: detail.active_tab == "preview", "the Preview tab shown")
+        assert focused_pane(app) == "detail"
+    else:  # a job naming no images: the key says so instead of opening an empty tab
+        await pilot.press(key)
+        await wait_until(
+            pilot, lambda: any("names no images" in t for t in toasts(app)), "the reason told"
+        )
+        assert detail.active_tab != "preview"
+
+
 async def next_pane(app: JobtuiApp, pilot: Pilot[Any], key: str) -> None:
     await pilot.press(key)
     assert focused_pane(app) == "detail"  # the providers pane is hidden at 80 columns
@@ -364,6 +400,7 @@ CASES: dict[str, Case] = {
     "stats": stats,
     "export": export,
     "views": views,
+    "save_view": save_view,
     "sort": sort,
     "sort_reverse": sort_reverse,
     "refresh": refresh,
@@ -382,6 +419,7 @@ CASES: dict[str, Case] = {
     "focus_jobs": focus_jobs,
     "focus_detail": focus_detail,
     "next_pane": next_pane,
+    "show_preview": show_preview,
     "toggle_sidebar": toggle_sidebar,
     "maximize": maximize,
     "help": show_help,

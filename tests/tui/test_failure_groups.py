@@ -159,6 +159,57 @@ async def test_long_messages_wrap_at_80_columns_instead_of_being_cut(tmp_path: P
     store.close()
 
 
+async def test_j_k_g_G_move_between_groups_and_enter_filters_to_the_one_under_them(
+    store: Store, tmp_path: Path
+) -> None:
+    app = dashboard(store, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await open_failures(app, pilot)
+        first, second = view.groups
+        assert view.highlighted_group is first
+        await pilot.press("j")
+        assert view.highlighted_group is second
+        await pilot.press("k")
+        assert view.highlighted_group is first
+        await pilot.press("G")
+        assert view.highlighted_group is second
+        await pilot.press("g")
+        assert view.highlighted_group is first
+        await pilot.press("j", "enter")
+        await wait_until(pilot, lambda: app.model.query is not None, "the group's filter")
+        assert app.model.query is not None and app.model.query.text == second.signature.term
+        assert len(app.model.visible_keys()) == second.count == 3
+        # Back in the view, the cursor is on the group the list is filtered to.
+        view = await open_failures(app, pilot)
+        assert view.highlighted_group is not None
+        assert view.highlighted_group.signature == second.signature
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)])
+async def test_the_keys_stay_in_sight_under_a_long_list_of_groups(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    # Forty causes: more entries than the view has lines, so the list scrolls.
+    causes = [f"Cause {chr(65 + n % 26) * (1 + n // 26)}" for n in range(40)]
+    jobs = [failed("deepo", "deepomatic", str(n), cause) for n, cause in enumerate(causes)]
+    store = open_store(tmp_path / "store.sqlite")
+    seed_store(store, jobs)
+    app = dashboard(store, tmp_path)
+    async with app.run_test(size=size) as pilot:
+        view = await open_failures(app, pilot)
+        option_list = view.query_one("#failures-list")
+        await wait_until(pilot, lambda: option_list.virtual_size.height >= 40, "forty entries")
+        await wait_until_settled(pilot)
+        hint = view.query_one("#failures-hint")
+        dialog = view.query_one("#failures-dialog")
+        assert option_list.max_scroll_y > 0, "the list should need scrolling"
+        assert hint.region.height == 1, hint.region
+        assert dialog.region.contains_region(hint.region), (hint.region, dialog.region)
+        assert hint.region.bottom <= size[1], (hint.region, size)
+        assert "r refresh" in str(hint.render())
+    store.close()
+
+
 # ------------------------------------------------- a real engine on the simulator
 
 TART = "tensorart"

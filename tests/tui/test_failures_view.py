@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import DataTable, Static
 
 from jobtui.store import Store
 from jobtui.tui.app import JobtuiApp, make_app
@@ -132,3 +133,52 @@ async def test_a_group_term_joins_the_filter_already_typed(store: Store, tmp_pat
         assert app.model.query is not None
         assert app.model.query.text == f"provider:ii {ii.signature.term}"
         assert [key[1] for key in app.model.visible_keys()] == ["ask-42"]
+
+
+@pytest.mark.parametrize(("size", "narrow"), [((80, 24), True), ((120, 36), False)])
+async def test_the_stats_table_shows_its_other_columns_on_a_narrow_terminal(
+    store: Store, tmp_path: Path, size: tuple[int, int], narrow: bool
+) -> None:
+    app = dashboard(store, tmp_path)
+    async with app.run_test(size=size) as pilot:
+        await stats_opened()(pilot)
+        screen = app.screen
+        assert isinstance(screen, StatsScreen)
+        table = screen.query_one("#stats-table", DataTable)
+        hint = screen.query_one("#stats-hint", Static)
+        await wait_until(pilot, lambda: "esc closes" in str(hint.render()), "the hint")
+
+        def visible_text() -> str:
+            return "\n".join(table.render_line(y).text for y in range(table.size.height))
+
+        assert ("other columns" in str(hint.render())) is narrow
+        if not narrow:
+            assert "CREDITS" in visible_text() and table.max_scroll_x == 0
+            return
+        assert "CREDITS" not in visible_text() and table.max_scroll_x > 0
+        for _ in range(40):  # one column's worth of cells a press
+            if table.scroll_x >= table.max_scroll_x:
+                break
+            await pilot.press("l")
+        await wait_until(pilot, lambda: "CREDITS" in visible_text(), "the last column in view",
+                         detail=visible_text)  # fmt: skip
+        await pilot.press(*["h"] * 40)
+        await wait_until(pilot, lambda: table.scroll_x == 0, "back to the first column")
+        assert "PROVIDER" in visible_text()
+
+
+def test_a_group_line_names_the_kind_once() -> None:
+    from jobtui.insights.failures import FailureGroup, Signature
+    from jobtui.tui.screens.failures import group_line
+
+    def line(providers: set[str], code: str | None, message: str) -> str:
+        group = FailureGroup(Signature("superai", code, message), count=7, providers=providers)
+        return " ".join(group_line(group).plain.split())
+
+    # A provider named after its kind: the kind is not said again.
+    assert line({"superai"}, None, "job failed") == "7 superai job failed"
+    assert line({"superai"}, "EXPIRED", "") == "7 superai EXPIRED"
+    assert line({"superai"}, "EXPIRED", "after <n>h") == "7 superai EXPIRED: after <n>h"
+    # Named otherwise (or several): the signature keeps its kind.
+    assert line({"sai"}, None, "job failed") == "7 sai superai: job failed"
+    assert line({"superai", "sai2"}, None, "job failed") == "7 sai2,superai superai: job failed"

@@ -101,3 +101,46 @@ def test_watch_notify_runs_the_command_when_jobs_finish(
     assert call[0] == "--urgent" and call[1].startswith("3 jobs finished"), call
     assert "deepomatic" in call[2]
     assert "\x1b]9;" not in err  # stderr is no terminal here: no escape sequences
+
+
+async def test_the_dashboard_sends_its_finish_notice_to_the_terminal_through_tmux(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The path a remote user relies on: a job ends, the dashboard writes OSC 9/777 wrapped
+    # for tmux to its terminal (and rings), once for the round, beside the toast.
+    from datetime import UTC
+
+    from jobtui.model import JobState
+    from jobtui.tui.app import make_app
+    from jobtui.tui.feed.enginelink import collect_changes
+
+    from support.tui_data import FrozenClock, open_store, shell_config, watched
+    from support.waiting import wait_until
+
+    monkeypatch.setenv("TMUX", "/tmp/tmux-1000/default,1,0")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    store = open_store(tmp_path / "store.sqlite")
+    config = shell_config(notify="all", notify_via=("toast", "osc9", "osc777", "bell"))
+    app = make_app(config, store, FrozenClock(), None, ascii_only=False, tz=UTC,
+                   prefs_path=tmp_path / "prefs.toml")  # fmt: skip
+    written: list[str] = []
+
+    class Ended:
+        def __init__(self, job_id: str, state: JobState) -> None:
+            self.job = watched("deepo", job_id, state)
+            self.previous_state = JobState.RUNNING
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.loaded.wait()
+        app.terminal_write = written.append
+        changes = collect_changes([Ended("42", JobState.FAILED)])
+        app.dashboard.apply_changes(changes)
+        app.announce(changes)
+        await wait_until(pilot, lambda: bool(written), "the notice on the terminal")
+        notice = "".join(written)
+        assert notice.count("\x1bPtmux;\x1b\x1b]9;") == 1, notice
+        assert notice.count("\x1bPtmux;\x1b\x1b]777;notify;") == 1, notice
+        assert "deepo 42" in notice and notice.startswith("\x07")
+        await wait_until(pilot, lambda: any("finished" in n.title for n in app._notifications),
+                         "the toast beside it")  # fmt: skip
+    store.close()

@@ -121,7 +121,7 @@ class CogniteProvider(HttpProvider):
     async def _fetch_one(self, job_id: str) -> Job | FetchError:
         try:
             payload = await self._get(job_id)
-            return self.parse(payload)
+            return self.parse_known(job_id, payload)
         except FetchError as exc:
             return exc
         except PayloadError as exc:

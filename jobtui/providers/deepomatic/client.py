@@ -148,7 +148,7 @@ class DeepomaticProvider(ApiKeyProvider):
     async def _fetch_single(self, job_id: str) -> Job | FetchError:
         try:
             payload = await self._get(f"{TASKS_PATH}/{quote(job_id, safe='')}", job_id=job_id)
-            return self.parse(payload)
+            return self.parse_known(job_id, payload)
         except FetchError as exc:
             return exc.for_job(job_id)
         except PayloadError as exc:

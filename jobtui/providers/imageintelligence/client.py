@@ -98,7 +98,7 @@ class ImageIntelligenceProvider(HttpProvider):
     async def _fetch_one(self, job_id: str) -> Job | FetchError:
         try:
             payload = await self._authorized("GET", self.job_path(job_id), job_id=job_id)
-            return self.parse(payload)
+            return self.parse_known(job_id, payload)
         except FetchError as exc:
             return exc.for_job(job_id)
         except PayloadError as exc:

@@ -112,7 +112,7 @@ class SuperaiProvider(ApiKeyProvider):
     async def _fetch_one(self, job_id: str) -> Job | FetchError:
         try:
             payload = await self._call("GET", self.job_path(job_id), job_id)
-            job = self.parse(payload)
+            job = self.parse_known(job_id, payload)
             if job.state is JobState.SUCCEEDED and isinstance(payload, dict):
                 payload = {**payload, **await self._output(job_id)}
                 job = self.parse(payload)

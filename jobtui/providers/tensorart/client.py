@@ -77,7 +77,7 @@ class TensorartProvider(HttpProvider):
     async def _fetch_one(self, job_id: str) -> Job | FetchError:
         try:
             payload = await self._call("GET", job_id)
-            return self.parse(payload)
+            return self.parse_known(job_id, payload)
         except FetchError as exc:
             return exc
         except PayloadError as exc:

@@ -39,6 +39,7 @@ __all__ = [
     "export_format",
     "export_rows",
     "read_stats",
+    "request_rates",
     "write_export",
 ]
 
@@ -94,19 +95,28 @@ def read_stats(store: JobStore, config: Config, now: datetime) -> StatsReport:
     limits = rate_limits_of(config)
     providers = gather_stats(store, now - STATS_WINDOW, now, limits)
     finished, failed = per_minute(store, now)
-    since = (now - BUDGET_WINDOW).replace(second=0, microsecond=0)
-    seconds = max((now - since).total_seconds(), 1.0)
-    spent = store.request_counts(since)
+    rates = request_rates(store, now)
     budgets = [
         Budget(
             provider=stats.provider,
-            used=spent.get(stats.provider, 0) / seconds,
+            used=rates.get(stats.provider, 0.0),
             allowed=stats.rate_limit,
             active=sum(n for state, n in stats.states.items() if not JobState(state).terminal),
         )
         for stats in providers
     ]
     return StatsReport(now, providers, finished, failed, budgets)
+
+
+def request_rates(store: JobStore, now: datetime) -> dict[str, float]:
+    """Requests per second each provider was sent over ``BUDGET_WINDOW`` (every process's).
+
+    The store counts requests per minute: the window starts at a whole minute
+    and runs to ``now``. Blocking: call it off the event loop.
+    """
+    since = (now - BUDGET_WINDOW).replace(second=0, microsecond=0)
+    seconds = max((now - since).total_seconds(), 1.0)
+    return {name: count / seconds for name, count in store.request_counts(since).items()}
 
 
 def per_minute(store: JobStore, now: datetime) -> tuple[list[int], list[int]]:

@@ -76,6 +76,8 @@ _ID_ROOM_SUMMARY = 20
 """Ids grow while the summary keeps this many cells: a whole id is worth more."""
 _ID_GROWTH = 28
 """At most this many cells more for ids on a wide screen (a UUID is 36 cells)."""
+_READABLE_ID = 19
+"""An id this long is whole when numeric (Tensor.Art's 19 digits); "updated" gives way for it."""
 
 
 def layout_columns(
@@ -128,6 +130,18 @@ def layout_columns(
                        rest - _ID_ROOM_SUMMARY)  # fmt: skip
         widths["id"] += id_extra
         rest -= id_extra
+    # Long enough for a Tensor.Art id (19 digits, all sharing their first 12): below
+    # that, "updated" (the first column to give way) makes room for it.
+    readable_id = min(id_width, _READABLE_ID)
+    if "id" in widths and "updated" in widths and width >= _WIDE_LIST and (
+        widths["id"] < readable_id
+    ):
+        without = layout_columns(
+            width, [n for n in names if n != "updated"],
+            provider_width=provider_width, id_width=id_width,
+        )  # fmt: skip
+        if next(w for c, _, w in without if c.name == "id") >= readable_id:
+            return without
     label_extra = 0
     if "label" in widths and rest > _ROOMY_SUMMARY:
         label_extra = min(_LABEL_GROWTH, rest - _ROOMY_SUMMARY)

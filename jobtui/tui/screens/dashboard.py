@@ -25,12 +25,11 @@ from textual.screen import Screen
 from textual.widgets import Input, TextArea
 
 from jobtui.model import HealthState
-from jobtui.tui.feed.enginelink import TickChanges, collect_changes
+from jobtui.tui.feed.enginelink import TickChanges
 from jobtui.tui.host import DashboardHost
 from jobtui.tui.joblist.model import SORT_COLUMNS, JobKey, JobListModel
 from jobtui.tui.keys import KEY_SPECS, bindings_for
 from jobtui.tui.messages import (
-    EngineEvents,
     FilterClosed,
     JobOpened,
     MarksChanged,
@@ -42,6 +41,7 @@ from jobtui.tui.screens.help import HelpScreen
 from jobtui.tui.screens.jobactions import JobActions
 from jobtui.tui.screens.listfilter import ListFilter
 from jobtui.tui.screens.reports import Reports
+from jobtui.tui.screens.saveview import SavedViews
 from jobtui.tui.terminal.safe_text import safe
 from jobtui.tui.widgets.detail import DetailPane
 from jobtui.tui.widgets.filterbar import FilterBar
@@ -85,6 +85,9 @@ class DashboardScreen(Screen[None]):
         """The failures view (F), kept live, and bulk actions on a group."""
         self.reports = Reports(self, host, model)
         """The stats pane (I) and the export of what the filter shows (w)."""
+        self.saved_views = SavedViews(self, host, model)
+        """The filter saved as a view in the config (V)."""
+        self._before_views: tuple[str, bool, tuple[str, ...]] | None = None
 
     # ---------------------------------------------------------------- layout
 
@@ -126,6 +129,8 @@ class DashboardScreen(Screen[None]):
                             ascii_only=app.ascii_only,
                             providers=lambda: app.config.providers,
                             now=app.clock.now,
+                            graphics=app.graphics,
+                            graphics_line=app.graphics_line,
                             id="preview-view",
                         ),
                         id="detail",
@@ -254,12 +259,6 @@ class DashboardScreen(Screen[None]):
         newest = self.model.newest_data
         self.status_bar.as_of = "" if newest is None else self.jobtui.local_time_text(newest)
 
-    @on(EngineEvents)
-    def _engine_events(self, message: EngineEvents) -> None:
-        changes = collect_changes(message.events)
-        self.apply_changes(changes)
-        self.jobtui.announce(changes)
-
     def show_detail(self, key: JobKey | None) -> None:
         """Show ``key``'s job in the detail pane."""
         self.detail_follower.show(key)
@@ -371,8 +370,15 @@ class DashboardScreen(Screen[None]):
         """Ask for a file name, then write the jobs the filter shows to it (CSV or JSON lines)."""
         self.reports.export()
 
+    def action_save_view(self) -> None:
+        """Save the filter applied now as a view in the config file (V)."""
+        self.saved_views.save()
+
     def action_views(self) -> None:
-        """Apply the next saved view's query (after the last one: no filter again)."""
+        """Apply the next saved view: its query, and its sort and columns when it has them.
+
+        After the last view: no filter again, and the sort and columns the user had.
+        """
         names = list(self.jobtui.config.views)
         if not names:
             self.app.notify("No saved views: add [views.NAME] query = \"…\" to the config",
@@ -384,13 +390,31 @@ class DashboardScreen(Screen[None]):
             None,
         )  # fmt: skip
         index = 0 if current is None else current + 1
+        if current is None or self._before_views is None:
+            # Leaving the user's own list: remember how it was sorted and which columns showed.
+            self._before_views = (
+                self.model.sort_column, self.model.sort_reverse, self.job_list.columns
+            )  # fmt: skip
+        column, reverse, columns = self._before_views
         if index >= len(names):
             text, shown = "", "all jobs"
         else:
-            text, shown = self.jobtui.config.views[names[index]].query, f"view {names[index]}"
+            view = self.jobtui.config.views[names[index]]
+            text, shown = view.query, f"view {names[index]}"
+            if view.sort and view.sort.lstrip("-") in SORT_COLUMNS:
+                column, reverse = view.sort.lstrip("-"), view.sort.startswith("-")
+            columns = view.columns or columns
         self.filter_bar.set_value(text)
         self.list_filter.apply(text)
         self.jobtui.save_prefs(filter=text)
+        # A view's sort and columns are the view's: the remembered preferences stay the user's.
+        if tuple(columns) != self.job_list.columns:
+            self.job_list.set_columns(columns)
+        if (column, reverse) != (self.model.sort_column, self.model.sort_reverse):
+            self.model.set_sort(column, reverse)
+            self.job_list.show_from_top()
+            self.job_list.refresh()
+        self.update_titles()
         self.app.notify(f"Showing {shown}", timeout=2, markup=False)
 
     # ------------------------------------------------------------------ sort
@@ -439,6 +463,18 @@ class DashboardScreen(Screen[None]):
     def action_focus_pane(self, name: str) -> None:
         """Focus pane ``name`` (sidebar, jobs, detail)."""
         self.panes.focus_pane(name)
+
+    def action_show_preview(self) -> None:
+        """The selected job's pictures: the detail pane's Preview tab."""
+        if "preview" not in self.detail.offered_tabs:
+            self.notify("This job names no images: no Preview tab.", timeout=4, markup=False)
+            return
+        if self.maximized is not None and self.maximized is not self.detail:
+            self.minimize()
+        # The tab first: focusing the pane first would land on the Result tree, and its
+        # focus would switch the tabs back to Result.
+        self.detail.select_tab("preview")
+        self.detail.focus_body()
 
     def action_next_pane(self) -> None:
         """Focus the next visible pane."""

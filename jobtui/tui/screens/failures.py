@@ -49,7 +49,14 @@ def group_line(group: FailureGroup, width: int = WRAP_COLUMNS) -> Text:
     head = f"{group.count:>5,}  "
     providers = visible(",".join(sorted(group.providers))) + "  "
     indent = len(head) + len(providers)
-    signature = visible(str(group.signature))
+    sig = group.signature
+    if group.providers == {sig.kind}:
+        # Providers named after their kind: "superai  superai: job failed" says it twice.
+        code = sig.code or ""
+        text = f"{code}: {sig.message}" if code and sig.message else code or sig.message
+    else:
+        text = str(sig)
+    signature = visible(text)
     room = max(width - indent, 20)
     pieces = textwrap.wrap(signature, room, break_on_hyphens=False) or [""]
     line = Text(end="", no_wrap=True, overflow="fold")
@@ -69,16 +76,26 @@ class FailuresScreen(ModalScreen[str | None]):
         Binding("r", "bulk('refresh')", "Refresh the group", show=False),
         Binding("d,delete", "bulk('remove')", "Stop watching the group", show=False),
         Binding("x", "bulk('cancel')", "Cancel the group", show=False),
+        # The list keys of the rest of the dashboard move here too.
+        Binding("j", "move('cursor_down')", "Next group", show=False),
+        Binding("k", "move('cursor_up')", "Previous group", show=False),
+        Binding("g", "move('first')", "First group", show=False),
+        Binding("G", "move('last')", "Last group", show=False),
     ]
 
     def __init__(
         self,
         groups: Sequence[FailureGroup],
         on_bulk: Callable[[BulkAction, FailureGroup], None] | None = None,
+        *,
+        ascii_only: bool = False,
+        current: str | None = None,
     ) -> None:
         super().__init__(classes="modal")
         self._groups = list(groups)
+        self._current = current
         self._on_bulk = on_bulk
+        self._ascii_only = ascii_only
         self._width = WRAP_COLUMNS
 
     @property
@@ -98,10 +115,13 @@ class FailuresScreen(ModalScreen[str | None]):
         with Vertical(id="failures-dialog", classes="dialog"):
             yield Static("No failed or partial jobs.", id="failures-empty")
             yield OptionList(id="failures-list")
-            yield Static(_HINT, classes="hint")
+            hint = _HINT.replace(" · ", " | ") if self._ascii_only else _HINT
+            # Docked: a long list scrolls above it, and the keys stay in sight.
+            yield Static(hint, classes="hint", id="failures-hint")
 
     def on_mount(self) -> None:
-        self._show(None)
+        # Reopened while the list is filtered to a group: the cursor starts on that group.
+        self._show(next((g for g in self._groups if g.signature.term == self._current), None))
 
     def on_resize(self, event: events.Resize) -> None:
         # The list's own width is known after layout: wrap to it when under 80 columns.
@@ -124,7 +144,8 @@ class FailuresScreen(ModalScreen[str | None]):
     def _show(self, keep: FailureGroup | None) -> None:
         total = sum(g.count for g in self._groups)
         dialog = self.query_one("#failures-dialog")
-        dialog.border_title = f"Failures — {total:,} jobs in {len(self._groups):,} groups"
+        dash = "-" if self._ascii_only else "—"
+        dialog.border_title = f"Failures {dash} {total:,} jobs in {len(self._groups):,} groups"
         self.query_one("#failures-empty").display = not self._groups
         option_list = self.query_one("#failures-list", OptionList)
         option_list.display = bool(self._groups)
@@ -151,6 +172,11 @@ class FailuresScreen(ModalScreen[str | None]):
         if action == "bulk":
             return self._on_bulk is not None
         return True
+
+    def action_move(self, where: str) -> None:
+        """Move the cursor in the list of groups (``cursor_down``, ``cursor_up``, …)."""
+        option_list = self.query_one("#failures-list", OptionList)
+        getattr(option_list, f"action_{where}")()
 
     def action_bulk(self, action: BulkAction) -> None:
         """Ask the dashboard to act on every job of the highlighted group."""

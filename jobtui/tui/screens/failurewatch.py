@@ -114,7 +114,18 @@ class FailureWatch:
 
         # A read-only dashboard offers no bulk action: the keys do nothing there.
         bulk = None if self._host.read_only else self.bulk
-        self._screen.app.push_screen(FailuresScreen(self.groups(), bulk), picked)
+        self._screen.app.push_screen(
+            FailuresScreen(
+                self.groups(), bulk, ascii_only=self._host.ascii_only,
+                current=self._filtered_group(),
+            ),
+            picked,
+        )  # fmt: skip
+
+    def _filtered_group(self) -> str | None:
+        """The ``sig:`` term the filter holds, if any."""
+        text = self.model.query.text if self.model.query is not None else ""
+        return next((term for term in text.split() if term.startswith("sig:")), None)
 
     def changes_applied(self, changes: TickChanges) -> None:
         """A tick of changes reached the list: regroup if the failures view shows."""

@@ -31,14 +31,17 @@ Filter (/):  words match provider, id, label, summary, status or error
   "two words"         a phrase        !term  negates a term
   esc clears the filter; enter goes back to the list
 
-Detail pane (3):  [ and ] switch between Result, JSON and Timeline.
+Detail pane (3):  [ and ] switch between Result, JSON, Timeline and Preview.
   Result: j/k or arrows move, enter/space opens and closes a branch,
   l opens it or goes into it, h goes to the parent, enter on "… N more" adds
   the next page;
   c copies the selected line.  JSON: j/k g/G scroll, / search, n/N next.
+  Preview (i): the pictures a job names, in half-blocks; [ui] images in
+  config.toml picks "sixel" or "kitty" graphics instead, or "off".
 Providers pane (1):  j/k move, g/G first/last, r retries a provider that
   stopped (auth failed).
-Help (?):  j/k, PgUp/PgDn, space, g/G scroll; esc closes."""
+Help (?):  j/k, PgUp/PgDn, space, g/G scroll; esc closes.
+In a browser:  jobtui serve (ctrl+p "Serve this dashboard in a browser")."""
 
 
 def state_legend(*, ascii_only: bool = False) -> str:

@@ -1,6 +1,8 @@
-"""The dashboard's reports: the stats pane (``I``) and the export of what it shows (``w``).
+"""The dashboard's reports: the stats pane (``I``), the budgets, the export (``w``).
 
-``Reports`` is a part the dashboard screen owns. The export asks for a file
+``Reports`` is a part the dashboard screen owns. It reads each provider's
+requests per second (every process's, from the store) for the providers
+pane's budget gauges: when the dashboard loads, then once a minute. The export asks for a file
 name (``ExportScreen``), then writes, off the event loop, the ``ls --json``
 rows of every job the filter matches (scrolled off or not, in the list's
 order) as CSV or JSON lines, by the name's suffix; a toast names the path
@@ -21,18 +23,21 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
 
+from jobtui.cli.stats_cmd import rate_limits_of
 from jobtui.tui.feed.reports import (
     EXPORT_FORMATS,
     StatsReport,
     export_format,
     export_rows,
     read_stats,
+    request_rates,
     write_export,
 )
 from jobtui.tui.host import DashboardHost
 from jobtui.tui.joblist.model import JobListModel
 from jobtui.tui.screens.stats import StatsScreen
 from jobtui.tui.terminal.safe_text import safe
+from jobtui.tui.widgets.sidebar import Sidebar
 
 __all__ = ["DEFAULT_EXPORT_NAME", "ExportScreen", "Reports"]
 
@@ -106,9 +111,34 @@ class Reports:
     async def read_stats(self) -> StatsReport:
         """The stats pane's figures at the injected clock's now, read in a thread."""
         host = self._host
-        return await asyncio.to_thread(
+        report = await asyncio.to_thread(
             read_stats, host.watchlist.store, host.config, host.clock.now()
         )
+        # The providers pane beside it shows the same rates, not last minute's.
+        self._show_budgets({b.provider: b.used for b in report.budgets})
+        return report
+
+    # --------------------------------------------------------------- budgets
+
+    def read_budgets(self) -> None:
+        """Read the requests per second spent lately, then show them in the providers pane."""
+        self._screen.run_worker(
+            self.update_budgets(), name="budgets", group="budgets", exclusive=True,
+            exit_on_error=False,
+        )  # fmt: skip
+
+    async def update_budgets(self) -> None:
+        """Read the requests per second (in a thread) and show them in the providers pane."""
+        host = self._host
+        try:
+            rates = await asyncio.to_thread(request_rates, host.watchlist.store, host.clock.now())
+        except Exception:  # a store gone or busy: the gauges keep what they showed
+            return
+        self._show_budgets(rates)
+
+    def _show_budgets(self, rates: dict[str, float]) -> None:
+        for sidebar in self._screen.query(Sidebar):
+            sidebar.update_budgets(rates, rate_limits_of(self._host.config))
 
     # ---------------------------------------------------------------- export
 

@@ -25,33 +25,12 @@ from jobtui.textsafe import visible
 from jobtui.tui.feed.reports import SERIES_MINUTES, Budget, StatsReport
 from jobtui.tui.joblist.glyphs import glyph
 from jobtui.tui.joblist.row import STATE_ORDER
+from jobtui.tui.widgets.gauge import gauge, short_duration
 
 __all__ = ["REFRESH_SECONDS", "StatsScreen", "budget_line", "gauge", "states_cell"]
 
 REFRESH_SECONDS = 5.0
 """How often the open pane reads the figures again."""
-_GAUGE_CELLS = 10
-
-
-def gauge(share: float | None, *, ascii_only: bool, cells: int = _GAUGE_CELLS) -> str:
-    """``██████░░░░`` (``######----`` in ASCII) for a share of 0–1; full past 1."""
-    full, empty = ("#", "-") if ascii_only else ("█", "░")
-    if share is None:
-        return (" " if ascii_only else "·") * cells
-    filled = min(cells, max(0, round(share * cells)))
-    if share > 0 and filled == 0:
-        filled = 1  # a budget in use never looks idle
-    return full * filled + empty * (cells - filled)
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    if seconds < 3600:
-        return f"{seconds / 60:.1f}m"
-    return f"{seconds / 3600:.1f}h"
-
-
 def budget_line(budget: Budget, *, ascii_only: bool, name_width: int = 0) -> Text:
     """``tart   ███░░░░░░░ 1.5/5 req/s · all 40 in 8.0s``: spent of allowed, time to poll all."""
     text = Text(no_wrap=True, overflow="ellipsis", end="")
@@ -65,7 +44,7 @@ def budget_line(budget: Budget, *, ascii_only: bool, name_width: int = 0) -> Tex
         text.append(f" {budget.used:.1f} req/s (no rate_limit)")
     sweep = budget.sweep_seconds
     if sweep is not None:
-        text.append(f" · all {budget.active:,} active in {_duration(sweep)}", style="dim")
+        text.append(f" · all {budget.active:,} active in {short_duration(sweep)}", style="dim")
     else:
         text.append(f" · {budget.active:,} active", style="dim")
     return text
@@ -86,6 +65,9 @@ class StatsScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,I", "close", "Close", show=False),
         Binding("r", "reload", "Read again", show=False),
+        # On a narrow terminal the table is wider than the pane: its other columns.
+        Binding("left,h", "table_scroll(-1)", "Table: columns to the left", show=False),
+        Binding("right,l", "table_scroll(1)", "Table: columns to the right", show=False),
     ]
 
     def __init__(
@@ -99,7 +81,11 @@ class StatsScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="stats-dialog", classes="dialog") as dialog:
-            dialog.border_title = "Stats — last 24h · per minute: last hour"
+            dialog.border_title = (
+                "Stats - last 24h, per minute: last hour"
+                if self._ascii_only
+                else "Stats — last 24h · per minute: last hour"
+            )
             with Vertical(id="stats-body"):
                 yield Static("Finished per minute", id="stats-finished-label")
                 yield Sparkline([], id="stats-finished")
@@ -112,13 +98,32 @@ class StatsScreen(ModalScreen[None]):
                 yield Static("Budgets: requests/s over the last 5 minutes, of the rate_limit",
                              classes="stats-heading")  # fmt: skip
                 yield Static("reading…", id="stats-gauges")
-            yield Static("r reads again · esc closes", classes="hint")
+            yield Static("", classes="hint", id="stats-hint")
 
     def on_mount(self) -> None:
         table = self.query_one("#stats-table", DataTable)
         table.add_columns(*TABLE_HEADERS)
         self.run_worker(self._reload(), group="stats", exclusive=True, exit_on_error=False)
         self.set_interval(REFRESH_SECONDS, self.action_reload, name="stats-refresh")
+
+    def action_table_scroll(self, direction: int) -> None:
+        """Scroll the table to its columns on the left (-1) or on the right (1)."""
+        table = self.query_one("#stats-table", DataTable)
+        if direction < 0:
+            table.scroll_left(animate=False)
+        else:
+            table.scroll_right(animate=False)
+
+    def _show_hint(self) -> None:
+        table = self.query_one("#stats-table", DataTable)
+        parts = ["r reads again", "esc closes"]
+        if table.max_scroll_x > 0:
+            parts.insert(1, "h/l or arrows: the table's other columns")
+        separator = " | " if self._ascii_only else " · "
+        self.query_one("#stats-hint", Static).update(separator.join(parts))
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._show_hint)
 
     def action_reload(self) -> None:
         """Read the figures again."""
@@ -163,6 +168,7 @@ class StatsScreen(ModalScreen[None]):
         if not report.budgets:
             gauges.append("no providers")
         self.query_one("#stats-gauges", Static).update(gauges)
+        self.call_after_refresh(self._show_hint)
 
     def action_close(self) -> None:
         """Close the pane."""

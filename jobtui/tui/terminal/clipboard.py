@@ -43,6 +43,7 @@ __all__ = [
     "driver_writer",
     "is_remote",
     "osc52_sequence",
+    "read_tmux_option",
 ]
 
 OSC52_MAX_BASE64 = 100_000
@@ -204,13 +205,15 @@ def copy_text(
     if not tmux:
         write(osc52_sequence(text))
         return CopyResult(ClipboardMethod.OSC52, "", len(text))
-    ask = tmux_option or (lambda name: _tmux_option(name, environment))
+    ask = tmux_option or (lambda name: read_tmux_option(name, environment))
     passthrough, set_clipboard = ask("allow-passthrough"), None
     if passthrough in ("on", "all"):
         write(osc52_sequence(text, tmux=True))
         return CopyResult(ClipboardMethod.OSC52_TMUX, ", passthrough on", len(text))
     set_clipboard = ask("set-clipboard")
-    if set_clipboard in ("on", "external"):
+    # Only "on" lets an application's OSC 52 in: "external" (tmux's default) sends
+    # tmux's own copies out but drops an application's, buffer and forwarding both.
+    if set_clipboard == "on":
         write(osc52_sequence(text))  # tmux reads plain OSC 52 itself and forwards it
         return CopyResult(ClipboardMethod.OSC52_TMUX, ", set-clipboard on", len(text))
     if passthrough is None and set_clipboard is None:
@@ -222,7 +225,7 @@ def copy_text(
     return CopyResult(ClipboardMethod.TMUX_BLOCKED, "", len(text))
 
 
-def _tmux_option(name: str, env: Mapping[str, str]) -> str | None:
+def read_tmux_option(name: str, env: Mapping[str, str]) -> str | None:
     """A global tmux option's value (``tmux show-options -gv``), or None if tmux cannot say."""
     try:
         done = subprocess.run(

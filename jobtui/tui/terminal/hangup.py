@@ -23,6 +23,7 @@ from collections.abc import Callable
 __all__ = [
     "NO_TERMINAL",
     "HangupWatch",
+    "driven_over_pipes",
     "end_after_hangup",
     "has_terminal",
     "install_hangup_handler",
@@ -65,14 +66,16 @@ def install_hangup_handler(leave: Callable[[], object]) -> Callable[[], None]:
     return remove
 
 
-GRACE_SECONDS = 1.5
+GRACE_SECONDS = 1.0
 """How long an orderly exit may take after a hang-up before the process ends itself.
 
 An orderly exit releases the store and the provider connections; under load
 (thousands of jobs polled) it can lag behind the event loop's backlog. Past
 this grace the process leaves anyway: SQLite's journal keeps the store whole,
 and the provider leases expire on their own. Together with detection (which
-is immediate) this keeps a lost terminal from outliving itself by over 2 s.
+is immediate) this keeps a lost terminal from outliving itself by over 2 s,
+with room left for a machine so loaded that the hang-up thread waits its turn
+(a tmux session killed at load 9.5 on 2 cores: gone after 2.2 s at 1.5 s grace).
 """
 
 
@@ -180,6 +183,16 @@ class HangupWatch:
 
 NO_TERMINAL = "jobtui: the dashboard needs a terminal; try jobtui status or jobtui watch"
 """What the dashboard says, on stderr, when it is started without a terminal."""
+
+
+def driven_over_pipes() -> bool:
+    """Whether a Textual driver named in ``$TEXTUAL_DRIVER`` draws instead of a terminal.
+
+    ``jobtui serve`` runs each dashboard under Textual's web driver, which
+    talks to ``serve`` over stdin and stdout: no terminal is needed, and those
+    pipes hanging up (``serve`` killed) is the hang-up to leave on.
+    """
+    return bool(os.environ.get("TEXTUAL_DRIVER"))
 
 
 def has_terminal() -> bool:

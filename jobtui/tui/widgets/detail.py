@@ -213,6 +213,11 @@ class DetailPane(Widget):
     def _offered(self) -> tuple[str, ...]:
         return TABS if self._has_images() else tuple(t for t in TABS if t != "preview")
 
+    @property
+    def offered_tabs(self) -> tuple[str, ...]:
+        """The tabs shown for this job (Preview only when it names images)."""
+        return self._offered()
+
     def next_tab(self) -> None:
         """Show the tab to the right, wrapping around."""
         tabs = self._offered()

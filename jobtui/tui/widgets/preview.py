@@ -4,70 +4,39 @@ A small renderer of our own on Rich segments rather than ``textual-image``:
 half-blocks need no terminal probing at all (0.12 picked the wrong protocol at
 300 ms of latency and echoed late replies onto the screen), cost nothing to
 draw, and work unchanged over SSH and inside tmux. Sixel and Kitty are opt-in
-config values only (``[ui] images``), never detected.
+config values only (``[ui] images``), never detected: with one of them the
+app's ``GraphicsLayer`` draws each picture over its half-blocks
+(``widgets/picture.py``, ``terminal/graphics.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from contextlib import suppress
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
-from rich.color import Color
-from rich.console import Console, ConsoleOptions, RenderResult
-from rich.segment import Segment
-from rich.style import Style
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.dom import NoScreen
+from textual.errors import NoWidget
 from textual.widgets import Static
 
 from jobtui.config.model import CogniteConfig, ProviderConfig
 from jobtui.errors import FetchCategory, FetchError, JobtuiError
 from jobtui.model import Job
-from jobtui.preview import ImageLoader, ImageRef, Picture, PreviewFailure, image_refs
-from jobtui.preview.cells import UPPER_HALF, ColorMode, gray, half_cells, to_256
-from jobtui.preview.loader import Resolver
+from jobtui.preview import ImageLoader, ImageRef, PreviewFailure, image_refs
+from jobtui.preview.cells import ColorMode
+from jobtui.preview.loader import PICTURE_SIDE, Resolver
 from jobtui.providers.cognite.client import CogniteProvider
+from jobtui.tui.terminal.graphics import GraphicsLayer
+from jobtui.tui.widgets.picture import MAX_ROWS, HalfBlockPicture, PictureView
 
-__all__ = ["HalfBlockPicture", "PreviewView", "images_line"]
+__all__ = ["GRAPHICS_SIDE", "HalfBlockPicture", "PreviewView", "images_line"]
 
-MAX_ROWS = 18
-"""Cells a picture may take vertically (36 pixels), so a few fit in the pane."""
-
-
-@dataclass(frozen=True)
-class HalfBlockPicture:
-    """A Rich renderable: ``picture`` fitted to the width it is given, outlines drawn."""
-
-    picture: Picture
-    polygons: Sequence[Any] = ()
-    segment_of: Sequence[int] = ()
-    mode: ColorMode = "truecolor"
-    max_rows: int = MAX_ROWS
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        cells = half_cells(
-            self.picture, options.max_width, self.max_rows, self.polygons, self.segment_of
-        )
-        styles: dict[tuple[Any, Any], Style] = {}
-        for row in cells:
-            for cell in row:
-                key = (cell.top, cell.bottom)
-                style = styles.get(key)
-                if style is None:
-                    style = Style(color=self._color(cell.top), bgcolor=self._color(cell.bottom))
-                    styles[key] = style
-                yield Segment(UPPER_HALF, style)
-            yield Segment.line()
-
-    def _color(self, rgb: tuple[int, int, int]) -> Color:
-        if self.mode == "gray":
-            return Color.from_rgb(*gray(rgb))
-        if self.mode == "256":
-            return Color.from_ansi(to_256(rgb))
-        return Color.from_rgb(*rgb)
+GRAPHICS_SIDE = 512
+"""Pixels a side kept of a picture drawn with Sixel or Kitty (half-blocks need far fewer)."""
 
 
 def images_line(setting: str, *, ascii_only: bool) -> str | None:
@@ -95,6 +64,8 @@ class PreviewView(VerticalScroll):
         ascii_only: bool = False,
         providers: Callable[[], Mapping[str, ProviderConfig]] | None = None,
         now: Callable[[], datetime] | None = None,
+        graphics: GraphicsLayer | None = None,
+        graphics_line: str | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
@@ -105,6 +76,10 @@ class PreviewView(VerticalScroll):
         self._clients: list[CogniteProvider] = []
         self._now = now or (lambda: datetime.now(UTC))
         self._loader: ImageLoader | None = None
+        self.graphics = graphics
+        """Sixel or Kitty drawing over the half-blocks (``[ui] images``), None for half-blocks."""
+        self.graphics_line = graphics_line
+        """What the graphics setting does here, shown above the pictures."""
         self._generation = 0
         self._job: Job | None = None
         self.shown: dict[str, str] = {}
@@ -133,17 +108,36 @@ class PreviewView(VerticalScroll):
         if off is not None:
             self.mount(Static(off, classes="preview-label"))
             return
-        if self.setting in ("sixel", "kitty"):
+        if self.graphics_line is not None:
             self.mount(
                 Static(
-                    f"{self.setting} output is not built yet: showing half-block cells.",
-                    classes="preview-label",
+                    self.graphics_line, classes="preview-label", markup=False, id="graphics-line"
                 )
             )
         for index, ref in enumerate(refs):
             self.mount(Static(self._label(ref), classes="preview-label"))
             self.mount(Static("loading…", id=f"picture-{self._generation}-{index}"))
         self._load(job, refs)
+
+    def _rows_fitting(self) -> int:
+        """Rows a picture may take so that it is seen whole below its label (and the note)."""
+        height = self.scrollable_content_region.height
+        with suppress(NoScreen, NoWidget):  # what is seen of the view: ancestors may clip it
+            height = min(height, self.screen.find_widget(self).visible_region.height)
+        height -= 2  # the label and its margin
+        note = self.query("#graphics-line")
+        if note:
+            height -= note.first().outer_size.height + 1  # and its margin
+        return max(4, min(MAX_ROWS, height))
+
+    def on_resize(self) -> None:
+        # After the refresh: only then does the compositor know how much of the view is seen.
+        self.call_after_refresh(self._fit_pictures)
+
+    def _fit_pictures(self) -> None:
+        rows = self._rows_fitting()
+        for picture in self.query(PictureView):
+            picture.fit_rows(rows)
 
     def _label(self, ref: ImageRef) -> str:
         if ref.expires_at is None:
@@ -155,7 +149,14 @@ class PreviewView(VerticalScroll):
     @work(exclusive=True, exit_on_error=False, group="preview")
     async def _load(self, job: Job, refs: list[ImageRef]) -> None:
         if self._loader is None:
-            self._loader = ImageLoader(self._make_resolvers(), now=self._now)
+            side = GRAPHICS_SIDE if self.graphics is not None else PICTURE_SIDE
+            self._loader = ImageLoader(
+                self._make_resolvers(),
+                now=self._now,
+                side=side,
+                # 16 × 512² or 64 × 160² RGB pictures: at most ~13 MB in memory
+                max_entries=16 if self.graphics is not None else 64,
+            )
         for index, ref in enumerate(refs):
             result = await self._loader.load(job.provider, ref)
             if self._job is not job:
@@ -170,9 +171,18 @@ class PreviewView(VerticalScroll):
                 widget.add_class("preview-failure")
             else:
                 self.shown[ref.label] = "picture"
-                widget.update(
-                    HalfBlockPicture(result, ref.polygons, ref.segment_of, mode=self._mode())
+                picture = PictureView(
+                    result,
+                    ref.polygons,
+                    ref.segment_of,
+                    mode=self._mode(),
+                    max_rows=self._rows_fitting(),
+                    graphics=self.graphics,
+                    id=f"drawn-{self._generation}-{index}",
                 )
+                await self.mount(picture, after=widget)
+                await widget.remove()
+                self.call_after_refresh(self._fit_pictures)  # the note's height is known then
 
     def _make_resolvers(self) -> dict[str, Resolver]:
         """Cognite files resolve through each Cognite provider's own client (its token)."""

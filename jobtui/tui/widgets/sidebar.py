@@ -1,8 +1,11 @@
-"""The providers pane: All plus each provider, its counts and its health.
+"""The providers pane: All plus each provider, its counts, its health and its budget.
 
 Each entry shows the provider's job count, a count per state (glyph and
-number) and a health badge as a word (never colour alone). The highlighted
-provider's last error and next retry show under the list; hovering an entry
+number) and a health badge as a word (never colour alone). A provider with a
+request budget (``rate_limit``) also shows a gauge of the requests per
+second spent lately against it, and how long one poll of every active job
+takes at that rate (``update_budgets``). The highlighted provider's last
+error, next retry and budget show under the list in words; hovering an entry
 shows them as a tooltip.
 """
 
@@ -24,12 +27,24 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from jobtui.model import POLLED_HERE, HealthState, JobState, ProviderHealth
+from jobtui.tui.feed.reports import BUDGET_WINDOW, Budget
 from jobtui.tui.joblist.glyphs import glyph
 from jobtui.tui.joblist.row import STATE_ORDER
 from jobtui.tui.messages import ProviderSelected
 from jobtui.tui.terminal.safe_text import safe
+from jobtui.tui.widgets.gauge import gauge, short_duration
 
-__all__ = ["ALL_PROVIDERS", "Sidebar", "health_badge", "health_details", "polled_by_text"]
+__all__ = [
+    "ALL_PROVIDERS",
+    "Sidebar",
+    "budget_details",
+    "budget_entry",
+    "health_badge",
+    "health_details",
+    "polled_by_text",
+]
+
+_ENTRY_GAUGE_CELLS = 5
 
 ALL_PROVIDERS = "\x00all"
 """The option id of the "All" entry (no provider name can contain NUL)."""
@@ -83,6 +98,28 @@ def health_details(
         )
     lines.append(f"requests {health.requests}, failures {health.failures}")
     return "\n".join(lines)
+
+
+def budget_entry(budget: Budget, *, ascii_only: bool) -> str:
+    """The entry's budget line: ``██░░░ 1.5/5/s, all 8.0s`` (spent of allowed, sweep time)."""
+    bar = gauge(budget.share, ascii_only=ascii_only, cells=_ENTRY_GAUGE_CELLS)
+    line = f"{bar} {budget.used:.1f}/{budget.allowed:g}/s"
+    sweep = budget.sweep_seconds
+    if sweep is not None and budget.active:
+        line += f", all {short_duration(sweep)}"
+    return line
+
+
+def budget_details(budget: Budget) -> str:
+    """The budget in words, for the highlighted provider's details (two short lines)."""
+    minutes = int(BUDGET_WINDOW.total_seconds() // 60)
+    if not budget.allowed:
+        return f"{budget.used:.1f} req/s ({minutes} min), no rate_limit"
+    text = f"budget {budget.used:.1f} of {budget.allowed:g} req/s ({minutes} min)"
+    sweep = budget.sweep_seconds
+    if sweep is not None:
+        text += f"\nall {budget.active:,} active polled in {short_duration(sweep)}"
+    return text
 
 
 class ProviderList(OptionList):
@@ -148,6 +185,8 @@ class Sidebar(Vertical):
         self._prompts: dict[str, Text] = {}
         self._detail_lines = 0
         self._details: str | None = None
+        self._rates: Mapping[str, float] | None = None
+        self._limits: Mapping[str, float | None] = {}
         self._store_problem: str | None = None
 
     def set_store_problem(self, problem: str | None) -> None:
@@ -197,12 +236,30 @@ class Sidebar(Vertical):
             self._providers = names
             self._rebuild_options()
         else:
-            option_list = self.option_list
-            for option_id, prompt in self._all_prompts():
-                if self._prompts.get(option_id) != prompt:
-                    self._prompts[option_id] = prompt
-                    option_list.replace_option_prompt(option_id, prompt)
+            self._refresh_prompts()
         self._show_details()
+
+    def update_budgets(
+        self, rates: Mapping[str, float], limits: Mapping[str, float | None]
+    ) -> None:
+        """Show each provider's requests per second (``rates``) against its ``limits``."""
+        if rates == self._rates and limits == self._limits:
+            return
+        self._rates, self._limits = dict(rates), dict(limits)
+        self._refresh_prompts()
+        self._show_details()
+
+    def budget_of(self, name: str) -> Budget | None:
+        """``name``'s budget as last read (None before the first read)."""
+        if self._rates is None:
+            return None
+        counts = self._counts.get(name, Counter())
+        return Budget(
+            provider=name,
+            used=self._rates.get(name, 0.0),
+            allowed=self._limits.get(name),
+            active=sum(n for state, n in counts.items() if not state.terminal),
+        )
 
     def details_for(self, option_id: str | None) -> str:
         """The health text of an entry (the sum of all for All)."""
@@ -215,11 +272,21 @@ class Sidebar(Vertical):
             if unhealthy:
                 return "\n".join(unhealthy)
             return "all providers ok" if self._health else "no health reports yet"
-        return health_details(
+        details = health_details(
             self._health.get(option_id), self._local_time, self._fresh_at.get(option_id)
         )
+        budget = self.budget_of(option_id)
+        return details if budget is None else f"{details}\n{budget_details(budget)}"
 
     # --------------------------------------------------------------- internals
+
+    def _refresh_prompts(self) -> None:
+        """Redraw the entries whose text changed."""
+        option_list = self.option_list
+        for option_id, prompt in self._all_prompts():
+            if self._prompts.get(option_id) != prompt:
+                self._prompts[option_id] = prompt
+                option_list.replace_option_prompt(option_id, prompt)
 
     def _rebuild_options(self) -> None:
         option_list = self.option_list
@@ -239,11 +306,21 @@ class Sidebar(Vertical):
         yield ALL_PROVIDERS, self._prompt("All", total, None, warn=len(worst))
         for name in self._providers:
             yield name, self._prompt(
-                name, self._counts.get(name, Counter()), self._health.get(name), warn=0
+                name,
+                self._counts.get(name, Counter()),
+                self._health.get(name),
+                warn=0,
+                budget=self.budget_of(name),
             )
 
     def _prompt(
-        self, name: str, counts: Counter[JobState], health: ProviderHealth | None, *, warn: int
+        self,
+        name: str,
+        counts: Counter[JobState],
+        health: ProviderHealth | None,
+        *,
+        warn: int,
+        budget: Budget | None = None,
     ) -> Text:
         total = sum(counts.values())
         text = Text(no_wrap=True, overflow="ellipsis", end="")
@@ -261,6 +338,12 @@ class Sidebar(Vertical):
             text.append(f"\n  {badge}", style="bold" if unhealthy else "dim")
         elif warn:
             text.append(f"\n  {warn} unhealthy", style="bold")
+        if budget is not None and budget.allowed:
+            share = budget.share or 0.0
+            text.append(
+                "\n  " + budget_entry(budget, ascii_only=self._ascii_only),
+                style="bold" if share >= 0.9 else "dim",
+            )
         return text
 
     def _show_details(self) -> None:

@@ -1,0 +1,120 @@
+"""The dashboard's poller in a process of its own.
+
+Polling 10,000 jobs keeps a core busy: HTTP, parsing, store writes. On the
+dashboard's event loop that work sits between a key and its frame (a cursor
+key waited 160-450 ms). So the dashboard forks, before its screen starts, a
+child that runs what ``jobtui poll`` runs, with the config already loaded
+(no second parse, no secret command run twice). The child takes the leases;
+the dashboard follows the store like any viewer, and its keys, refreshes,
+pauses and cancels reach the child as requests, as they would reach any
+process that polls. The child stops when the pipe from its parent closes:
+at the dashboard's exit, or when the dashboard dies however it dies.
+While the child lives the dashboard takes no free lease; if it ends early,
+the dashboard's own engine takes the leases over after they expire.
+
+``JOBTUI_POLLER=loop`` keeps the poller on the dashboard's loop (as before);
+so does any system without ``fork``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+__all__ = ["POLLER_ENV", "PollChild", "start_poll_child"]
+
+log = logging.getLogger("jobtui.poll")
+
+POLLER_ENV = "JOBTUI_POLLER"
+"""``process`` (the default): poll in a child process; ``loop``: on the dashboard's loop."""
+
+
+class PollChild:
+    """A forked poller, stopped by closing the pipe it watches."""
+
+    def __init__(self, pid: int, stop_fd: int) -> None:
+        self.pid = pid
+        self._stop_fd: int | None = stop_fd
+        self._status: int | None = None
+
+    def alive(self) -> bool:
+        """Whether the child still runs (reaps it once it has ended)."""
+        if self._status is not None:
+            return False
+        try:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+        except ChildProcessError:
+            self._status = -1
+            return False
+        if pid == 0:
+            return True
+        self._status = status
+        log.warning("the dashboard's poller (pid %d) ended early", self.pid)
+        return False
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Close the pipe and wait for the child to hand its leases back (then kill it)."""
+        if self._stop_fd is not None:
+            os.close(self._stop_fd)
+            self._stop_fd = None
+        deadline = time.monotonic() + timeout
+        while self.alive():
+            if time.monotonic() > deadline:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+                self._status = -signal.SIGKILL
+                return
+            time.sleep(0.02)
+
+
+def start_poll_child(config: Any, store_option: str | Path | None) -> PollChild | None:
+    """Fork the poller for the store ``--store`` / the config names; None when it stays here.
+
+    Call it before any thread starts and before this process opens the store:
+    the child opens its own.
+    """
+    if os.environ.get(POLLER_ENV, "process").strip().lower() == "loop":
+        return None
+    if not config.providers or not hasattr(os, "fork"):
+        return None
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(read_end)
+        os.set_inheritable(write_end, False)
+        return PollChild(pid, write_end)
+    # The child: never returns.
+    code = 1
+    try:
+        os.close(write_end)
+        os.setsid()  # no signals from the dashboard's terminal; the pipe says when to stop
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)  # nothing of the child may reach the screen
+        code = _run(config, store_option, read_end)
+    except BaseException:
+        log.exception("the dashboard's poller failed")
+    finally:
+        logging.shutdown()
+        os._exit(code)
+
+
+def _run(config: Any, store_option: str | Path | None, stop_fd: int) -> int:
+    import asyncio
+
+    from jobtui.cli.poll_cmd import _poll, shared_mode
+    from jobtui.cli.storeopen import open_configured
+    from jobtui.config import store_target
+    from jobtui.store import mask_url
+
+    # The same store, with the same password source, as the dashboard opens.
+    store = open_configured(store_option, config.store, config.store_password)
+    try:
+        target = store_target(store_option, config.store)
+        return asyncio.run(_poll(config, store, mask_url(target), stop_fd, shared=shared_mode()))
+    finally:
+        store.close()

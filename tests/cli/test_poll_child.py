@@ -1,0 +1,158 @@
+"""The dashboard polls in a child process of its own, which lives exactly as long as it does.
+
+Real processes in a real pty, the simulator over loopback, one store file.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from jobtui.sim import Simulator
+from jobtui.store import Store
+
+from support.engine_sim import write_config
+from support.pty_run import PtyChild
+from support.waiting import wait_until_sync
+
+StartSim = Callable[..., Simulator]
+TART = "tensorart"
+STEADY = {"poll_interval": 0.5, "max_interval": 0.5, "rate_limit": 1000.0}
+
+
+def holder(path: Path) -> int | None:
+    """The pid holding the live lease of Tensor.Art, if any."""
+    if not path.exists():
+        return None
+    with Store(path) as store:
+        lease = store.leases().get(TART)
+    return lease.pid if lease is not None and lease.live(datetime.now(UTC)) else None
+
+
+def parent_of(pid: int) -> int | None:
+    """The parent pid of a live process (None once it is gone)."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(text[text.rindex(")") + 2 :].split()[1])
+
+
+def gone(pid: int) -> bool:
+    """Whether ``pid`` no longer runs (a zombie counts as gone)."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return text[text.rindex(")") + 2 :].split()[0] == "Z"
+
+
+def polled(path: Path) -> bool:
+    with Store(path) as store:
+        return any(job.polled_at is not None for job in store.list_jobs(provider=TART))
+
+
+def watching(dashboard: PtyChild) -> Callable[[], None]:
+    """A wait step that reads the screen for a moment, so the dashboard never blocks on it."""
+
+    def step() -> None:
+        if select.select([dashboard.master], [], [], 0.05)[0]:
+            dashboard.drain()
+
+    return step
+
+
+def start(tmp_path: Path, sim: Simulator, **kwargs: object) -> PtyChild:
+    write_config(tmp_path / "config.toml", sim, only=(TART,), defaults=STEADY)
+    (tmp_path / "config.toml").chmod(0o600)
+    return PtyChild([], tmp_path, **kwargs)  # type: ignore[arg-type]
+
+
+def test_the_dashboard_polls_in_its_child_and_takes_it_along_when_it_quits(
+    start_sim: StartSim, tmp_path: Path
+) -> None:
+    sim = start_sim(jobs=4, seed=3, speed=0)
+    store = tmp_path / "jobs.sqlite"
+    dashboard = start(tmp_path, sim)
+    try:
+        dashboard.wait_for(b"Jobs")
+        wait_until_sync(
+            lambda: holder(store) is not None,
+            "someone took the lease",
+            60,
+            step=watching(dashboard),
+        )
+        child = holder(store)
+        assert child is not None and child != dashboard.process.pid
+        assert parent_of(child) == dashboard.process.pid
+        wait_until_sync(
+            lambda: polled(store), "the child polled the jobs", 60, step=watching(dashboard)
+        )
+        os.write(dashboard.master, b"q")
+        wait_until_sync(
+            lambda: dashboard.process.poll() is not None,
+            "the dashboard quit",
+            60,
+            step=watching(dashboard),
+        )
+        assert dashboard.wait_exit() == 0
+        assert gone(child)
+        assert holder(store) is None  # the child handed its lease back at once
+    finally:
+        dashboard.cleanup()
+
+
+def test_a_killed_dashboards_child_ends_and_hands_its_lease_back(
+    start_sim: StartSim, tmp_path: Path
+) -> None:
+    sim = start_sim(jobs=2, seed=4, speed=0)
+    store = tmp_path / "jobs.sqlite"
+    dashboard = start(tmp_path, sim)
+    try:
+        dashboard.wait_for(b"Jobs")
+        wait_until_sync(
+            lambda: holder(store) is not None,
+            "someone took the lease",
+            60,
+            step=watching(dashboard),
+        )
+        child = holder(store)
+        assert child is not None and child != dashboard.process.pid
+        dashboard.process.send_signal(signal.SIGKILL)
+        dashboard.wait_exit()
+        wait_until_sync(
+            lambda: gone(child), "the orphaned poller ended", 60, step=watching(dashboard)
+        )
+        assert holder(store) is None
+    finally:
+        dashboard.cleanup()
+
+
+def test_jobtui_poller_loop_keeps_polling_in_the_dashboard(
+    start_sim: StartSim, tmp_path: Path
+) -> None:
+    sim = start_sim(jobs=2, seed=6, speed=0)
+    store = tmp_path / "jobs.sqlite"
+    dashboard = start(tmp_path, sim, env={"JOBTUI_POLLER": "loop"})
+    try:
+        dashboard.wait_for(b"Jobs")
+        wait_until_sync(
+            lambda: holder(store) == dashboard.process.pid,
+            "the dashboard took the lease",
+            60,
+            step=watching(dashboard),
+        )
+        os.write(dashboard.master, b"q")
+        wait_until_sync(
+            lambda: dashboard.process.poll() is not None,
+            "the dashboard quit",
+            60,
+            step=watching(dashboard),
+        )
+        assert dashboard.wait_exit() == 0
+    finally:
+        dashboard.cleanup()
