@@ -46,8 +46,12 @@ def wait_for(child: PtyChild, text: bytes, what: str, deadline: float = 90) -> N
 
 @pytest.fixture
 def preview_child(
-    start_sim: Callable[..., Simulator], tmp_path: Path
+    start_sim: Callable[..., Simulator], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Callable[[str], PtyChild]]:
+    # pytest-xdist workers carry COLUMNS=80 and LINES=24, which the child would take over
+    # the pty's 120 x 40: at 80 x 24 the detail pane is too short for a whole picture.
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("LINES", raising=False)
     children: list[PtyChild] = []
 
     def open_preview(images: str) -> PtyChild:
@@ -60,7 +64,8 @@ def preview_child(
         prefs.write_text('filter = "state:succeeded"\n')
         child = PtyChild([], tmp_path)
         children.append(child)
-        wait_for(child, b"images", "a success naming images in the list")
+        # The tab strip offers Preview once the detail pane shows a job naming images.
+        wait_for(child, b"Preview", "the Preview tab offered")
         os.write(child.master, b"i")
         return child
 
