@@ -92,9 +92,9 @@ class Store:
         self._probe: sqlite3.Connection | None = None
         self._writes = 0
         self.origin = uuid.uuid4().hex
+        """This ``Store``'s name in the change log: ``changes_since`` skips its own writes."""
         self.shared_polling = False
         """One file on one machine: one poller per provider (its lease) unless asked."""
-        """This ``Store``'s name in the change log: ``changes_since`` skips its own writes."""
         self._closed = False
         if read_only and not self.path.exists():
             raise StoreError(f"{self.path}: no store there (a read-only viewer creates none)")
@@ -867,13 +867,34 @@ def _create_private(path: Path) -> None:
 
 
 def _configure(conn: sqlite3.Connection, path: Path) -> None:
-    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    mode = _into_wal(conn)
     if str(mode).lower() != "wal":
         raise StoreError(f"{path}: cannot put the store in WAL mode (got {mode!r})")
     # In WAL mode NORMAL loses no committed transaction when the process dies;
     # a power cut may drop the last few commits, and never corrupts the file.
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
+
+
+def _into_wal(conn: sqlite3.Connection) -> str:
+    """Switch to WAL mode and return the mode now in force.
+
+    Two processes opening a new store file at once (a dashboard and the poller
+    it forks) both switch it from the rollback journal to WAL, and SQLite
+    answers the loser "database is locked" at once, without its busy handler.
+    The switch is retried (the winner's takes microseconds) for as long as a
+    write would wait.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.005
+    while True:
+        try:
+            return str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 def minute_of(moment: datetime) -> datetime:

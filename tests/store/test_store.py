@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -498,3 +501,33 @@ def test_a_version_3_store_gains_its_listing(tmp_path: Path) -> None:
             [(listing,)] = reader.execute("SELECT listing FROM jobs").fetchall()
     assert listing is not None and '"raw"' not in listing and '"items"' not in listing
     assert lean.job == job("1").model_copy(update={"raw": None, "items": ()})
+
+
+_OPEN_AT_ONCE = """
+import sys, time
+from jobtui.store import Store
+start = float(sys.argv[2])
+while time.time() < start:
+    pass
+with Store(sys.argv[1]) as store:
+    store.add_jobs([("deepo", "deepomatic", sys.argv[3], None)])
+"""
+
+
+def test_processes_opening_a_new_store_at_once_all_open_it(tmp_path: Path) -> None:
+    # A dashboard and the poller it forks open a new store file in the same instant:
+    # both switch it to WAL, and SQLite answers one of them "locked" without waiting.
+    path = tmp_path / "jobs.sqlite"
+    start = time.time() + 1.0  # a common instant, after every interpreter started
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", _OPEN_AT_ONCE, str(path), str(start), str(n)],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(6)
+    ]
+    errors = [child.communicate(timeout=120)[1] for child in children]
+    assert [child.returncode for child in children] == [0] * 6, errors
+    with Store(path) as store:
+        assert sorted(job.id for job in store.list_jobs()) == [str(n) for n in range(6)]
