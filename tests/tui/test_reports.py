@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+import shutil
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from textual.widgets import Input
 from jobtui.cli import main
 from jobtui.cli.formats import csv_cell
 from jobtui.config import load_config
+from jobtui.sim import Simulator
 from jobtui.store import Store
 from jobtui.tui.app import JobtuiApp, make_app
 from jobtui.tui.screens.failures import FailuresScreen
@@ -40,14 +41,37 @@ def _no_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("JOBTUI_STORE", raising=False)
 
 
+@pytest.fixture(scope="module")
+def filled_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store one `status --all` filled from the simulator, with jobs failing many ways.
+
+    Filled once for the module (the sweep is most of these tests' time); each test
+    reads a copy of it, so none sees another's writes.
+    """
+    folder = tmp_path_factory.mktemp("filled")
+    sim = Simulator(jobs=30, seed=4, speed=0, port=0)
+    sim.start_in_thread()
+    try:
+        config = write_config(folder / "config.toml", sim)
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("XDG_CONFIG_HOME", str(folder / "xdg-config"))
+            env.setenv("XDG_STATE_HOME", str(folder / "xdg-state"))
+            env.delenv("JOBTUI_CONFIG", raising=False)
+            env.delenv("JOBTUI_STORE", raising=False)
+            argv = ["--config", str(config), "--store", str(folder / "jobs.sqlite")]
+            assert main([*argv, "status", "--all", "--json"]) == 0
+    finally:
+        sim.stop_in_thread()
+    return folder
+
+
 @pytest.fixture
-def filled(start_sim: Any, tmp_path: Path) -> Iterator[list[str]]:
-    """A store one `status --all` filled from the simulator, with jobs failing many ways."""
-    sim = start_sim(jobs=30, seed=4, speed=0)
-    config = write_config(tmp_path / "config.toml", sim)
-    argv = ["--config", str(config), "--store", str(tmp_path / "jobs.sqlite")]
-    assert main([*argv, "status", "--all", "--json"]) == 0
-    yield argv
+def filled(filled_once: Path, tmp_path: Path, capsys: Any) -> list[str]:
+    """A copy of the filled store and its config, for one test."""
+    capsys.readouterr()  # the module's sweep printed its JSON
+    for name in ("config.toml", "jobs.sqlite"):
+        shutil.copy2(filled_once / name, tmp_path / name)
+    return ["--config", str(tmp_path / "config.toml"), "--store", str(tmp_path / "jobs.sqlite")]
 
 
 def cli_json(argv: list[str], capsys: Any, *more: str) -> Any:
