@@ -342,19 +342,23 @@ class ProviderPoller:
             if self.hold.held and not probe:
                 # The provider was found down while this batch waited for its turn.
                 return await self._hold_back(ids, self._clock.now())
-            started = time.perf_counter()
-            self.in_flight += 1
-            try:
-                results = await self._fetch(ids)
-            finally:
-                self.in_flight -= 1
-            latency = time.perf_counter() - started
+            results, latency = await self._fetch_timed(ids)
         now = self._clock.now()
         outcomes = [self._outcome(i, r, now) for i, r in zip(ids, results, strict=True)]
         self._note_reach(ids, results, now, probe=probe)
         self._update_health(results, latency, now)
         await self._writer.save(outcomes, request=(self.name, now))
         return dict(zip(ids, results, strict=True))
+
+    async def _fetch_timed(self, ids: list[str]) -> tuple[list[Job | FetchError], float]:
+        """The answers for ``ids`` and the seconds they took, counted in flight meanwhile."""
+        started = time.perf_counter()
+        self.in_flight += 1
+        try:
+            results = await self._fetch(ids)
+        finally:
+            self.in_flight -= 1
+        return results, time.perf_counter() - started
 
     async def _fetch(self, ids: list[str]) -> list[Job | FetchError]:
         try:

@@ -22,7 +22,6 @@ import asyncio
 import dataclasses
 import logging
 import math
-import time
 from datetime import UTC, datetime, timedelta
 
 from jobtui.engine.poller import ProviderPoller
@@ -176,13 +175,7 @@ class SharedPoller:
             await asyncio.to_thread(self.store.give_back_tokens, name, 1.0, burst=self.burst)
             await asyncio.to_thread(self.store.release_claims, name, self.holder, ids)
             return
-        started = time.perf_counter()
-        poller.in_flight += 1
-        try:
-            results = await poller._fetch(ids)
-        finally:
-            poller.in_flight -= 1
-        latency = time.perf_counter() - started
+        results, latency = await poller._fetch_timed(ids)
         now = poller._clock.now()
         outcomes = [
             self._outcome(job_id, result, now) for job_id, result in zip(ids, results, strict=True)
