@@ -46,6 +46,7 @@ from jobtui.store.records import (
     stamp,
     state_of,
     transition_from_row,
+    watch_rows,
     watched_jobs,
 )
 from jobtui.store.schema import SCHEMA_VERSION, migrate
@@ -238,11 +239,7 @@ class Store:
         too unless ``relabel`` (then an entry's label, when not None, replaces it).
         """
         since = stamp(added_at if added_at is not None else datetime.now(UTC))
-        rows = []
-        for provider, kind, job_id, label in entries:
-            if not provider or not job_id:
-                raise ValueError("a watched job needs a provider name and an id")
-            rows.append((provider, job_id, kind, label, since))
+        rows = watch_rows(entries, since)
         if not rows:
             return 0
         with self._writing() as conn:

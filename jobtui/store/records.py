@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -32,6 +32,7 @@ __all__ = [
     "stamp",
     "state_of",
     "transition_from_row",
+    "watch_rows",
     "watched_jobs",
 ]
 
@@ -235,6 +236,21 @@ def transition_from_row(row: tuple[Any, ...]) -> Transition:
         to_state=state_of(to_state),
         raw_status=raw_status,
     )
+
+
+Stamp = TypeVar("Stamp")
+
+
+def watch_rows(
+    entries: Iterable[tuple[str, str, str, str | None]], since: Stamp
+) -> list[tuple[str, str, str, str | None, Stamp]]:
+    """``add_jobs``' entries as rows (provider, id, kind, label, since), each checked."""
+    rows = []
+    for provider, kind, job_id, label in entries:
+        if not provider or not job_id:
+            raise ValueError("a watched job needs a provider name and an id")
+        rows.append((provider, job_id, kind, label, since))
+    return rows
 
 
 def chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:

@@ -49,6 +49,7 @@ from jobtui.store.records import (
     gc_paused,
     state_of,
     transition_from_row,
+    watch_rows,
     watched_jobs,
 )
 
@@ -309,11 +310,7 @@ class PostgresStore(SharedPollingOnPostgres):
     ) -> int:
         """Watch (provider, kind, id, label) entries; returns how many were new."""
         since = _aware(added_at if added_at is not None else datetime.now(UTC))
-        rows = []
-        for provider, kind, job_id, label in entries:
-            if not provider or not job_id:
-                raise ValueError("a watched job needs a provider name and an id")
-            rows.append((provider, job_id, kind, label, since))
+        rows = watch_rows(entries, since)
         if not rows:
             return 0
         seq = 0
