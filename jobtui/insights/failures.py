@@ -41,11 +41,22 @@ _CODE = re.compile(r"^\s*([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z]{3,})\s*(?::\s*|$)"
 _WORD_WITH_DIGIT = (
     r"(?<![\w<])[A-Za-z_.\-/]*[A-Za-z_][\w.\-/]*\d[\w.\-/]*|(?<![\w<])\d+[A-Za-z_][\w.\-/]*"
 )
+# Words that put a number beside a limit: what follows or precedes them is a quantity.
+_LIMIT_WORDS = (
+    r"\b(exceeds?|exceeded|exceeding|than|limit(?: is| of)?|max(?:imum)?(?: is| of)?|"
+    r"min(?:imum)?(?: is| of)?|above|below|over|under|at (?:most|least)|up to)"
+)
 # Order matters: a URL holds numbers and quotes, a quoted value holds ids.
 _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>]+", re.IGNORECASE), "<url>"),
     (re.compile(r"\"[^\"]*\"|'[^']*'|`[^`]*`|«[^»]*»|“[^”]*”"), "<q>"),
     (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), "<id>"),
+    # Sizes (8192x8192) and numbers compared with a limit ("exceeds 4096", "more than
+    # 10000") are quantities, whatever their digits: "<n>x<n> exceeds <n>x<n>" reads as
+    # the reason it is, where "<id> exceeds <id>" would not.
+    (re.compile(r"(?<![\w<])\d+(?:\.\d+)?[x×]\d+(?:\.\d+)?\b"), "<n>x<n>"),
+    (re.compile(_LIMIT_WORDS + r"(\s+)[-+]?\d[\d,]*(?:\.\d+)?(?![\w.,]*\d)", re.I), r"\1\2<n>"),
+    (re.compile(r"(?<![\w<.,])[-+]?\d[\d,]*(?:\.\d+)?(?=\s+" + _LIMIT_WORDS + r")", re.I), "<n>"),
     # A number with a unit (12MB, 30s, 1024px) is still a number.
     (re.compile(r"(?<![\w<])\d+(?:\.\d+)?[A-Za-z]{1,3}\b"), "<n>"),
     # A word with a digit in it is an id (job-0042, a1b2c3, image-001.jpg), a bare one a number.

@@ -45,6 +45,13 @@ def test_mask_hides_urls_ids_numbers_and_quoted_values() -> None:
     assert mask_message("node 10 of 1,234 lost (1234)") == "node <n> of <n> lost (<id>)"
     assert mask_message("job-0042 on node a1b2c3 timed out") == "<id> on node <id> timed out"
     assert mask_message("uuid 1f3c2d4e-aaaa-bbbb-cccc-0123456789ab gone") == "uuid <id> gone"
+    # Sizes and numbers set against a limit are quantities, however many digits.
+    assert (
+        mask_message("Image too large: 8192x8192 exceeds 4096x4096")
+        == "Image too large: <n>x<n> exceeds <n>x<n>"
+    )
+    assert mask_message("Image too large: 5000 exceeds 4096") == "Image too large: <n> exceeds <n>"
+    assert mask_message("at most 20000 images, limit of 1000") == "at most <n> images, limit of <n>"
 
 
 def test_messages_differing_only_by_url_or_id_share_a_group() -> None:
