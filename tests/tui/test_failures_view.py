@@ -135,6 +135,28 @@ async def test_a_group_term_joins_the_filter_already_typed(store: Store, tmp_pat
         assert [key[1] for key in app.model.visible_keys()] == ["ask-42"]
 
 
+async def test_a_read_only_dashboard_offers_no_bulk_key_in_the_failures_view(
+    store: Store, tmp_path: Path
+) -> None:
+    app = make_app(shell_config(), store, FrozenClock(), None, tz=UTC, read_only=True,
+                   prefs_path=tmp_path / "prefs.toml")  # fmt: skip
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.loaded.wait()
+        await pilot.press("F")
+        await wait_until(pilot, lambda: isinstance(app.screen, FailuresScreen), "the failures view")
+        await wait_until_settled(pilot)
+        hint = str(app.screen.query_one("#failures-hint", Static).render())
+        assert "filter to it" in hint and "esc close" in hint
+        for offered in ("refresh", "stop watching", "cancel"):
+            assert offered not in hint
+        before = store.pending_requests()
+        await pilot.press("r", "d", "x")
+        await wait_until_settled(pilot)
+        # Still the view, nothing asked of a poller, no confirmation opened.
+        assert isinstance(app.screen, FailuresScreen)
+        assert store.pending_requests() == before
+
+
 @pytest.mark.parametrize(("size", "narrow"), [((80, 24), True), ((120, 36), False)])
 async def test_the_stats_table_shows_its_other_columns_on_a_narrow_terminal(
     store: Store, tmp_path: Path, size: tuple[int, int], narrow: bool

@@ -37,6 +37,8 @@ BulkAction = Literal["refresh", "remove", "cancel"]
 """What the view's keys ask the dashboard to do to every job of a group."""
 
 _HINT = "enter filter to it · r refresh · d stop watching · x cancel · esc close"
+_READ_ONLY_HINT = "enter filter to it · esc close"
+"""Under ``--read-only`` the bulk keys do nothing: the hint does not offer them."""
 
 
 def group_line(group: FailureGroup, width: int = WRAP_COLUMNS) -> Text:
@@ -115,7 +117,8 @@ class FailuresScreen(ModalScreen[str | None]):
         with Vertical(id="failures-dialog", classes="dialog"):
             yield Static("No failed or partial jobs.", id="failures-empty")
             yield OptionList(id="failures-list")
-            hint = _HINT.replace(" · ", " | ") if self._ascii_only else _HINT
+            hint = _HINT if self._on_bulk is not None else _READ_ONLY_HINT
+            hint = hint.replace(" · ", " | ") if self._ascii_only else hint
             # Docked: a long list scrolls above it, and the keys stay in sight.
             yield Static(hint, classes="hint", id="failures-hint")
 
