@@ -64,19 +64,19 @@ class Mode:
     """Seconds per simulator-throughput scenario."""
     far_per_provider: int = 40
     """Jobs per provider in the sweep through the latency proxy (a provider 20 ms away)."""
-    real_per_provider: int = 2000
-    """Jobs per provider in the real-shaped store (``bench.realstore``; 0: none)."""
+    real_per_provider: tuple[int, ...] = (2000,)
+    """Jobs per provider of each real-shaped store (``bench.realstore``; empty: none)."""
 
 
 MODES: dict[str, Mode] = {
     "smoke": Mode(
         "smoke", 1, 4, 3, 3.0, 5.0, (200,), 3, 1.0, 4, 0.3, far_per_provider=2,
-        real_per_provider=0,
+        real_per_provider=(),
     ),
     "quick": Mode("quick", 3, 200, 100, 30.0, 5.0, (10_000,), 20, 5.0, 100, 2.0),
     "full": Mode(
         "full", 3, 2000, 400, 120.0, 5.0, (10_000, 100_000), 40, 15.0, 2000, 5.0,
-        far_per_provider=200,
+        far_per_provider=200, real_per_provider=(2000, 20_000),
     ),
 }
 

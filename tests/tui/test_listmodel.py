@@ -138,6 +138,35 @@ def test_bulk_changes_rebuild_and_keep_the_cursor() -> None:
     assert model.counts["p"][JobState.SUCCEEDED] == 400
 
 
+def test_bulk_changes_agree_with_a_model_built_afresh() -> None:
+    # A bulk tick whose rows keep their sort keys (the failed jobs read whole after
+    # the start) is applied in place, any other by a full sort: either way the list
+    # shows what a model built from scratch shows.
+    before = [watched("p", f"j{i}", JobState.RUNNING, minutes_old=i) for i in range(500)]
+    after = [
+        watched("p", f"j{i}", JobState.FAILED if i % 2 else JobState.RUNNING,
+                summary=f"s{i % 7}", minutes_old=i)
+        for i in range(400)
+    ]  # fmt: skip
+    for column in SORT_COLUMNS:
+        for text in ("", "state:failed"):
+            model = JobListModel(sort_column=column, sort_reverse=True)
+            model.set_jobs(before)
+            model.set_query(parse_query(text) if text else None)
+            moved = model.apply(after, [])
+            fresh = JobListModel(sort_column=column, sort_reverse=True)
+            fresh.set_jobs([*after, *before[400:]])
+            fresh.set_query(parse_query(text) if text else None)
+            assert model.visible_keys() == fresh.visible_keys(), (column, text)
+            assert model.counts == fresh.counts
+            assert model.row(("p", "j1")).summary == "s1"  # type: ignore[union-attr]
+            for index, key in enumerate(model.visible_keys()):
+                assert model.index_of(key) == index
+            if column == "age":
+                # Same places: only a filter can change what is shown.
+                assert moved is bool(text), text
+
+
 def test_changes_while_filtered_survive_clearing_the_filter() -> None:
     model = loaded(sort_column="state", sort_reverse=False)
     model.set_query(parse_query("state:failed"))
