@@ -143,7 +143,9 @@ def _painted(terminal: PtyProcess, what: str) -> float:
     return first
 
 
-def _dashboard(workdir: Path, count: int, keys: int, idle: float) -> list[Figure]:
+def _dashboard(
+    workdir: Path, count: int, keys: int, idle: float, calm: float = 1.0
+) -> list[Figure]:
     from jobtui.model import JobState
     from jobtui.store import Store
 
@@ -165,7 +167,7 @@ def _dashboard(workdir: Path, count: int, keys: int, idle: float) -> list[Figure
         seed(store, count)
     with PtyProcess(_command(no_providers, mixed), env, workdir) as terminal:
         first = _painted(terminal, "no providers")
-        busy = terminal.calm()
+        busy = terminal.calm(window=calm)
         firsts, latencies = _key_latencies(terminal, keys)
         rss = terminal.peak_rss_mb()
     target = "<= 1.5 s" if count <= 10_000 else None
@@ -189,7 +191,7 @@ def _dashboard(workdir: Path, count: int, keys: int, idle: float) -> list[Figure
     # Providers configured but down (a laptop offline): active jobs keep failing.
     with PtyProcess(_command(unreachable, mixed), env, workdir) as terminal:
         _painted(terminal, "unreachable providers")
-        terminal.calm(timeout=8)
+        terminal.calm(window=calm, timeout=8)
         cpu, rate = terminal.watch(idle)
     figures.append(Figure(SECTION, f"CPU, providers unreachable, {label}", cpu, "%",
                           detail={"seconds": idle}))
@@ -203,7 +205,7 @@ def _dashboard(workdir: Path, count: int, keys: int, idle: float) -> list[Figure
         seed(store, count, JobState.SUCCEEDED)
     with PtyProcess(_command(unreachable, finished), env, workdir) as terminal:
         _painted(terminal, "finished jobs")
-        terminal.calm()
+        terminal.calm(window=calm)
         cpu, rate = terminal.watch(idle)
     figures.append(Figure(SECTION, f"idle CPU (all finished), {label}", cpu, "%", "<= 1 %",
                           cpu <= 1.0, {"seconds": idle}))
@@ -320,7 +322,9 @@ def run(mode: Mode) -> list[Figure]:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         for count in mode.tui_sizes:
-            figures += _dashboard(workdir, count, mode.tui_keys, mode.idle_seconds)
+            figures += _dashboard(
+                workdir, count, mode.tui_keys, mode.idle_seconds, mode.calm_window
+            )
         for per_provider in mode.real_per_provider:
             figures += _real_shaped(workdir, per_provider, mode.tui_keys, mode.idle_seconds)
         figures += _polling(workdir, mode.poll_per_provider, mode.idle_seconds)

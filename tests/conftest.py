@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import textual.constants
 
 from jobtui.sim import Simulator
 
@@ -16,6 +17,16 @@ from support.pgserver import PostgresServer, find_bin_dir, missing_server
 
 BACKENDS = ("sqlite", "postgresql")
 """The store backends every store test runs against (the ``store_location`` fixture)."""
+
+
+@pytest.fixture(autouse=True)
+def _no_animations(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Apps a test starts in its own process do not animate: a fade or scroll ends at once.
+
+    A test waits for the state a key leads to; an animation only adds its duration
+    to each key. Processes a test starts (in a pty, ``jobtui serve``) keep the default.
+    """
+    monkeypatch.setattr(textual.constants, "TEXTUAL_ANIMATIONS", "none")
 
 
 @pytest.fixture

@@ -481,10 +481,14 @@ class JobtuiApp(App[int]):
         if not self.loaded.is_set():
             return
         try:
-            dashboard = self.dashboard
-            job_list = dashboard.job_list
+            self._tick_screen()
         except (LookupError, NoMatches):
-            return  # shutting down: the screen is already gone
+            return  # shutting down: the screen's widgets are going or gone
+
+    def _tick_screen(self) -> None:
+        """The per-second work on the dashboard's widgets (which raise once unmounted)."""
+        dashboard = self.dashboard
+        job_list = dashboard.job_list
         if self.engine is not None:
             # Request counters change without a health event: show them as they are.
             changed = {

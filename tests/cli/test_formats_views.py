@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ import pytest
 
 from jobtui.cli import main
 from jobtui.cli.formats import csv_cell
+from jobtui.sim import Simulator
 
 from support.engine_sim import write_config
 
@@ -32,15 +35,37 @@ query = "colour:red"
 """
 
 
+@pytest.fixture(scope="module")
+def seeded_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The simulator for the module's tests, and a store one `status --all` filled from it.
+
+    The sweep is most of these tests' time, so it runs once; each test reads a copy
+    of the store. At speed 0 the simulator's jobs never move: sharing it changes
+    nothing a test sees.
+    """
+    folder = tmp_path_factory.mktemp("seeded")
+    sim = Simulator(jobs=20, seed=4, speed=0, port=0)
+    sim.start_in_thread()
+    try:
+        config = write_config(folder / "config.toml", sim)
+        config.write_text(config.read_text() + VIEWS)
+        with pytest.MonkeyPatch.context() as env:
+            env.delenv("JOBTUI_CONFIG", raising=False)
+            env.delenv("JOBTUI_STORE", raising=False)
+            argv = ["--config", str(config), "--store", str(folder / "jobs.sqlite")]
+            assert main([*argv, "status", "--all", "--json"]) == 0
+        yield folder
+    finally:
+        sim.stop_in_thread()
+
+
 @pytest.fixture
-def seeded(start_sim: Any, tmp_path: Path, capsys: Any) -> list[str]:
-    sim = start_sim(jobs=20, seed=4, speed=0)
-    config = write_config(tmp_path / "config.toml", sim)
-    config.write_text(config.read_text() + VIEWS)
-    argv = ["--config", str(config), "--store", str(tmp_path / "jobs.sqlite")]
-    assert main([*argv, "status", "--all", "--json"]) == 0
-    capsys.readouterr()
-    return argv
+def seeded(seeded_once: Path, tmp_path: Path, capsys: Any) -> list[str]:
+    """A copy of the filled store and its config, for one test."""
+    capsys.readouterr()  # the module's sweep printed its JSON
+    for name in ("config.toml", "jobs.sqlite"):
+        shutil.copy2(seeded_once / name, tmp_path / name)
+    return ["--config", str(tmp_path / "config.toml"), "--store", str(tmp_path / "jobs.sqlite")]
 
 
 def output(argv: list[str], capsys: Any, *more: str) -> str:

@@ -128,9 +128,11 @@ def _write_user_config(home: Path, sim_config: dict[str, object]) -> None:
     base_url = providers["deepomatic"]["base_url"]
     config = home / ".config" / "jobtui" / "config.toml"
     config.parent.mkdir(parents=True, exist_ok=True)
+    # Polled every half second at most: the batch's end is seen soon after it comes.
     config.write_text(
         f'[providers.deepo]\nkind = "deepomatic"\nbase_url = "{base_url}"\n'
-        'api_key_env = "DEEPOMATIC_API_KEY"\nallow_insecure = true\n',
+        'api_key_env = "DEEPOMATIC_API_KEY"\nallow_insecure = true\n'
+        "poll_interval = 0.5\nmax_interval = 0.5\n",
         encoding="utf-8",
     )
 

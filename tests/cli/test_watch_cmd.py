@@ -153,10 +153,12 @@ def test_watch_says_once_when_a_provider_refuses_the_credentials(
         sim,
         only=("deepomatic", "tensorart"),
         providers={"deepomatic": {"api_key": "not-the-key-123"}},
+        # A round every half second: a refusal said (or asked) again would show many times.
+        defaults={"poll_interval": 0.5, "max_interval": 0.5},
     )
     # The refused provider's jobs never end, so watch runs to its timeout: long enough
-    # for the first polls to be answered on a loaded machine.
-    code, out, err = watch(tmp_path, config, "--until-done", "--timeout", "10", capsys=capsys)
+    # for the first polls to be answered on a loaded machine, and for several rounds.
+    code, out, err = watch(tmp_path, config, "--until-done", "--timeout", "4", capsys=capsys)
     assert code == 3  # the refused provider's jobs never end
     assert err.count("jobtui: deepomatic: auth_failed") == 1
     assert "jobtui: tensorart" not in err  # healthy: no trouble line (the timeout names its jobs)

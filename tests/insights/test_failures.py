@@ -122,7 +122,11 @@ def test_errors_counts_add_up_to_the_failed_jobs_of_the_simulator(
     # With faults some polls fail (5xx, timeouts, garbage): those jobs carry a poll_error,
     # not a failure, and the groups still count exactly the failed and partial jobs.
     sim = start_sim(jobs=30, seed=4, speed=0, faults=faults)
-    config = write_config(tmp_path / "config.toml", sim)
+    # Tensor.Art's own budget (5 requests/s) would make the sweep of its 30 jobs take
+    # seconds, and status's retries of a failed poll wait back-offs drawn up to
+    # min(1 s, poll_interval) doubled each time: neither is what this test is about.
+    quick = {"rate_limit": 1000.0, "poll_interval": 0.05}
+    config = write_config(tmp_path / "config.toml", sim, defaults=quick)
     code, _, err = run(tmp_path, config, "status", "--all", "--json", capsys=capsys)
     assert code == 0, err
     with Store(tmp_path / "jobs.sqlite") as store:

@@ -83,13 +83,29 @@ def server() -> Iterator[ScriptedServer]:
 
 @pytest.fixture
 def setup(server: ScriptedServer, tmp_path: Path) -> tuple[Path, Path]:
+    """The config and store of the dashboard: a poll every 5 s, so the screen stays still."""
+    return make_setup(server, tmp_path, poll_interval=5)
+
+
+@pytest.fixture
+def status_setup(server: ScriptedServer, tmp_path: Path) -> tuple[Path, Path]:
+    """The config and store of ``status``: it tries the job answered with a 500 again,
+    three times, after back-offs drawn up to min(1 s, poll_interval) doubled each time;
+    a short interval keeps those waits short (the same requests, the same output)."""
+    return make_setup(server, tmp_path, poll_interval=0.05)
+
+
+def make_setup(
+    server: ScriptedServer, tmp_path: Path, *, poll_interval: float
+) -> tuple[Path, Path]:
+    """A config naming ``server`` as a super.AI provider, and a store watching every job."""
     config = tmp_path / "config.toml"
     config.write_text(
         "[providers.hostile]\n"
         'kind = "superai"\n'
         f'base_url = "{server.url}"\n'
         'api_key = "terminal-safety-key-0001"\n'
-        "poll_interval = 5\n"
+        f"poll_interval = {poll_interval}\n"
     )
     config.chmod(0o600)
     store_path = tmp_path / "jobs.sqlite"
@@ -233,9 +249,9 @@ def assert_shown_literally(output: bytes) -> None:
 
 
 def test_status_table_in_a_pty_shows_payload_literally(
-    setup: tuple[Path, Path], tmp_path: Path
+    status_setup: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    config, store = setup
+    config, store = status_setup
     argv = [
         sys.executable,
         "-m",
@@ -253,9 +269,9 @@ def test_status_table_in_a_pty_shows_payload_literally(
 
 
 def test_status_json_and_piped_table_carry_no_raw_controls(
-    setup: tuple[Path, Path], tmp_path: Path
+    status_setup: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    config, store = setup
+    config, store = status_setup
     base = [sys.executable, "-m", "jobtui", "--config", str(config), "--store", str(store)]
     table = subprocess.run(
         [*base, "status"], capture_output=True, env=cli_env(tmp_path), timeout=120

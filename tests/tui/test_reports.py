@@ -52,7 +52,10 @@ def filled_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
     sim = Simulator(jobs=30, seed=4, speed=0, port=0)
     sim.start_in_thread()
     try:
-        config = write_config(folder / "config.toml", sim)
+        # The tests read the simulator's own config (Tensor.Art's budget is 5 requests/s);
+        # the sweep that fills the store goes without that budget, its 30 jobs at once.
+        write_config(folder / "config.toml", sim)
+        config = write_config(folder / "sweep.toml", sim, defaults={"rate_limit": 1000.0})
         with pytest.MonkeyPatch.context() as env:
             env.setenv("XDG_CONFIG_HOME", str(folder / "xdg-config"))
             env.setenv("XDG_STATE_HOME", str(folder / "xdg-state"))

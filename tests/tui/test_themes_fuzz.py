@@ -94,10 +94,14 @@ documents = st.fixed_dictionaries(
 )
 
 FUZZ = settings(
-    max_examples=400,
+    max_examples=200,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+"""Examples per property: each one builds a whole colour system, so a few hundred."""
+
+FUZZ_DIRECTORIES = settings(FUZZ, max_examples=100)
+"""Up to four documents and a binary file per example: as many files as the others read."""
 
 
 def check_one(path: Path) -> None:
@@ -159,7 +163,7 @@ def test_odd_numbers_for_the_numeric_keys(tmp_path: Path, spread: float, alpha: 
     check_one(path)
 
 
-@FUZZ
+@FUZZ_DIRECTORIES
 @given(documents=st.lists(documents, min_size=1, max_size=4))
 def test_a_directory_of_random_themes_never_stops_loading(
     tmp_path: Path, documents: list[dict[str, Any]]
