@@ -46,6 +46,7 @@ from typing import Any
 
 import tomli_w
 
+from bench.bytecode import prepare
 from bench.common import (
     MODES,
     Figure,
@@ -55,7 +56,6 @@ from bench.common import (
     median,
     percentile,
 )
-from bench.bytecode import prepare
 from bench.pty_terminal import PtyProcess
 from bench.tui_bigload import PROVIDERS, seed
 
