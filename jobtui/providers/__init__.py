@@ -8,6 +8,7 @@ the HTTP side of one configured provider.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from jobtui.errors import ConfigError, PayloadError
@@ -21,6 +22,7 @@ __all__ = [
     "KINDS",
     "Provider",
     "create_provider",
+    "import_clients",
     "parse",
 ]
 
@@ -50,6 +52,17 @@ def __getattr__(name: str) -> Any:
 
         return Provider
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def import_clients(kinds: Iterable[str]) -> None:
+    """Import the clients of ``kinds`` now (unknown kinds are left to ``create_provider``).
+
+    For a process about to fork a poller that will build the same providers:
+    imported once before the fork, the modules are shared, not imported twice.
+    """
+    for kind in kinds:
+        if kind in _CLIENTS:
+            _module(kind, "client")
 
 
 def parse(kind: str, payload: object, provider: str | None = None) -> Job:
