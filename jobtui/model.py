@@ -186,33 +186,26 @@ def format_duration(seconds: float) -> str:
 
 
 def format_age(seconds: float) -> str:
-    """An age in ``kubectl get``'s steps: ``95s``, ``42m``, ``5h12m``, ``20h``, ``3d4h``, ``12d``.
+    """An age in ``kubectl get``'s steps, in four characters: ``95s``, ``42m``, ``20h``, ``12d``.
 
-    Seconds while under 2 minutes, then whole minutes, hours (with minutes under
-    8 hours), days (with hours under 8 days), years. kubectl also shows
-    ``6m14s`` under 10 minutes; that step is left out: past 2 minutes an age's
-    text changes at most once a minute, so an idle screen (over SSH) rewrites
-    nothing each second. One wording for every age that ticks on screen (the
-    job list's age columns, the detail pane's elapsed time). Negative ages
-    (clock skew) read as ``0s``.
+    Seconds while under 2 minutes, minutes under 3 hours, hours under 2 days,
+    days under 2 years, then years. kubectl also shows ``6m14s`` under 10
+    minutes and ``5h12m``, ``3d4h`` on the way: those steps are left out, so an
+    age fits the list's narrow column and, past 2 minutes, its text changes at
+    most once a minute (an idle screen over SSH rewrites nothing each second).
+    One wording for every age that ticks on screen (the job list's age columns,
+    the detail pane's elapsed time). Negative ages (clock skew) read as ``0s``.
     """
     total = max(int(seconds), 0)
     minutes = total // 60
-    hours, mins = divmod(minutes, 60)
-    days, hrs = divmod(hours, 24)
+    hours = minutes // 60
+    days = hours // 24
     if total < 120:
         return f"{total}s"
     if hours < 3:
         return f"{minutes}m"
-    if hours < 8:
-        return f"{hours}h{mins}m" if mins else f"{hours}h"
     if hours < 48:
         return f"{hours}h"
-    if days < 8:
-        return f"{days}d{hrs}h" if hrs else f"{days}d"
-    years, ydays = divmod(days, 365)
-    if years < 2:
+    if days < 730:
         return f"{days}d"
-    if years < 8:
-        return f"{years}y{ydays}d" if ydays else f"{years}y"
-    return f"{years}y"
+    return f"{days // 365}y"

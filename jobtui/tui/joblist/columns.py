@@ -55,8 +55,8 @@ COLUMNS: dict[str, Column] = {
         Column("label", "label", 12, 8, 6),
         Column("progress", "progress", 10, 10, 5),
         Column("summary", "summary", 0, 16, 2),
-        Column("age", "age", 5, 5, 4),  # "5h12m", "3d23h": the widest ages
-        Column("updated", "updated", 9, 7, 7),
+        Column("age", "age", 4, 4, 4),
+        Column("updated", "updated", 8, 7, 7),
     )
 }
 """Every column, in display order."""
@@ -179,8 +179,8 @@ def fit(text: str, width: int, *, ascii_only: bool = False) -> str:
 def human_age(seconds: float) -> str:
     """A short age: ``now`` (under 5 s), then as ``kubectl`` tells it (``format_age``).
 
-    ``95s``, ``42m``, ``5h12m``, ``20h``, ``3d4h``: the detail pane's elapsed
-    time uses the same wording.
+    ``95s``, ``42m``, ``20h``, ``12d``: the detail pane's elapsed time uses the
+    same wording.
     """
     if seconds < 5:
         return "now"
