@@ -8,7 +8,7 @@ the HTTP side of one configured provider.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from jobtui.errors import ConfigError, PayloadError
@@ -41,6 +41,10 @@ _CLIENTS: dict[str, str] = {
 """Kind -> the ``Provider`` class in ``jobtui.providers.<kind>.client``."""
 
 
+_PARSERS: dict[str, Callable[..., Job]] = {}
+"""Kind -> its ``parse``, filled as kinds are met."""
+
+
 def _module(kind: str, part: str) -> Any:
     return importlib.import_module(f"jobtui.providers.{kind}.{part}")
 
@@ -70,9 +74,13 @@ def parse(kind: str, payload: object, provider: str | None = None) -> Job:
 
     ``provider`` is the configured name put in ``Job.provider`` (default: the kind).
     """
-    if kind not in _CLIENTS:
-        raise PayloadError(provider or kind, "kind", f"unknown provider kind {kind!r}")
-    job: Job = _module(kind, "parse").parse(payload, provider=provider)
+    parser = _PARSERS.get(kind)
+    if parser is None:
+        if kind not in _CLIENTS:
+            raise PayloadError(provider or kind, "kind", f"unknown provider kind {kind!r}")
+        # Once per kind: a store read parses thousands of payloads through here.
+        parser = _PARSERS[kind] = _module(kind, "parse").parse
+    job: Job = parser(payload, provider=provider)
     return job
 
 
