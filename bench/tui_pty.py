@@ -46,6 +46,7 @@ from typing import Any
 
 import tomli_w
 
+from bench.bytecode import prepare
 from bench.common import (
     MODES,
     Figure,
@@ -63,9 +64,6 @@ __all__ = ["run"]
 SECTION = "dashboard (pty)"
 QUIET = 0.05
 UNREACHABLE = "http://127.0.0.1:9"  # the discard port: nothing listens on loopback
-TREE_ENV = "BENCH_DASHBOARD_TREE"
-"""A folder holding another ``jobtui/`` (``git archive HEAD~1 jobtui | tar -x -C DIR``):
-the processes under measurement run that code, for a baseline in the same run."""
 
 
 def _unreachable_config() -> dict[str, Any]:
@@ -103,11 +101,8 @@ def _environment(home: Path) -> dict[str, str]:
     )
     env.pop("NO_COLOR", None)
     env.pop("TEXTUAL", None)
-    tree = os.environ.get(TREE_ENV, "").strip()
-    if tree:
-        # A baseline: the dashboard (and whatever it starts) imports jobtui from there.
-        env["PYTHONPATH"] = tree
-    return env
+    # The tree under measurement (``$BENCH_DASHBOARD_TREE`` or this one), compiled first.
+    return prepare(env)
 
 
 def _key_latencies(

@@ -22,6 +22,7 @@ __all__ = [
     "JobKey",
     "JobState",
     "ProviderHealth",
+    "format_age",
     "format_duration",
 ]
 
@@ -182,3 +183,29 @@ def format_duration(seconds: float) -> str:
     if minutes:
         return f"{minutes}m {secs}s" if secs else f"{minutes}m"
     return f"{secs}s"
+
+
+def format_age(seconds: float) -> str:
+    """An age in ``kubectl get``'s steps, in four characters: ``95s``, ``42m``, ``20h``, ``12d``.
+
+    Seconds while under 2 minutes, minutes under 3 hours, hours under 2 days,
+    days under 2 years, then years. kubectl also shows ``6m14s`` under 10
+    minutes and ``5h12m``, ``3d4h`` on the way: those steps are left out, so an
+    age fits the list's narrow column and, past 2 minutes, its text changes at
+    most once a minute (an idle screen over SSH rewrites nothing each second).
+    One wording for every age that ticks on screen (the job list's age columns,
+    the detail pane's elapsed time). Negative ages (clock skew) read as ``0s``.
+    """
+    total = max(int(seconds), 0)
+    minutes = total // 60
+    hours = minutes // 60
+    days = hours // 24
+    if total < 120:
+        return f"{total}s"
+    if hours < 3:
+        return f"{minutes}m"
+    if hours < 48:
+        return f"{hours}h"
+    if days < 730:
+        return f"{days}d"
+    return f"{days // 365}y"

@@ -81,6 +81,11 @@ def start_poll_child(config: Any, store_option: str | Path | None) -> PollChild 
         return None
     if not config.providers or not hasattr(os, "fork"):
         return None
+    from jobtui.providers import import_clients
+
+    # Both processes build these providers (the child polls, this one follows and
+    # serves actions): imported before the fork, the child shares them.
+    import_clients(provider.kind for provider in config.providers.values())
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid:

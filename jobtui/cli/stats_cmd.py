@@ -49,9 +49,11 @@ def rate_limits(config_path: str | None) -> dict[str, float | None]:
 
 def rate_limits_of(config: Config) -> dict[str, float | None]:
     """``rate_limits`` of a loaded config (the dashboard's stats pane reads the same)."""
-    from jobtui.providers.tensorart.client import TensorartProvider
+    # The constant, not the client's class: the dashboard's first frame shows these
+    # gauges, and the client would import httpx for them.
+    from jobtui.providers.tensorart.wire import RATE_LIMIT
 
-    defaults = {"tensorart": TensorartProvider.default_rate_limit}
+    defaults = {"tensorart": RATE_LIMIT}
     return {
         name: provider.rate_limit or defaults.get(provider.kind)
         for name, provider in config.providers.items()

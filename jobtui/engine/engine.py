@@ -7,6 +7,7 @@ import logging
 import random
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from jobtui.config.model import Config
 from jobtui.engine.clock import Clock, SystemClock
@@ -24,8 +25,10 @@ from jobtui.engine.watchlist import discover_jobs, load_watch_list
 from jobtui.engine.writer import JobModel, StoreWriter
 from jobtui.errors import ConfigError, FetchCategory, FetchError, JobtuiError
 from jobtui.model import POLLED_HERE, HealthState, Job, JobKey, ProviderHealth
-from jobtui.providers.base import Provider
 from jobtui.store import JobStore, PollOutcome, Request, WatchedJob
+
+if TYPE_CHECKING:
+    from jobtui.providers.base import Provider
 
 __all__ = ["Engine"]
 

@@ -9,6 +9,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from jobtui.engine.clock import Clock
 from jobtui.engine.events import EventHub, ProviderChanged
@@ -17,8 +18,10 @@ from jobtui.engine.schedule import Backoff, IntervalPolicy, ProviderHold
 from jobtui.engine.writer import JobModel, StoreWriter
 from jobtui.errors import NOT_FOUND_MESSAGE, FetchCategory, FetchError
 from jobtui.model import HealthState, Job, JobState, ProviderHealth
-from jobtui.providers.base import Provider
 from jobtui.store import PollOutcome, WatchedJob
+
+if TYPE_CHECKING:
+    from jobtui.providers.base import Provider
 
 __all__ = ["NOT_FOUND_MESSAGE", "RETRYABLE", "PollResult", "ProviderPoller", "answer_for"]
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from jobtui.config.model import Config
 from jobtui.model import JobKey
-from jobtui.providers.base import Provider
 from jobtui.store import JobStore, WatchedJob
+
+if TYPE_CHECKING:
+    from jobtui.providers.base import Provider
 
 __all__ = ["discover_jobs", "load_watch_list"]
 

@@ -16,11 +16,14 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-import httpx
+from typing import TYPE_CHECKING
 
 from jobtui.errors import FetchError
 from jobtui.preview.sources import ImageRef
+
+if TYPE_CHECKING:
+    # Imported by the first loader: the dashboard's first frame shows no picture.
+    import httpx
 
 __all__ = [
     "MAX_IMAGE_BYTES",
@@ -109,6 +112,8 @@ class ImageLoader:
         self._side = side
         self._now = now
         self._cache: OrderedDict[str, Picture | PreviewFailure] = OrderedDict()
+        import httpx
+
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             follow_redirects=True,
@@ -153,6 +158,8 @@ class ImageLoader:
         return failure
 
     async def _fetch(self, url: str) -> bytes | PreviewFailure:
+        import httpx  # imported already by __init__: a lookup
+
         if not url.lower().startswith(("http://", "https://")):
             return PreviewFailure("not an http(s) URL")
         try:

@@ -7,38 +7,66 @@ the HTTP side of one configured provider.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
-from jobtui.config.model import (
-    CogniteConfig,
-    DeepomaticConfig,
-    ImageIntelligenceConfig,
-    ProviderConfig,
-    SuperaiConfig,
-    TensorartConfig,
-)
 from jobtui.errors import ConfigError, PayloadError
 from jobtui.model import Job
-from jobtui.providers import cognite, deepomatic, imageintelligence, superai, tensorart
-from jobtui.providers.base import Provider
+
+if TYPE_CHECKING:
+    from jobtui.config.model import ProviderConfig
+    from jobtui.providers.base import Provider
 
 __all__ = [
     "KINDS",
     "Provider",
     "create_provider",
+    "import_clients",
     "parse",
 ]
 
 KINDS: tuple[str, ...] = ("imageintelligence", "deepomatic", "superai", "tensorart", "cognite")
 """Every provider kind jobtui speaks."""
 
-_PARSERS: dict[str, Callable[..., Job]] = {
-    "imageintelligence": imageintelligence.parse,
-    "deepomatic": deepomatic.parse,
-    "superai": superai.parse,
-    "tensorart": tensorart.parse,
-    "cognite": cognite.parse,
+# Each kind's modules are imported on first use: a dashboard's first frame needs
+# none of them (nor httpx), and a process imports only the kinds it meets.
+_CLIENTS: dict[str, str] = {
+    "imageintelligence": "ImageIntelligenceProvider",
+    "deepomatic": "DeepomaticProvider",
+    "superai": "SuperaiProvider",
+    "tensorart": "TensorartProvider",
+    "cognite": "CogniteProvider",
 }
+"""Kind -> the ``Provider`` class in ``jobtui.providers.<kind>.client``."""
+
+
+_PARSERS: dict[str, Callable[..., Job]] = {}
+"""Kind -> its ``parse``, filled as kinds are met."""
+
+
+def _module(kind: str, part: str) -> Any:
+    return importlib.import_module(f"jobtui.providers.{kind}.{part}")
+
+
+def __getattr__(name: str) -> Any:
+    # ``Provider`` (public) comes from ``base``, which imports httpx: on first use only.
+    if name == "Provider":
+        from jobtui.providers.base import Provider
+
+        return Provider
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def import_clients(kinds: Iterable[str]) -> None:
+    """Import the clients of ``kinds`` now (unknown kinds are left to ``create_provider``).
+
+    For a process about to fork a poller that will build the same providers:
+    imported once before the fork, the modules are shared, not imported twice.
+    """
+    for kind in kinds:
+        if kind in _CLIENTS:
+            _module(kind, "client")
 
 
 def parse(kind: str, payload: object, provider: str | None = None) -> Job:
@@ -48,8 +76,12 @@ def parse(kind: str, payload: object, provider: str | None = None) -> Job:
     """
     parser = _PARSERS.get(kind)
     if parser is None:
-        raise PayloadError(provider or kind, "kind", f"unknown provider kind {kind!r}")
-    return parser(payload, provider=provider)
+        if kind not in _CLIENTS:
+            raise PayloadError(provider or kind, "kind", f"unknown provider kind {kind!r}")
+        # Once per kind: a store read parses thousands of payloads through here.
+        parser = _PARSERS[kind] = _module(kind, "parse").parse
+    job: Job = parser(payload, provider=provider)
+    return job
 
 
 def create_provider(config: ProviderConfig) -> Provider:
@@ -57,16 +89,19 @@ def create_provider(config: ProviderConfig) -> Provider:
 
     Nothing is sent yet: credentials are read and checked at the first request.
     """
-    if isinstance(config, ImageIntelligenceConfig):
-        return imageintelligence.ImageIntelligenceProvider(config)
-    if isinstance(config, DeepomaticConfig):
-        return deepomatic.DeepomaticProvider(config)
-    if isinstance(config, SuperaiConfig):
-        return superai.SuperaiProvider(config)
-    if isinstance(config, TensorartConfig):
-        return tensorart.TensorartProvider(config)
-    if isinstance(config, CogniteConfig):
-        return cognite.CogniteProvider(config)
+    from jobtui.config import model
+
+    configs: dict[str, type[ProviderConfig]] = {
+        "imageintelligence": model.ImageIntelligenceConfig,
+        "deepomatic": model.DeepomaticConfig,
+        "superai": model.SuperaiConfig,
+        "tensorart": model.TensorartConfig,
+        "cognite": model.CogniteConfig,
+    }
+    for kind, config_class in configs.items():
+        if isinstance(config, config_class):
+            provider: Provider = getattr(_module(kind, "client"), _CLIENTS[kind])(config)
+            return provider
     raise ConfigError(
         f"unknown kind {config.kind!r}; expected one of {', '.join(KINDS)}",
         key=f"providers.{config.name}.kind",

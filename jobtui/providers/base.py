@@ -12,15 +12,17 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, ClassVar
-
-import httpx
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from jobtui.config import provider_secret
 from jobtui.config.model import ProviderConfig
 from jobtui.errors import ConfigError, FetchCategory, FetchError
 from jobtui.model import Job
-from jobtui.providers.http import make_client
+
+if TYPE_CHECKING:
+    # Only for annotations: a process that parses stored payloads (``to_utc``)
+    # imports no HTTP client; the first request imports it (``_http``).
+    import httpx
 
 __all__ = [
     "ApiKeyProvider",
@@ -183,6 +185,8 @@ class HttpProvider(Provider):
     def _http(self) -> httpx.AsyncClient:
         """The shared client, made on first use."""
         if self._client is None:
+            from jobtui.providers.http import make_client
+
             self._client = make_client(self.config, self.root, self._transport)
         return self._client
 

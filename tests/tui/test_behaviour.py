@@ -109,6 +109,39 @@ async def test_a_changed_job_redraws_its_line_alone(store: Store) -> None:
         assert "████░  80%" in app.dashboard.job_list.render_line(index + 1).text
 
 
+async def test_a_failed_poll_that_shows_nothing_new_redraws_nothing(store: Store) -> None:
+    # Providers down: every probe writes the job's poll error again, with a new attempt
+    # time. The line shows the same text: drawing it again sent ~600 bytes a probe.
+    app = dashboard(store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.loaded.wait()
+        await wait_until_settled(pilot)
+        key = ("deepo", "269999731")
+        row = app.model.row(key)
+        assert row is not None
+        failed = dataclasses.replace(row.watched, poll_error="refused",
+                                     polled_at=NOW)
+        app.dashboard.apply_changes(TickChanges(jobs={key: failed}))
+        await wait_until_settled(pilot)
+        index = app.model.index_of(key)
+        assert index is not None
+        assert "⚠ refused" in app.dashboard.job_list.render_line(index + 1).text
+        drawn = spy_lines(app)
+        again = dataclasses.replace(failed, polled_at=NOW + timedelta(seconds=35),
+                                    next_poll_at=NOW + timedelta(seconds=70))
+        app.dashboard.apply_changes(TickChanges(jobs={key: again}))
+        await wait_until_settled(pilot)
+        assert drawn == []
+        assert app.model.row(key) is not None and app.model.row(key).watched is again  # type: ignore[union-attr]
+        # Another message is news: that line, and only it, is drawn.
+        other = dataclasses.replace(again, poll_error="timed out")
+        app.dashboard.apply_changes(TickChanges(jobs={key: other}))
+        await wait_until(pilot, lambda: bool(drawn), "the line with the new message redrawn")
+        await wait_until_settled(pilot)
+        assert set(drawn) == {index + 1}
+        assert "⚠ timed out" in app.dashboard.job_list.render_line(index + 1).text
+
+
 async def test_each_filter_starts_at_its_first_row(store: Store) -> None:
     app = dashboard(store)
     async with app.run_test(size=(120, 36)) as pilot:

@@ -35,7 +35,10 @@ def test_fit_pads_or_elides_to_the_exact_width() -> None:
 
 
 def test_human_age_steps() -> None:
-    assert [human_age(s) for s in (0, 30, 125, 7200, 200000)] == ["now", "30s", "2m", "2h", "2d"]
+    ages = (0, 30, 119, 125, 600, 7200, 19_920, 86_400, 200_000, 864_000, 64_000_000)
+    assert [human_age(s) for s in ages] == [
+        "now", "30s", "119s", "2m", "10m", "120m", "5h", "24h", "2d", "10d", "2y"
+    ]
 
 
 def test_progress_bar_and_queue_position() -> None:

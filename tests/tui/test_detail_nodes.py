@@ -114,6 +114,11 @@ def test_header_for_a_running_job_counts_from_start() -> None:
     texts = [node.text for node in header_nodes(job, NOW)]
     assert texts[0] == "◐ running  IN_PROGRESS  sa 1"
     assert "elapsed  running for 4m" in texts
+    # As the list's ages: seconds under 2 minutes, then whole minutes (one change a minute).
+    early = [node.text for node in header_nodes(job, NOW - timedelta(minutes=2, seconds=1))]
+    assert "elapsed  running for 119s" in early
+    later = [node.text for node in header_nodes(job, NOW + timedelta(minutes=38, seconds=59))]
+    assert "elapsed  running for 42m" in later
     assert header_nodes(job, NOW, ascii_only=True)[0].text.startswith("~ running")
 
 

@@ -22,6 +22,7 @@ from jobtui.providers.base import HttpProvider
 from jobtui.providers.http import check_secure, request_json
 from jobtui.providers.tensorart.auth import RequestSigner, SigningKeyError
 from jobtui.providers.tensorart.parse import KIND, NODE_STATES, STATES, expiry_text, parse
+from jobtui.providers.tensorart.wire import RATE_LIMIT
 
 __all__ = [
     "KIND",
@@ -48,7 +49,7 @@ class TensorartProvider(HttpProvider):
     kind: ClassVar[str] = KIND
     numeric_ids: ClassVar[bool] = True  # Tensor.Art job ids are uint64 carried as strings
     supports_cancel: ClassVar[bool] = True
-    default_rate_limit: ClassVar[float | None] = 5.0
+    default_rate_limit: ClassVar[float | None] = RATE_LIMIT
 
     config: TensorartConfig
 

@@ -18,6 +18,7 @@ from pydantic import BeforeValidator, Field
 from jobtui.providers.wire import CamelWire, IdText
 
 __all__ = [
+    "RATE_LIMIT",
     "Image",
     "ImageMeta",
     "ProcessingImage",
@@ -28,6 +29,9 @@ __all__ = [
     "WorkflowFinishItem",
     "WorkflowNode",
 ]
+
+RATE_LIMIT = 5.0
+"""Requests per second Tensor.Art documents (the default ``rate_limit`` of its providers)."""
 
 
 def _scalar_text(value: object) -> object:

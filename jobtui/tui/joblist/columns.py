@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from rich.cells import cell_len, set_cell_size
 
+from jobtui.model import format_age
 from jobtui.tui.joblist.glyphs import glyph
 from jobtui.tui.joblist.model import JobRow
 from jobtui.tui.terminal.safe_text import safe
@@ -176,16 +177,14 @@ def fit(text: str, width: int, *, ascii_only: bool = False) -> str:
 
 
 def human_age(seconds: float) -> str:
-    """A short age: ``now``, ``45s``, ``12m``, ``3h``, ``2d``."""
+    """A short age: ``now`` (under 5 s), then as ``kubectl`` tells it (``format_age``).
+
+    ``95s``, ``42m``, ``20h``, ``12d``: the detail pane's elapsed time uses the
+    same wording.
+    """
     if seconds < 5:
         return "now"
-    if seconds < 60:
-        return f"{int(seconds)}s"
-    if seconds < 3600:
-        return f"{int(seconds // 60)}m"
-    if seconds < 86400:
-        return f"{int(seconds // 3600)}h"
-    return f"{int(seconds // 86400)}d"
+    return format_age(seconds)
 
 
 def progress_text(row: JobRow, width: int, *, ascii_only: bool = False) -> str:

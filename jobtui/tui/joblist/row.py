@@ -51,6 +51,11 @@ STATE_ORDER: tuple[JobState, ...] = (
 STATE_SORT_ORDER: dict[JobState, int] = {state: rank for rank, state in enumerate(STATE_ORDER)}
 """Sorting by state puts what needs attention first."""
 
+def _awaiting(watched: WatchedJob) -> bool:
+    # As ``columns.awaiting_first_poll``: added and never polled (no snapshot, no attempt).
+    return watched.job is None and watched.polled_at is None and watched.poll_error is None
+
+
 class JobRow(NamedTuple):
     """One watched job flattened for filtering, sorting and drawing.
 
@@ -89,6 +94,30 @@ class JobRow(NamedTuple):
         if job is None or self.state not in FAILURE_STATES:
             return ""
         return signature_token(signature_of(job))
+
+    def looks_like(self, other: JobRow) -> bool:
+        """Whether a line drawn from ``other`` shows what one drawn from this row would.
+
+        Every field a column draws, and whether the job still awaits its first
+        poll; not the ``watched`` record itself, whose poll times and attempt
+        counts change with each poll that changes nothing on screen (a failed
+        probe writing the same "network error" again).
+        """
+        return (
+            self.key == other.key
+            and self.label == other.label
+            and self.summary == other.summary
+            and self.error == other.error
+            and self.poll_error == other.poll_error
+            and self.raw_status == other.raw_status
+            and self.state == other.state
+            and self.progress == other.progress
+            and self.queue_position == other.queue_position
+            and self.queue_length == other.queue_length
+            and self.created == other.created
+            and self.updated == other.updated
+            and _awaiting(self.watched) == _awaiting(other.watched)
+        )
 
     @classmethod
     def from_watched(cls, watched: WatchedJob) -> JobRow:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from jobtui.model import Job, JobItem, JobState, format_duration
+from jobtui.model import Job, JobItem, JobState, format_age, format_duration
 from jobtui.tui.joblist.glyphs import glyph
 
 __all__ = [
@@ -265,10 +265,12 @@ def _time_nodes(job: Job, now: datetime) -> list[ResultNode]:
         nodes.append(_time_leaf("finished", finished, now, ran))
     elif not job.state.terminal and (begin := started or created) is not None:
         word = "running for" if job.state is JobState.RUNNING else "waiting for"
+        # Worded as the list's ages (``format_age``): past 10 minutes the text, and
+        # so the screen, changes once a minute rather than every second.
         nodes.append(
             leaf(
                 ("elapsed  ", "key"),
-                (f"{word} {format_duration((now - begin).total_seconds())}", "note"),
+                (f"{word} {format_age((now - begin).total_seconds())}", "note"),
                 key="elapsed",
             )
         )

@@ -83,6 +83,9 @@ class JobList(ScrollView, can_focus=True):
         self._last_highlight: JobKey | None = None
         self._sizes_seen: tuple[Size, Size, Size] | None = None
         self._age_texts: dict[int, tuple[str, ...]] = {}
+        # The row each job's line was last drawn from: a change that shows nothing
+        # new (a failed probe writing the same poll error) redraws nothing.
+        self._drawn: dict[JobKey, JobRow] = {}
 
     # ----------------------------------------------------------------- public
 
@@ -109,7 +112,10 @@ class JobList(ScrollView, can_focus=True):
             bottom = top + self.size.height
             for key in changed:
                 index = self.model.index_of(key)
-                if index is not None and top <= index < bottom:
+                if index is None or not top <= index < bottom:
+                    continue
+                drawn = self._drawn.get(key)
+                if drawn is None or not drawn.looks_like(self.model.row_at(index)):
                     self.refresh_line(index + 1)
         self._post_highlight()
 
@@ -316,6 +322,7 @@ class JobList(ScrollView, can_focus=True):
         now = self._now()
         ages = self._age_cells(row, now)
         self._age_texts[index] = ages
+        self._drawn[row.key] = row
         is_cursor = index == self.model.cursor
         marked = row.key in self.marks
         cache_key = (row.key, width, is_cursor, self.has_focus, marked, ages, self.columns)
@@ -326,6 +333,7 @@ class JobList(ScrollView, can_focus=True):
         if len(self._cache) > _CACHE_LIMIT:
             self._cache.clear()
             self._age_texts.clear()
+            self._drawn.clear()
         self._cache[cache_key] = (row, strip)
         return strip
 

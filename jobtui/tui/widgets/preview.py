@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 from datetime import UTC, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from textual import work
 from textual.app import ComposeResult
@@ -29,9 +29,11 @@ from jobtui.model import Job
 from jobtui.preview import ImageLoader, ImageRef, PreviewFailure, image_refs
 from jobtui.preview.cells import ColorMode
 from jobtui.preview.loader import PICTURE_SIDE, Resolver
-from jobtui.providers.cognite.client import CogniteProvider
 from jobtui.tui.terminal.graphics import GraphicsLayer
 from jobtui.tui.widgets.picture import MAX_ROWS, HalfBlockPicture, PictureView
+
+if TYPE_CHECKING:
+    from jobtui.providers.cognite.client import CogniteProvider
 
 __all__ = ["GRAPHICS_SIDE", "HalfBlockPicture", "PreviewView", "images_line"]
 
@@ -191,6 +193,9 @@ class PreviewView(VerticalScroll):
         for name, cfg in configs.items():
             if not isinstance(cfg, CogniteConfig):
                 continue
+            # Imported here: the client (and httpx) only once a job's pictures are shown.
+            from jobtui.providers.cognite.client import CogniteProvider
+
             try:
                 client = CogniteProvider(cfg)
             except JobtuiError:
