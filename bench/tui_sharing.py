@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import Figure, SimProcess, median, percentile, wait_until
+from bench.common import Figure, SimProcess, family_cpu_seconds, median, percentile, wait_until
 from bench.pty_terminal import PtyProcess
 from bench.sweep import config_text
 from bench.tui_bigload import seed
@@ -34,10 +34,13 @@ __all__ = ["run"]
 
 SECTION = "sharing (pty)"
 # The list paints its cursor row bold on this background, from column 30 (after the sidebar),
-# up to the next cursor move (the scrollbar's column), the next line, or the end of the frame.
+# up to the next cursor move (the scrollbar's column; a frame ends with one too) or line:
+# a row is only read once it is whole.
 CURSOR = re.compile(
-    rb"\x1b\[(\d+);30H(\x1b\[1;[0-9;]*48;2;96;78;50m.*?)(?=\x1b\[\d+;\d+H|\n|$)", re.S
+    rb"\x1b\[(\d+);30H(\x1b\[1;[0-9;]*48;2;96;78;50m.*?)(?=\x1b\[\d+;\d+H|\n)", re.S
 )
+_START_ROWS = 10
+"""Rows the cursor goes down before the measured keys (see ``_keys``)."""
 _ESCAPE = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
 
 
@@ -82,14 +85,13 @@ def _all_polled(store_file: Path) -> bool:
 def _cursor_jobs(output: bytes) -> list[tuple[str, str]]:
     """The job (provider, id as drawn) of every cursor row painted in ``output``, in order.
 
-    The columns are the sign, the state glyph and word, the provider, the id,
-    then the label and ages: a row with a word after the id names its job whole
-    (output read so far may end in the middle of a row).
+    The columns are the sign, the state glyph and word, the provider, the id (a
+    job never polled has nothing after it).
     """
     jobs: list[tuple[str, str]] = []
     for match in CURSOR.finditer(output):
         words = _ESCAPE.sub(b"", match.group(2)).decode("utf-8", "replace").split()
-        if len(words) >= 6:
+        if len(words) >= 5:
             jobs.append((words[3], words[4]))
     return jobs
 
@@ -101,7 +103,15 @@ def _keys(terminal: PtyProcess, keys: int) -> list[float]:
     so the cursor's screen line moves without any key; the job the cursor row
     names changes only with a key. A key counts from its write to the pty to the
     first cursor row painted on a job other than the one before the key.
+
+    The keys start ``_START_ROWS`` rows down: on the first row an up key moves
+    nothing and paints nothing (the rows reordering around the cursor's job
+    could bring it there between a down key and the next up key).
     """
+    terminal.settle(0.3, timeout=3)
+    for _ in range(_START_ROWS):
+        terminal.send(b"j")
+        terminal.settle(0.1, timeout=2)
     terminal.settle(0.3, timeout=3)
     shown = _cursor_jobs(bytes(terminal.output))
     if not shown:
@@ -245,7 +255,11 @@ def _latency(workdir: Path, per_provider: int, keys: int) -> list[Figure]:
                     if terminal.wait_for(needles, timeout=120) is None:
                         raise RuntimeError(f"no job painted ({case})")
                     terminal.watch(3.0)  # polling under way
+                    # The dashboard's CPU (and its poller child's) while the keys come.
+                    cpu_before, started = family_cpu_seconds(terminal.pid), time.perf_counter()
                     values = _keys(terminal, keys)
+                    cpu = 100 * (family_cpu_seconds(terminal.pid) - cpu_before)
+                    cpu /= time.perf_counter() - started
             finally:
                 if poller is not None:
                     _stop(poller)
@@ -268,7 +282,12 @@ def _latency(workdir: Path, per_provider: int, keys: int) -> list[Figure]:
                     "ms",
                     "<= 50 ms",
                     p95 <= 50,
-                    {"max": max(values, default=None), "answered": len(values), "sent": keys},
+                    {
+                        "max": max(values, default=None),
+                        "answered": len(values),
+                        "sent": keys,
+                        "cpu": cpu,
+                    },
                 )
             )
     return figures
@@ -305,7 +324,8 @@ def main() -> None:
     for f in figures:
         met = "" if f.met is None else ("met" if f.met else "MISSED")
         extra = (
-            f" max {f.detail['max']:.0f} ms, {f.detail['answered']}/{f.detail['sent']}"
+            f" max {f.detail['max']:.0f} ms, {f.detail['answered']}/{f.detail['sent']},"
+            f" dashboard CPU {f.detail['cpu']:.0f} %"
             if ("max" in f.detail and f.detail["max"] is not None)
             else ""
         )
