@@ -41,6 +41,8 @@ CURSOR = re.compile(
 )
 _START_ROWS = 10
 """Rows the cursor goes down before the measured keys (see ``_keys``)."""
+_TAIL = 256 * 1024
+"""Bytes of output read back to find the row the cursor rests on."""
 _ESCAPE = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
 
 
@@ -131,8 +133,9 @@ def _keys(terminal: PtyProcess, keys: int) -> list[float]:
         pause_until = time.perf_counter() + 0.15
         while (left := pause_until - time.perf_counter()) > 0:
             terminal.read(left)
-        # Where the cursor rests now, after this key's paint and whatever followed.
-        job = (_cursor_jobs(bytes(terminal.output[mark:])) or [job])[-1]
+        # Where the cursor rests now: the last cursor row painted (a frame is far
+        # shorter than the tail read).
+        job = (_cursor_jobs(bytes(terminal.output[-_TAIL:])) or [job])[-1]
     return found
 
 
