@@ -98,6 +98,17 @@ def _cursor_jobs(output: bytes) -> list[tuple[str, str]]:
     return jobs
 
 
+def _read_since(terminal: PtyProcess, mark: int) -> bytes:
+    """The output read since ``mark`` (a count of bytes read).
+
+    The terminal keeps only a tail of its output, trimmed as it grows: an index
+    into it taken before a key points elsewhere after a trim (keys went
+    "unanswered" when it fell beyond the trimmed end).
+    """
+    new = terminal.bytes_read - mark
+    return bytes(terminal.output[-new:]) if new > 0 else b""
+
+
 def _keys(terminal: PtyProcess, keys: int) -> list[float]:
     """Milliseconds from each cursor key to the cursor painted on another job.
 
@@ -121,12 +132,12 @@ def _keys(terminal: PtyProcess, keys: int) -> list[float]:
     job = shown[-1]
     found: list[float] = []
     for index in range(keys):
-        mark = len(terminal.output)
+        mark = terminal.bytes_read
         sent = terminal.send(b"j" if index % 2 == 0 else b"k")
         deadline = sent + 5
         while time.perf_counter() < deadline:
             terminal.read(deadline - time.perf_counter())
-            moved = [j for j in _cursor_jobs(bytes(terminal.output[mark:])) if j != job]
+            moved = [j for j in _cursor_jobs(_read_since(terminal, mark)) if j != job]
             if moved:
                 found.append(1000 * (time.perf_counter() - sent))
                 break
