@@ -256,3 +256,54 @@ def test_changes_one_at_a_time_agree_with_a_model_built_afresh(
         model.set_query(query)
         fresh.set_query(query)
         assert model.visible_keys() == fresh.visible_keys(), text
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    kept=st.integers(min_value=0, max_value=150),
+    moved=st.integers(min_value=0, max_value=100),
+    removed=st.integers(min_value=0, max_value=40),
+    newcomers=st.integers(min_value=0, max_value=40),
+    sort=st.sampled_from(SORT_COLUMNS),
+    reverse=st.booleans(),
+    query=st.sampled_from(_QUERIES),
+)
+def test_a_bulk_batch_agrees_with_a_model_built_afresh(
+    kept: int, moved: int, removed: int, newcomers: int, sort: str, reverse: bool, query: str
+) -> None:
+    # Over 64 changes take the bulk path: rows whose sort key stayed are kept in
+    # order and the moved ones merged in. Whatever the mix, the model must show
+    # what one built from scratch shows, with the cursor still on its job.
+    def job(n: int, state: JobState, minutes: float, summary: str = "ok") -> WatchedJob:
+        provider = _PROVIDERS[n % len(_PROVIDERS)]
+        return watched(provider, f"job-{n}", state, summary=summary, minutes_old=minutes)
+
+    current = {(j.provider, j.id): j for j in (job(n, JobState.QUEUED, n + 1) for n in range(400))}
+    model = JobListModel(sort_column=sort, sort_reverse=reverse)
+    model.set_jobs(current.values())
+    model.set_query(parse_query(query) if query else None)
+    cursor = model.visible_keys()[len(model) // 2] if len(model) else None
+    if cursor is not None:
+        model.move_cursor_to_key(cursor)
+    changes: list[WatchedJob] = []
+    changes += [job(n, JobState.QUEUED, n + 1) for n in range(kept)]  # the same, polled again
+    changes += [
+        job(n, JobState.FAILED, 0.5 + n % 7, summary="not ok")  # state, age and summary move
+        for n in range(kept, kept + moved)
+    ]
+    changes += [job(1000 + n, JobState.RUNNING, n % 9 + 0.25) for n in range(newcomers)]
+    gone = [(_PROVIDERS[n % len(_PROVIDERS)], f"job-{n}") for n in range(399, 399 - removed, -1)]
+    model.apply(changes, gone)
+    for change in changes:
+        current[(change.provider, change.id)] = change
+    for key in gone:
+        current.pop(key, None)
+    fresh = JobListModel(sort_column=sort, sort_reverse=reverse)
+    fresh.set_jobs(current.values())
+    fresh.set_query(parse_query(query) if query else None)
+    assert model.visible_keys() == fresh.visible_keys()
+    assert model.counts == fresh.counts
+    for index, key in enumerate(model.visible_keys()):
+        assert model.index_of(key) == index
+    if cursor is not None and cursor in current and model.index_of(cursor) is not None:
+        assert model.cursor_key == cursor
