@@ -25,12 +25,21 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["POLLER_ENV", "PollChild", "start_poll_child"]
+__all__ = ["CHILD_NICENESS", "POLLER_ENV", "PollChild", "start_poll_child"]
 
 log = logging.getLogger("jobtui.poll")
 
 POLLER_ENV = "JOBTUI_POLLER"
 """``process`` (the default): poll in a child process; ``loop``: on the dashboard's loop."""
+
+CHILD_NICENESS = 5
+"""How much lower the child's CPU priority is than the dashboard's.
+
+On a busy machine a key should reach the screen before the next batch of
+answers is parsed: the kernel then lets the dashboard run first when both
+want a core, and the poller takes what is left (a poll a few milliseconds
+later changes nothing a person sees).
+"""
 
 
 class PollChild:
@@ -97,6 +106,7 @@ def start_poll_child(config: Any, store_option: str | Path | None) -> PollChild 
     try:
         os.close(write_end)
         os.setsid()  # no signals from the dashboard's terminal; the pipe says when to stop
+        os.nice(CHILD_NICENESS)
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(null, fd)  # nothing of the child may reach the screen

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from jobtui.cli.pollchild import CHILD_NICENESS
 from jobtui.sim import Simulator
 from jobtui.store import Store
 
@@ -40,6 +41,12 @@ def parent_of(pid: int) -> int | None:
     except OSError:
         return None
     return int(text[text.rindex(")") + 2 :].split()[1])
+
+
+def niceness(pid: int) -> int:
+    """The nice value of a live process."""
+    text = Path(f"/proc/{pid}/stat").read_text()
+    return int(text[text.rindex(")") + 2 :].split()[16])
 
 
 def gone(pid: int) -> bool:
@@ -89,6 +96,8 @@ def test_the_dashboard_polls_in_its_child_and_takes_it_along_when_it_quits(
         child = holder(store)
         assert child is not None and child != dashboard.process.pid
         assert parent_of(child) == dashboard.process.pid
+        # The screen comes first when both want a core.
+        assert niceness(child) == min(19, niceness(dashboard.process.pid) + CHILD_NICENESS)
         wait_until_sync(
             lambda: polled(store), "the child polled the jobs", 60, step=watching(dashboard)
         )
