@@ -115,6 +115,7 @@ class DashboardScreen(Screen[None]):
                         # Called, not messaged: the detail changes in the frame that
                         # moves the cursor (a message bubbles a frame or two later).
                         on_highlight=self._cursor_rests_on,
+                        after_whole_list=app.after_whole_list,
                         id="jobs",
                     )
                     yield FilterBar(self.list_filter.text_changed, id="filter")
@@ -186,6 +187,10 @@ class DashboardScreen(Screen[None]):
         shown = f"{len(model):,}"
         if model.filtering:
             shown = f"{len(model):,} of {model.total:,}"
+        loading = self.jobtui.loading_total
+        if loading is not None:
+            ellipsis = "..." if self.jobtui.ascii_only else "…"
+            shown = f"loading {loading:,} jobs{ellipsis}"
         parts = [shown]
         if model.scope is not None:
             parts.append(f"provider {safe(model.scope)}")
@@ -320,6 +325,8 @@ class DashboardScreen(Screen[None]):
         ):
             self.detail.query_one(JsonView).action_focus_search()
             return
+        if self.jobtui.after_whole_list(self.filter_bar.open):
+            return  # a filter over the first page alone would hide jobs it never saw
         self.filter_bar.open()
 
     def action_back(self) -> None:
@@ -421,6 +428,8 @@ class DashboardScreen(Screen[None]):
 
     def action_sort(self) -> None:
         """Sort by the next column."""
+        if self.jobtui.after_whole_list(self.action_sort):
+            return
         # Only onto columns shown at this width: a sort by a hidden column looks random.
         shown = set(self.job_list.shown_columns())
         index = SORT_COLUMNS.index(self.model.sort_column)
@@ -430,6 +439,8 @@ class DashboardScreen(Screen[None]):
 
     def action_sort_reverse(self) -> None:
         """Reverse the sort order."""
+        if self.jobtui.after_whole_list(self.action_sort_reverse):
+            return
         self._sort(self.model.sort_column, not self.model.sort_reverse)
 
     def _sort(self, column: str, reverse: bool) -> None:
