@@ -187,11 +187,11 @@ class DashboardScreen(Screen[None]):
         shown = f"{len(model):,}"
         if model.filtering:
             shown = f"{len(model):,} of {model.total:,}"
+        parts = [shown]
         loading = self.jobtui.loading_total
         if loading is not None:
-            ellipsis = "..." if self.jobtui.ascii_only else "…"
-            shown = f"loading {loading:,} jobs{ellipsis}"
-        parts = [shown]
+            # Only the first page is in: the count is every job's, the rest is coming.
+            parts = [f"{loading:,}", "loading..." if self.jobtui.ascii_only else "loading…"]
         if model.scope is not None:
             parts.append(f"provider {safe(model.scope)}")
         if model.query is not None:
