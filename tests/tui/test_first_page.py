@@ -102,8 +102,8 @@ async def test_the_first_page_is_the_whole_lists_start_and_stays_when_it_arrives
         assert "loading" not in title(app)
 
 
-@pytest.mark.parametrize("key", ["G", "S", "s"])
-async def test_sort_and_last_row_wait_for_the_whole_list(
+@pytest.mark.parametrize("key", ["G", "S", "s", "E"])
+async def test_keys_on_every_row_wait_for_the_whole_list(
     big_store: Store, tmp_path: Path, key: str
 ) -> None:
     app = held_dashboard(big_store, tmp_path)
@@ -111,9 +111,9 @@ async def test_sort_and_last_row_wait_for_the_whole_list(
         await wait_until(pilot, app.first_page_shown.is_set, "the first page on screen")
         await pilot.press(key)
         # Nothing acted on the first page alone.
-        assert (app.model.cursor, app.model.sort_column, app.model.sort_reverse) == (
-            0, "age", True,
-        )  # fmt: skip
+        model = app.model
+        view = (model.cursor, model.sort_column, model.sort_reverse, model.problems_only)
+        assert view == (0, "age", True, False)
         assert len(app.model) == FIRST_PAGE_ROWS
 
         app.whole_read.set()
@@ -125,6 +125,12 @@ async def test_sort_and_last_row_wait_for_the_whole_list(
                 lambda: app.model.cursor_key == whole.visible_keys()[-1],
                 "the cursor on the last of every job",
             )
+            return
+        if key == "E":
+            await wait_until(pilot, lambda: app.model.problems_only, "problems only, once in")
+            whole = whole_model(big_store, app)
+            whole.set_problems_only(True)
+            assert app.model.visible_keys() == whole.visible_keys()
             return
         await wait_until(
             pilot,

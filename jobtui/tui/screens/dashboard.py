@@ -290,6 +290,8 @@ class DashboardScreen(Screen[None]):
 
     @on(ProviderSelected)
     def _provider_selected(self, message: ProviderSelected) -> None:
+        if self.jobtui.after_whole_list(lambda: self._provider_selected(message)):
+            return  # one provider's jobs among the first page alone would be a partial list
         if message.provider != self.model.scope:
             self.model.set_scope(message.provider)
             self.job_list.show_from_top()
@@ -349,6 +351,8 @@ class DashboardScreen(Screen[None]):
 
     def action_problems(self) -> None:
         """Show only problems, or everything again."""
+        if self.jobtui.after_whole_list(self.action_problems):
+            return
         self.model.set_problems_only(not self.model.problems_only)
         self.job_list.show_from_top()
         self.update_titles()
