@@ -85,18 +85,19 @@ async def test_the_first_page_is_the_whole_lists_start_and_stays_when_it_arrives
         assert first == whole.visible_keys()[:FIRST_PAGE_ROWS]
         assert app.model.counts == whole.counts  # the sidebar counts every job already
         assert title(app).startswith(f"2 Jobs ({JOBS:,} · loading…")
-        for _ in range(5):
-            await pilot.press("j")
-        await wait_until(pilot, lambda: app.model.cursor == 5, "the cursor on the sixth row")
+        # Past the first screen: the list has scrolled, and must stay scrolled so.
+        await pilot.press(*["j"] * 60)
+        await wait_until(pilot, lambda: app.model.cursor == 60, "the cursor on row 61")
         chosen = app.model.cursor_key
-        assert chosen == first[5]
+        assert chosen == first[60]
         scrolled = app.dashboard.job_list.scroll_offset
+        assert scrolled.y > 0
 
         app.whole_read.set()
         await wait_until(pilot, app.loaded.is_set, "the whole list in")
         assert app.model.visible_keys() == whole.visible_keys()
         assert app.model.visible_keys()[:FIRST_PAGE_ROWS] == first  # no row moved
-        assert app.model.cursor_key == chosen and app.model.cursor == 5
+        assert app.model.cursor_key == chosen and app.model.cursor == 60
         assert app.dashboard.job_list.scroll_offset == scrolled
         assert title(app).startswith(f"2 Jobs ({JOBS:,}")
         assert "loading" not in title(app)
