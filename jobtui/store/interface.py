@@ -17,6 +17,7 @@ from jobtui.model import JobState
 from jobtui.store.bus import ChangeBatch, Lease, Request
 from jobtui.store.claims import ProviderBlock, TokenGrant
 from jobtui.store.location import URL_SCHEMES, is_url, mask_url
+from jobtui.store.pages import JobOutline
 from jobtui.store.records import PollOutcome, StoreError, Transition, WatchedJob
 
 __all__ = ["URL_SCHEMES", "JobStore", "is_url", "mask_url", "open_store"]
@@ -65,6 +66,7 @@ class JobStore(Protocol):
         include_raw: bool = True,
         lean: bool = False,
     ) -> list[WatchedJob]: ...
+    def job_outline(self) -> list[JobOutline]: ...
     def get_job(
         self, provider: str, job_id: str, *, raw_limit: int | None = None
     ) -> WatchedJob | None: ...

@@ -10,6 +10,7 @@ fail without closing the screen, and turns its events into row updates.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import os
 import sys
@@ -33,6 +34,7 @@ from jobtui.config.model import Config, ViewConfig
 from jobtui.model import HealthState, ProviderHealth
 from jobtui.store import JobStore, Transition, WatchedJob
 from jobtui.tui.feed.enginelink import ClockLike, EngineLike, TickChanges, collect_changes
+from jobtui.tui.feed.firstpage import FIRST_PAGE_ROWS
 from jobtui.tui.feed.notices import TOAST_SECONDS, FinishNotices
 from jobtui.tui.feed.watchlist import WatchList
 from jobtui.tui.joblist.model import JobKey, JobListModel
@@ -123,6 +125,15 @@ class JobtuiApp(App[int]):
         )
         self.loaded = asyncio.Event()
         """Set once the store's jobs are on screen (tests and benchmarks wait on it)."""
+        self.first_page_shown = asyncio.Event()
+        """Set once the first page is on screen while the whole list is still being read
+        (only for a store bigger than a page, sorted by a column the outline orders by)."""
+        self.whole_read = asyncio.Event()
+        """The whole list is read once this is set (it is from the start: clear it before
+        the app runs to hold the first page on screen, as tests do to look at it)."""
+        self.whole_read.set()
+        self.loading_total: int | None = None
+        """How many jobs are being read while only the first page is on screen."""
         self._pending: TickChanges | None = TickChanges()
         self._queued = TickChanges()
         """Engine changes waiting for their frame (see ``UPDATE_SECONDS``)."""
@@ -225,11 +236,15 @@ class JobtuiApp(App[int]):
                 break
 
     async def _load(self) -> None:
-        """Read every stored job off the loop, then show them in one go."""
+        """Show the first page, then read every stored job off the loop and show them."""
         dashboard = self.dashboard
         self.model.set_unhealthy(
             name for name, health in self.health.items() if health.state is not HealthState.OK
         )
+        # A store problem here meets the whole read below too, which says so.
+        with contextlib.suppress(Exception):
+            await self._show_first_page()
+        await self.whole_read.wait()
         fresh = self.model.empty_copy()
 
         try:
@@ -243,6 +258,7 @@ class JobtuiApp(App[int]):
                 markup=False,
             )
         self.model.adopt(fresh)
+        self.loading_total = None
         pending, self._pending = self._pending, None
         if pending:
             dashboard.apply_changes(pending)
@@ -262,6 +278,56 @@ class JobtuiApp(App[int]):
         gc.freeze()
         if self.engine is not None:
             self.run_worker(self._run_engine(), name="engine", group="engine", exit_on_error=False)
+
+    async def _show_first_page(self) -> None:
+        """Paint the rows of the first screen and the sidebar's counts from the store's outline.
+
+        The page holds exactly the rows the whole list starts with, in its order
+        (``jobtui.tui.feed.firstpage``): when the whole list is adopted the rows
+        on screen stay and the cursor stays on its job. A filter, or a sort the
+        outline cannot order by, waits for the whole list, as does a store no
+        bigger than a page (one read is as quick).
+        """
+        model = self.model
+        if model.filtering:
+            return
+        found = await self.watchlist.first_page(
+            model.sort_column, model.sort_reverse, FIRST_PAGE_ROWS
+        )
+        if found is None or self.loaded.is_set():
+            return
+        page, jobs = found
+        if page.total <= len(jobs):
+            return
+        first = model.empty_copy()
+        first.set_jobs(jobs)
+        first.counts = page.counts
+        first.fresh_at = page.fresh_at
+        first.longest_id = max(first.longest_id, page.longest_id)
+        model.adopt(first)
+        self.loading_total = page.total
+        dashboard = self.dashboard
+        dashboard.job_list.sync()
+        dashboard.update_titles()
+        dashboard.sidebar.update_counts(model.counts, self.health, model.fresh_at)
+        dashboard.stamp_as_of()
+        self.first_page_shown.set()
+
+    def after_whole_list(self, action: Callable[[], object]) -> bool:
+        """Whether the whole list is still being read; if so ``action`` runs once it is in.
+
+        For keys that act on every row (sort, filter, the last row): they never act
+        on the first page alone.
+        """
+        if self.loaded.is_set():
+            return False
+
+        async def later() -> None:
+            await self.loaded.wait()
+            action()
+
+        self.run_worker(later(), group="after-load", exit_on_error=False)
+        return True
 
     async def _run_engine(self) -> None:
         assert self.engine is not None

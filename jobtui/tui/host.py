@@ -8,7 +8,7 @@ host; ``jobtui.tui.feed.enginelink.EngineLike`` does the same for the engine.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -89,10 +89,19 @@ class DashboardHost(Protocol):
         """Whether polling is paused."""
         ...
 
+    @property
+    def loading_total(self) -> int | None:
+        """How many jobs are being read while only the first page is on screen."""
+        ...
+
     # ------------------------------------------------------------- services
 
     def dashboard_ready(self) -> None:
         """The dashboard is mounted: start loading and ticking."""
+        ...
+
+    def after_whole_list(self, action: Callable[[], object]) -> bool:
+        """Whether the whole list is still being read; if so ``action`` runs once it is in."""
         ...
 
     def provider_names(self) -> list[str]:

@@ -35,6 +35,7 @@ from jobtui.store.bus import (
     lease_from_row,
 )
 from jobtui.store.location import mask_url
+from jobtui.store.pages import OUTLINE_POSTGRES, JobOutline, outlines
 from jobtui.store.postgres import sql
 from jobtui.store.postgres.claims import SharedPollingOnPostgres
 from jobtui.store.postgres.connection import Connection, connect, failure
@@ -455,6 +456,18 @@ class PostgresStore(SharedPollingOnPostgres):
             with self._reading() as conn:
                 rows = conn.execute(query, params).fetchall()
             return watched_jobs(rows)
+
+    @_read_again
+    def job_outline(self) -> list[JobOutline]:
+        """Every job's key, state, creation time and newest good poll: one narrow query.
+
+        What the dashboard's first screen needs (``jobtui.store.pages``), at a
+        fraction of the cost of ``list_jobs``: no snapshot is parsed.
+        """
+        with gc_paused():
+            with self._reading() as conn:
+                rows = conn.execute(OUTLINE_POSTGRES).fetchall()
+            return outlines(rows)
 
     @_read_again
     def get_job(

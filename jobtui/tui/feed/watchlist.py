@@ -14,6 +14,7 @@ from jobtui.config.model import Config
 from jobtui.model import JobKey
 from jobtui.store import JobStore, Transition, WatchedJob
 from jobtui.tui.feed.enginelink import EngineLike
+from jobtui.tui.feed.firstpage import FirstPage, first_page
 
 __all__ = ["WatchList"]
 
@@ -35,6 +36,22 @@ class WatchList:
         if self.engine is not None:
             return list((await self.engine.load_stored()).values())
         return await asyncio.to_thread(self.store.list_jobs, lean=True)
+
+    async def first_page(
+        self, sort_column: str, reverse: bool, rows: int
+    ) -> tuple[FirstPage, list[WatchedJob]] | None:
+        """The first ``rows`` jobs of the list sorted so, and the counts of every job.
+
+        From the store's outline (one narrow query) and those jobs read by key:
+        what the first screen shows while ``load`` reads the rest. None when the
+        outline cannot order by ``sort_column`` (the whole list must be read).
+        """
+        outline = await asyncio.to_thread(self.store.job_outline)
+        page = await asyncio.to_thread(first_page, outline, sort_column, reverse, rows)
+        if page is None:
+            return None
+        jobs = await asyncio.to_thread(self.store.get_jobs, page.keys)
+        return page, jobs
 
     def whole_job(self, key: JobKey, *, raw_limit: int | None = None) -> WatchedJob | None:
         """One job with its snapshot's payload (blocking; see ``Store.get_job`` for the limit).

@@ -115,6 +115,7 @@ class DashboardScreen(Screen[None]):
                         # Called, not messaged: the detail changes in the frame that
                         # moves the cursor (a message bubbles a frame or two later).
                         on_highlight=self._cursor_rests_on,
+                        after_whole_list=app.after_whole_list,
                         id="jobs",
                     )
                     yield FilterBar(self.list_filter.text_changed, id="filter")
@@ -187,6 +188,10 @@ class DashboardScreen(Screen[None]):
         if model.filtering:
             shown = f"{len(model):,} of {model.total:,}"
         parts = [shown]
+        loading = self.jobtui.loading_total
+        if loading is not None:
+            # Only the first page is in: the count is every job's, the rest is coming.
+            parts = [f"{loading:,}", "loading..." if self.jobtui.ascii_only else "loading…"]
         if model.scope is not None:
             parts.append(f"provider {safe(model.scope)}")
         if model.query is not None:
@@ -285,6 +290,8 @@ class DashboardScreen(Screen[None]):
 
     @on(ProviderSelected)
     def _provider_selected(self, message: ProviderSelected) -> None:
+        if self.jobtui.after_whole_list(lambda: self._provider_selected(message)):
+            return  # one provider's jobs among the first page alone would be a partial list
         if message.provider != self.model.scope:
             self.model.set_scope(message.provider)
             self.job_list.show_from_top()
@@ -320,6 +327,8 @@ class DashboardScreen(Screen[None]):
         ):
             self.detail.query_one(JsonView).action_focus_search()
             return
+        if self.jobtui.after_whole_list(self.filter_bar.open):
+            return  # a filter over the first page alone would hide jobs it never saw
         self.filter_bar.open()
 
     def action_back(self) -> None:
@@ -342,6 +351,8 @@ class DashboardScreen(Screen[None]):
 
     def action_problems(self) -> None:
         """Show only problems, or everything again."""
+        if self.jobtui.after_whole_list(self.action_problems):
+            return
         self.model.set_problems_only(not self.model.problems_only)
         self.job_list.show_from_top()
         self.update_titles()
@@ -421,6 +432,8 @@ class DashboardScreen(Screen[None]):
 
     def action_sort(self) -> None:
         """Sort by the next column."""
+        if self.jobtui.after_whole_list(self.action_sort):
+            return
         # Only onto columns shown at this width: a sort by a hidden column looks random.
         shown = set(self.job_list.shown_columns())
         index = SORT_COLUMNS.index(self.model.sort_column)
@@ -430,6 +443,8 @@ class DashboardScreen(Screen[None]):
 
     def action_sort_reverse(self) -> None:
         """Reverse the sort order."""
+        if self.jobtui.after_whole_list(self.action_sort_reverse):
+            return
         self._sort(self.model.sort_column, not self.model.sort_reverse)
 
     def _sort(self, column: str, reverse: bool) -> None:

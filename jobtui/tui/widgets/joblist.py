@@ -60,15 +60,18 @@ class JobList(ScrollView, can_focus=True):
         ascii_only: bool = False,
         columns: Collection[str] = DEFAULT_COLUMNS,
         on_highlight: Callable[[JobKey | None], None] = lambda key: None,
+        after_whole_list: Callable[[Callable[[], object]], bool] = lambda action: False,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         """``on_highlight`` is called each time the cursor rests on another job, with its
         key (None: the list is empty), synchronously, so whatever follows the cursor is
-        drawn in the same frame as the cursor."""
+        drawn in the same frame as the cursor. ``after_whole_list(action)`` says whether
+        only the first page is in yet, and then runs ``action`` once the whole list is."""
         super().__init__(name=name, id=id, classes=classes)
         self.model = model
+        self._after_whole_list = after_whole_list
         self.marks: set[JobKey] = set()
         self.columns: tuple[str, ...] = tuple(c for c in DEFAULT_COLUMNS if c in columns)
         self._now = now
@@ -208,7 +211,9 @@ class JobList(ScrollView, can_focus=True):
         self.move_cursor(0)
 
     def action_cursor_last(self) -> None:
-        """Go to the last row."""
+        """Go to the last row (of the whole list: it waits for it)."""
+        if self._after_whole_list(self.action_cursor_last):
+            return
         self.move_cursor(len(self.model) - 1)
 
     def action_page_down(self) -> None:
