@@ -38,8 +38,8 @@ class DetailFollower:
         self.model = model
         self.key: JobKey | None = None
         """The job the detail pane shows."""
-        self.unpainted = False
-        """A detail has been built that the screen has not drawn yet."""
+        self._pending = False
+        self._wanted: JobKey | None = None
         self._payloads = PayloadCache()
         self._fetching: tuple[JobKey, Job] | None = None
 
@@ -67,27 +67,29 @@ class DetailFollower:
             self._fetch_payload(row.key, watched)
         self.detail.show(watched, self._host.transitions(row.key))
 
+    @property
+    def pending(self) -> bool:
+        """A cursor move's detail waits to be built (after the frame that moves the cursor)."""
+        return self._pending
+
     def cursor_rests_on(self, key: JobKey | None) -> None:
-        """The cursor moved to ``key``: follow it.
+        """The cursor moved to ``key``: follow it once the cursor's frame is drawn.
 
-        At most one detail is built per frame: keys that come faster than the screen
-        is drawn (a held key after a stall, a burst over a slow link) move the cursor,
-        and the detail follows the job it stops on, so the jobs passed over are never
-        built.
+        Building a job's detail (its result tree, its payload read from the store)
+        costs more than moving the cursor: the cursor is drawn first and the detail
+        follows. One build is pending at a time, for the row the cursor rests on
+        when it runs: keys that come faster than the detail is built (a held key,
+        page down) move the cursor, and the rows passed over are never built.
         """
-        if self.unpainted:
-            self._screen.call_after_refresh(self._follow_cursor, key)
-            return
-        self.show(key)
-        self.unpainted = True
-        self._screen.call_after_refresh(self._painted)
+        self._wanted = key
+        if self._pending:
+            return  # the pending build takes the newer row
+        self._pending = True
+        self._screen.call_after_refresh(self._follow_cursor)
 
-    def _painted(self) -> None:
-        self.unpainted = False
-
-    def _follow_cursor(self, key: JobKey | None) -> None:
-        if key == self.model.cursor_key and key != self.key:
-            self.show(key)
+    def _follow_cursor(self) -> None:
+        self._pending = False
+        self.show(self._wanted)
 
     def _read_small_payload(self, listed: WatchedJob) -> WatchedJob | None:
         """``listed`` completed from the store at once if its payload is small, else None.

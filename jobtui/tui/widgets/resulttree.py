@@ -18,6 +18,8 @@ from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.color import Color, ColorParseError
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.theme import Theme
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
@@ -90,6 +92,7 @@ class ResultTree(Tree[TreeEntry]):
         self.guide_depth = 2
         self._reopen: set[Path] = set()
         self._styles: dict[str, Style] = {}
+        self._pass_style: Style | None = None
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, self._on_theme_changed)
@@ -196,6 +199,25 @@ class ResultTree(Tree[TreeEntry]):
         """The label under the cursor, as plain text (for copying)."""
         node = self.cursor_node
         return node.data.text if node is not None and node.data is not None else ""
+
+    # -- drawing ---------------------------------------------------------------------------------
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Draw the lines in ``crop``, the widget's own style looked up once for them all."""
+        # Tree.render_line asks for ``rich_style`` on every line, and that walks every
+        # ancestor's styles: 40% of drawing a job's tree. The style cannot change
+        # within one pass.
+        self._pass_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass_style = None
+
+    def render_line(self, y: int) -> Strip:
+        """One line, as ``Tree.render_line`` draws it, with the pass's style."""
+        style = self._pass_style if self._pass_style is not None else self.rich_style
+        scroll_x, scroll_y = self.scroll_offset
+        return self._render_line(y + scroll_y, scroll_x, scroll_x + self.size.width, style)
 
     # -- paging ------------------------------------------------------------------------------------
 
