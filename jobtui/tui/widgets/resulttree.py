@@ -93,6 +93,8 @@ class ResultTree(Tree[TreeEntry]):
         self._reopen: set[Path] = set()
         self._styles: dict[str, Style] = {}
         self._pass_style: Style | None = None
+        self._styles_for: object = None
+        """What ``_styles`` were resolved against (theme, pseudo-classes, own style)."""
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, self._on_theme_changed)
@@ -128,7 +130,7 @@ class ResultTree(Tree[TreeEntry]):
         reopen = self._open_paths() if keep_open else set()
         cursor = self._cursor_path() if keep_open else None
         self.clear()
-        self._styles = self._role_styles()
+        self._styles = self._current_styles()
         self._reopen = reopen
         root_entry = TreeEntry((), (), Children(len(nodes), lambda a, b: nodes[a:b]))
         self.root.data = root_entry
@@ -295,6 +297,20 @@ class ResultTree(Tree[TreeEntry]):
 
     # -- labels ------------------------------------------------------------------------------------
 
+    def _current_styles(self) -> dict[str, Style]:
+        """The role styles, resolved again only when what they depend on changed.
+
+        Resolving them costs a quarter of building a job's tree, and Textual's own
+        cache of component styles is emptied on every refresh of the widget.
+        """
+        if not self.is_attached:
+            return self._role_styles()
+        basis = (self.app.theme, self.get_pseudo_class_state(), self.rich_style)
+        if basis != self._styles_for or not self._styles:
+            self._styles = self._role_styles()
+            self._styles_for = basis
+        return self._styles
+
     def _role_styles(self) -> dict[str, Style]:
         styles = {
             role.removeprefix("resulttree--"): component_text_style(self, role)
@@ -317,6 +333,7 @@ class ResultTree(Tree[TreeEntry]):
 
     def _on_theme_changed(self, theme: Theme) -> None:
         self._styles = self._role_styles()
+        self._styles_for = None
         stack = list(self.root.children)
         while stack:
             node = stack.pop()
