@@ -1,9 +1,10 @@
 """The detail pane following the job list's cursor, its payload read from the store.
 
 The job list holds jobs without their payloads (the provider's raw answer);
-``DetailFollower`` shows the job under the cursor and completes it from the
-store: small payloads at once, big ones in a worker while the job's other
-fields are already on screen. It is a part of the dashboard screen.
+``DetailFollower`` shows the job under the cursor, once the frame that moves
+the cursor is drawn, and completes it from the store: small payloads at once,
+big ones in a worker while the job's other fields are already on screen. It
+is a part of the dashboard screen.
 """
 
 from __future__ import annotations
@@ -89,6 +90,8 @@ class DetailFollower:
 
     def _follow_cursor(self) -> None:
         self._pending = False
+        if not self._screen.is_attached:
+            return  # the dashboard went (the app is closing) before its next frame
         self.show(self._wanted)
 
     def _read_small_payload(self, listed: WatchedJob) -> WatchedJob | None:
