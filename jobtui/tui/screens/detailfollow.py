@@ -41,6 +41,7 @@ class DetailFollower:
         """The job the detail pane shows."""
         self._pending = False
         self._wanted: JobKey | None = None
+        self._undrawn = False
         self._payloads = PayloadCache()
         self._fetching: tuple[JobKey, Job] | None = None
 
@@ -93,6 +94,17 @@ class DetailFollower:
         if not self._screen.is_attached:
             return  # the dashboard went (the app is closing) before its next frame
         self.show(self._wanted)
+        self._undrawn = True
+
+    def take_undrawn(self) -> bool:
+        """Whether a build after the cursor's frame waits to be drawn (asking clears it).
+
+        The screen draws it as soon as it has taken the build's changes in rather
+        than at its next 60 Hz tick, up to 17 ms later (8 on average): the
+        cursor's frame has just gone out, so no frame is drawn twice as often.
+        """
+        undrawn, self._undrawn = self._undrawn, False
+        return undrawn
 
     def _read_small_payload(self, listed: WatchedJob) -> WatchedJob | None:
         """``listed`` completed from the store at once if its payload is small, else None.
