@@ -60,10 +60,15 @@ async def wait_until(
 
 
 def _quiet(pilot: Pilot[Any]) -> bool:
-    """Whether the app and every node of its screen have no message waiting."""
+    """Whether the app and every node of its screen have no message waiting.
+
+    Nor a callback waiting for the next frame (``call_after_refresh``): the
+    dashboard builds the detail of a cursor move after the frame that moves
+    the cursor, and a screen without it yet is not the settled one.
+    """
     app = pilot.app
     nodes = [app, *app.screen.walk_children(with_self=True)]
-    return all(node._message_queue.empty() for node in nodes)
+    return not app.screen._callbacks and all(node._message_queue.empty() for node in nodes)
 
 
 async def wait_until_settled(

@@ -20,7 +20,7 @@ from textual.pilot import Pilot
 
 from jobtui.engine import Engine
 from jobtui.insights.failures import FAILURE_STATES
-from jobtui.model import Job, JobState
+from jobtui.model import Job, JobKey, JobState
 from jobtui.store import Store
 from jobtui.tui.app import JobtuiApp, make_app
 from jobtui.tui.feed.enginelink import TickChanges
@@ -140,11 +140,14 @@ def payload_reads(app: JobtuiApp) -> list[object]:
 
 
 async def drawn(pilot: Pilot[Any], app: JobtuiApp) -> None:
-    """Wait until the detail shown last has been drawn: the next cursor move builds at once.
+    """Wait until no cursor move's detail is waiting to be built."""
+    await wait_until(pilot, lambda: not app.dashboard.detail_follower.pending, "the detail built")
 
-    (A move before that is one of a burst, and its detail waits for the frame.)
-    """
-    await wait_until(pilot, lambda: not app.dashboard.detail_follower.unpainted, "the detail drawn")
+
+def shown_key(app: JobtuiApp) -> JobKey | None:
+    """The job the detail pane shows."""
+    shown = app.dashboard.detail.watched
+    return None if shown is None else (shown.provider, shown.id)
 
 
 async def test_small_payload_is_shown_with_the_cursor_move(store: Store) -> None:
@@ -154,8 +157,11 @@ async def test_small_payload_is_shown_with_the_cursor_move(store: Store) -> None
         await drawn(pilot, app)
         key = ("deepo", "269999729")
         assert app.dashboard.job_list.move_cursor_to_key(key)
-        # No turn of the event loop yet: the detail already holds the whole job,
-        # read from the store at once, and no read went to a thread.
+        # The cursor's frame first: the detail is built after it.
+        assert app.dashboard.detail_follower.pending
+        await wait_until(pilot, lambda: shown_key(app) == key, "the detail on the cursor's job")
+        # Shown at once with the whole job, read from the store on the event loop:
+        # no read went to a thread, and no tree was built without the payload first.
         assert shown_payload(app) == {"id": "269999729", "status": "SUCCEEDED"}
         assert payload_reads(app) == []
         await wait_until(
@@ -171,8 +177,12 @@ async def test_big_payload_is_read_in_a_thread_after_the_fields(store: Store) ->
         await app.loaded.wait()
         await drawn(pilot, app)
         assert app.dashboard.job_list.move_cursor_to_key(BIG_KEY)
+        # What the cursor's move builds after its frame, built now: no turn of the
+        # event loop lets the thread answer before the fields are checked.
+        app.dashboard.show_detail(BIG_KEY)
+        assert shown_key(app) == BIG_KEY
         shown = app.dashboard.detail.watched
-        assert shown is not None and (shown.provider, shown.id) == BIG_KEY
+        assert shown is not None
         assert shown.job is not None and shown.job.state is JobState.SUCCEEDED
         assert shown_payload(app) is None  # the fields now, the payload from the thread
         assert len(payload_reads(app)) == 1
@@ -188,6 +198,7 @@ async def test_payload_arriving_after_the_cursor_left_is_not_shown(store: Store)
         dashboard = app.dashboard
         assert dashboard.model.move_cursor_to_key(BIG_KEY)
         dashboard.job_list.sync()
+        dashboard.show_detail(BIG_KEY)  # what the move builds after its frame, built now
         assert payload_reads(app)  # the detail follows the cursor: its payload is being read
         other = ("deepo", "269999729")
         await open_job(pilot, app, other)

@@ -148,6 +148,11 @@ class DashboardScreen(Screen[None]):
         self.update_titles()
         self.jobtui.dashboard_ready()
 
+    async def _on_idle(self, event: events.Idle) -> None:
+        # Runs before Screen._on_idle, which would wait for the next 60 Hz tick to draw.
+        if self.detail_follower.take_undrawn() and self.is_current and not self.app._batch_count:
+            self._on_timer_update()  # draws what is due now (Textual is pinned)
+
     def on_resize(self, event: events.Resize) -> None:
         self.panes.arrange(event.size.width)
         # The list's own width is known after this layout: then the title can tell

@@ -18,6 +18,8 @@ from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.color import Color, ColorParseError
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.theme import Theme
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
@@ -90,6 +92,9 @@ class ResultTree(Tree[TreeEntry]):
         self.guide_depth = 2
         self._reopen: set[Path] = set()
         self._styles: dict[str, Style] = {}
+        self._pass_style: Style | None = None
+        self._styles_for: object = None
+        """What ``_styles`` were resolved against (theme, pseudo-classes, own style)."""
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, self._on_theme_changed)
@@ -125,7 +130,7 @@ class ResultTree(Tree[TreeEntry]):
         reopen = self._open_paths() if keep_open else set()
         cursor = self._cursor_path() if keep_open else None
         self.clear()
-        self._styles = self._role_styles()
+        self._styles = self._current_styles()
         self._reopen = reopen
         root_entry = TreeEntry((), (), Children(len(nodes), lambda a, b: nodes[a:b]))
         self.root.data = root_entry
@@ -196,6 +201,25 @@ class ResultTree(Tree[TreeEntry]):
         """The label under the cursor, as plain text (for copying)."""
         node = self.cursor_node
         return node.data.text if node is not None and node.data is not None else ""
+
+    # -- drawing ---------------------------------------------------------------------------------
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Draw the lines in ``crop``, the widget's own style looked up once for them all."""
+        # Tree.render_line asks for ``rich_style`` on every line, and that walks every
+        # ancestor's styles: 40% of drawing a job's tree. The style cannot change
+        # within one pass.
+        self._pass_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass_style = None
+
+    def render_line(self, y: int) -> Strip:
+        """One line, as ``Tree.render_line`` draws it, with the pass's style."""
+        style = self._pass_style if self._pass_style is not None else self.rich_style
+        scroll_x, scroll_y = self.scroll_offset
+        return self._render_line(y + scroll_y, scroll_x, scroll_x + self.size.width, style)
 
     # -- paging ------------------------------------------------------------------------------------
 
@@ -273,6 +297,20 @@ class ResultTree(Tree[TreeEntry]):
 
     # -- labels ------------------------------------------------------------------------------------
 
+    def _current_styles(self) -> dict[str, Style]:
+        """The role styles, resolved again only when what they depend on changed.
+
+        Resolving them costs a quarter of building a job's tree, and Textual's own
+        cache of component styles is emptied on every refresh of the widget.
+        """
+        if not self.is_attached:
+            return self._role_styles()
+        basis = (self.app.theme, self.get_pseudo_class_state(), self.rich_style)
+        if basis != self._styles_for or not self._styles:
+            self._styles = self._role_styles()
+            self._styles_for = basis
+        return self._styles
+
     def _role_styles(self) -> dict[str, Style]:
         styles = {
             role.removeprefix("resulttree--"): component_text_style(self, role)
@@ -295,6 +333,7 @@ class ResultTree(Tree[TreeEntry]):
 
     def _on_theme_changed(self, theme: Theme) -> None:
         self._styles = self._role_styles()
+        self._styles_for = None
         stack = list(self.root.children)
         while stack:
             node = stack.pop()
