@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -108,6 +109,18 @@ class Rig:
 
     async def sweep(self) -> None:
         await self.engine.sweep(all_jobs=True)
+
+    async def sweep_until_answered(self, what: str, deadline: float = 60.0) -> None:
+        """Sweep until the job's poll succeeds (a short timeout can lapse on a busy machine)."""
+        give_up = time.monotonic() + deadline
+        await self.sweep()
+        while self.job.poll_error is not None:
+            assert time.monotonic() < give_up, (
+                f"{what}: no poll of {self.kind} answered in {deadline:.0f} s "
+                f"(last: {self.job.poll_error})"
+            )
+            self.clock.advance(600)  # past any back-off the lapsed poll set
+            await self.sweep()
 
     async def close(self) -> None:
         await self.engine.aclose()
@@ -330,7 +343,9 @@ async def test_a_hang_past_the_timeout_keeps_the_snapshot(
     release = threading.Event()
     rig = Rig(sim, proxy, kind, tmp_path, timeout=0.3)
     try:
-        await rig.sweep()
+        # A 0.3 s timeout keeps the hang short; an answer that takes longer on a busy
+        # machine is a timeout too, so the good snapshot is polled until it comes.
+        await rig.sweep_until_answered("the good snapshot")
         good = rig.job
         assert good.poll_error is None and good.job is not None
         proxy.arm(rig.job_id, lambda g: Reply(200, g.body, dict(g.headers), hold=release))
@@ -342,7 +357,7 @@ async def test_a_hang_past_the_timeout_keeps_the_snapshot(
         proxy.disarm()
         release.set()
         rig.clock.advance(600)
-        await rig.sweep()
+        await rig.sweep_until_answered("the poll after the hang")
         assert rig.job.poll_error is None
     finally:
         release.set()
