@@ -6,6 +6,8 @@ whole read back, so the test looks at the first page for as long as it needs.
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
 from datetime import UTC
 from pathlib import Path
 
@@ -28,9 +30,11 @@ JOBS = 3000
 PROVIDERS = ("deepo", "tart", "cdf", "ii", "sai")
 
 
-@pytest.fixture
-def big_store(tmp_path: Path) -> Store:
-    store = open_store(tmp_path / "big.sqlite")
+@pytest.fixture(scope="module")
+def big_store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The store filled once per module; each test opens a copy of it."""
+    path = tmp_path_factory.mktemp("first-page") / "big.sqlite"
+    store = open_store(path)
     seed_store(
         store,
         (
@@ -45,7 +49,17 @@ def big_store(tmp_path: Path) -> Store:
             for number in range(JOBS)
         ),
     )
-    return store
+    store.close()  # checkpointed: the copy below is the whole store
+    return path
+
+
+@pytest.fixture
+def big_store(big_store_file: Path, tmp_path: Path) -> Iterator[Store]:
+    copy = tmp_path / "big.sqlite"
+    shutil.copyfile(big_store_file, copy)
+    store = open_store(copy)
+    yield store
+    store.close()
 
 
 def held_dashboard(store: Store, tmp_path: Path, **prefs: object) -> JobtuiApp:
@@ -86,10 +100,10 @@ async def test_the_first_page_is_the_whole_lists_start_and_stays_when_it_arrives
         assert app.model.counts == whole.counts  # the sidebar counts every job already
         assert title(app).startswith(f"2 Jobs ({JOBS:,} · loading…")
         # Past the first screen: the list has scrolled, and must stay scrolled so.
-        await pilot.press(*["j"] * 60)
-        await wait_until(pilot, lambda: app.model.cursor == 60, "the cursor on row 61")
+        await pilot.press(*["j"] * 30)
+        await wait_until(pilot, lambda: app.model.cursor == 30, "the cursor on row 31")
         chosen = app.model.cursor_key
-        assert chosen == first[60]
+        assert chosen == first[30]
         scrolled = app.dashboard.job_list.scroll_offset
         assert scrolled.y > 0
 
@@ -97,7 +111,7 @@ async def test_the_first_page_is_the_whole_lists_start_and_stays_when_it_arrives
         await wait_until(pilot, app.loaded.is_set, "the whole list in")
         assert app.model.visible_keys() == whole.visible_keys()
         assert app.model.visible_keys()[:FIRST_PAGE_ROWS] == first  # no row moved
-        assert app.model.cursor_key == chosen and app.model.cursor == 60
+        assert app.model.cursor_key == chosen and app.model.cursor == 30
         assert app.dashboard.job_list.scroll_offset == scrolled
         assert title(app).startswith(f"2 Jobs ({JOBS:,}")
         assert "loading" not in title(app)
