@@ -282,7 +282,7 @@ async def test_5xx_for_everything_holds_and_recovery_polls_every_job_at_once(
     tmp_path: Path, server: ScriptedServer, status: int
 ) -> None:
     clock = ManualClock(START)
-    ids = job_ids(500)
+    ids = job_ids(150)
     switch = Switch(server, ids, clock, status)
     engine = make_engine(tmp_path, clock, {"sai": superai("sai", server.url)}, {"sai": ids})
     seen: list[ProviderHealth] = []
