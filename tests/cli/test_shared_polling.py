@@ -40,6 +40,7 @@ PERIOD = 2.0  # seconds a lease lasts (a claim: one and a half)
 INTERVAL = 3.0  # seconds between two polls of an active job: one round
 RATE = 20.0  # the provider's budget, requests per second, for all pollers together
 SLACK = 3.0  # seconds a loaded machine may add to a take-over
+SUSTAINED = 5.0  # seconds over which the budget must hold exactly
 DEADLINE = 120.0
 
 
@@ -82,11 +83,12 @@ def unhurried() -> None:
     threading.Event().wait(0.25)
 
 
-def busiest_second(times: list[float]) -> int:
-    """The most requests in any one-second window."""
+def busiest(times: list[float], seconds: float) -> int:
+    """The most requests in any window of ``seconds``."""
     times = sorted(times)
     return max(
-        (bisect.bisect_left(times, start + 1.0) - n for n, start in enumerate(times)), default=0
+        (bisect.bisect_left(times, start + seconds) - n for n, start in enumerate(times)),
+        default=0,
     )
 
 
@@ -154,12 +156,19 @@ def test_three_pollers_poll_each_due_job_once_per_round_within_one_budget(
             assert poller.wait(timeout=60) == 0, poller.stderr.read() if poller.stderr else ""
 
         seen = asked(sim)
-        busiest = busiest_second(seen["times"])
+        second, stretch = busiest(seen["times"], 1.0), busiest(seen["times"], SUSTAINED)
         print(
-            f"{len(seen['times'])} requests, busiest second {busiest}, take-over {took:.1f} s,"
-            f" {len(orphans)} jobs orphaned"
+            f"{len(seen['times'])} requests, busiest second {second}, busiest {SUSTAINED:.0f} s"
+            f" {stretch}, take-over {took:.1f} s, {len(orphans)} jobs orphaned"
         )
-        assert busiest <= RATE + 2, f"{busiest} requests in one second (budget {RATE:.0f}/s)"
+        # The pollers pace themselves at 90 % of the budget together (three pollers each on
+        # its own would ask 2.7 times it). Arrival times are taken in the simulator, a thread
+        # of this busy process: a stall bunches a few requests into the next second, so one
+        # second may hold a quarter more; over several seconds the budget holds.
+        assert second <= RATE * 1.25, f"{second} requests in one second (budget {RATE:.0f}/s)"
+        assert stretch <= RATE * SUSTAINED, (
+            f"{stretch} requests in {SUSTAINED:.0f} s (budget {RATE:.0f}/s)"
+        )
         # A request the victim sent just before it died got no answer written: the others
         # ask again once its claim lapses. Asks in that window do not count as a round.
         lost = (killed.timestamp() - CLAIM_SPAN * PERIOD - 0.5, killed.timestamp())
