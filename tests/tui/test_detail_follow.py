@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC
-from pathlib import Path
-
-import pytest
 
 from jobtui.model import JobKey
 from jobtui.store import Store
 from jobtui.tui.app import JobtuiApp, make_app
 from jobtui.tui.widgets.resulttree import ResultTree
 
-from support.tui_data import FrozenClock, open_store, seed_store, seeded_jobs, shell_config
+from support.tui_data import FrozenClock, shell_config
 from support.waiting import wait_until, wait_until_settled
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    """The seeded dozen jobs in a real store."""
-    store = open_store(tmp_path / "store.sqlite")
-    seed_store(store, seeded_jobs())
-    yield store
-    store.close()
 
 
 def shown_key(app: JobtuiApp) -> JobKey | None:
