@@ -89,19 +89,10 @@ def create_provider(config: ProviderConfig) -> Provider:
 
     Nothing is sent yet: credentials are read and checked at the first request.
     """
-    from jobtui.config import model
-
-    configs: dict[str, type[ProviderConfig]] = {
-        "imageintelligence": model.ImageIntelligenceConfig,
-        "deepomatic": model.DeepomaticConfig,
-        "superai": model.SuperaiConfig,
-        "tensorart": model.TensorartConfig,
-        "cognite": model.CogniteConfig,
-    }
-    for kind, config_class in configs.items():
-        if isinstance(config, config_class):
-            provider: Provider = getattr(_module(kind, "client"), _CLIENTS[kind])(config)
-            return provider
+    # ``kind`` is the config's discriminator: it names the config class, and so the client.
+    if config.kind in _CLIENTS:
+        provider: Provider = getattr(_module(config.kind, "client"), _CLIENTS[config.kind])(config)
+        return provider
     raise ConfigError(
         f"unknown kind {config.kind!r}; expected one of {', '.join(KINDS)}",
         key=f"providers.{config.name}.kind",

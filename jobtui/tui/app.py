@@ -297,8 +297,6 @@ class JobtuiApp(App[int]):
         if found is None or self.loaded.is_set():
             return
         page, jobs = found
-        if page.total <= len(jobs):
-            return
         first = model.empty_copy()
         first.set_jobs(jobs)
         first.counts = page.counts

@@ -44,11 +44,12 @@ class WatchList:
 
         From the store's outline (one narrow query) and those jobs read by key:
         what the first screen shows while ``load`` reads the rest. None when the
-        outline cannot order by ``sort_column`` (the whole list must be read).
+        outline cannot order by ``sort_column``, or when the store holds no more
+        than a page (then the whole read is as quick, and its jobs are not read twice).
         """
         outline = await asyncio.to_thread(self.store.job_outline)
         page = await asyncio.to_thread(first_page, outline, sort_column, reverse, rows)
-        if page is None:
+        if page is None or page.total <= rows:
             return None
         jobs = await asyncio.to_thread(self.store.get_jobs, page.keys)
         return page, jobs
