@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import logging
 import os
 import sys
 import threading
@@ -29,6 +30,7 @@ from textual.css.query import NoMatches
 from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.worker import Worker, WorkerState
 
 from jobtui.config.model import Config, ViewConfig
 from jobtui.model import HealthState, ProviderHealth
@@ -57,6 +59,8 @@ from jobtui.tui.themes import (
 )
 
 __all__ = ["JobtuiApp", "make_app"]
+
+log = logging.getLogger(__name__)
 
 UPDATE_SECONDS = 0.3
 """Engine changes reach the screen at most this often.
@@ -384,6 +388,24 @@ class JobtuiApp(App[int]):
         if isinstance(event, events.Key):
             self._last_key_at = time.monotonic()
         await super().on_event(event)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Say so when a background task of the dashboard failed, rather than go quiet.
+
+        The dashboard's workers run with ``exit_on_error=False`` (one failing must not
+        take the screen away); without this a failed load would leave "loading…" for good.
+        """
+        if event.state is not WorkerState.ERROR:
+            return
+        worker = event.worker
+        log.error("dashboard task %s failed", worker.name or worker.group, exc_info=worker.error)
+        self.notify(
+            safe(f"{worker.name or worker.group} stopped: {worker.error}"),
+            title="Internal error",
+            severity="error",
+            timeout=30,
+            markup=False,
+        )
 
     async def on_unmount(self) -> None:
         if self._hangup_watch is not None:

@@ -24,6 +24,7 @@ from jobtui.tui.joblist.columns import DEFAULT_COLUMNS, Column, cell_text, fit, 
 from jobtui.tui.joblist.model import JobKey, JobListModel, JobRow
 from jobtui.tui.keys import bindings_for
 from jobtui.tui.messages import JobOpened, MarksChanged
+from jobtui.tui.widgets.passstyle import PassStyle
 
 __all__ = ["JobList"]
 
@@ -32,7 +33,7 @@ _GUTTER = 2
 """Cells left of the columns: the cursor or mark sign, then a space."""
 
 
-class JobList(ScrollView, can_focus=True):
+class JobList(PassStyle, ScrollView, can_focus=True):
     """Watched jobs, one per line, with a header, a cursor and marks."""
 
     BINDINGS: ClassVar[list[BindingType]] = bindings_for("joblist")
@@ -315,7 +316,7 @@ class JobList(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         layout = self._columns_layout(width)
-        base = self.rich_style
+        base = self.pass_style
         if y == 0:
             return self._header_strip(layout, width, base)
         index = int(self.scroll_y) + y - 1

@@ -29,6 +29,7 @@ from textual.widgets import Input, Static
 
 from jobtui.textsafe import visible
 from jobtui.tui.terminal.safe_text import component_text_style
+from jobtui.tui.widgets.passstyle import PassStyle
 from jobtui.tui.widgets.steady import SteadyInput
 
 __all__ = ["HIGHLIGHT_LIMIT", "MAX_MATCHES", "JsonLines", "JsonView", "format_payload"]
@@ -56,7 +57,7 @@ def format_payload(payload: object) -> list[str]:
     return visible(text, keep="\n").split("\n")
 
 
-class JsonLines(ScrollView, can_focus=True):
+class JsonLines(PassStyle, ScrollView, can_focus=True):
     """The scrolling body of the JSON tab, drawn a line at a time."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -186,7 +187,7 @@ class JsonLines(ScrollView, can_focus=True):
         if cached is not None:
             return cached
         line = self._lines[number]
-        text = Text(line, style=self.rich_style, end="", no_wrap=True)
+        text = Text(line, style=self.pass_style, end="", no_wrap=True)
         if len(line) <= HIGHLIGHT_LIMIT:
             for match in _TOKEN.finditer(line):
                 kind = match.lastgroup
@@ -210,9 +211,9 @@ class JsonLines(ScrollView, can_focus=True):
         number = scroll_y + y
         width = self.scrollable_content_region.width
         if number >= len(self._lines):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self.pass_style)
         strip = self._line_strip(number)
-        return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
+        return strip.crop_extend(scroll_x, scroll_x + width, self.pass_style)
 
     def notify_style_update(self) -> None:
         """Forget cached colours when the CSS changes."""

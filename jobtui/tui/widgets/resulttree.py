@@ -18,7 +18,6 @@ from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.color import Color, ColorParseError
-from textual.geometry import Region
 from textual.strip import Strip
 from textual.theme import Theme
 from textual.widgets import Tree
@@ -28,6 +27,7 @@ from jobtui.textsafe import visible
 from jobtui.tui.results.nodes import PAGE_SIZE, Children, ResultNode, Span
 from jobtui.tui.terminal.safe_text import component_text_style
 from jobtui.tui.themes import STATE_DEFAULTS
+from jobtui.tui.widgets.passstyle import PassStyle
 
 __all__ = ["ResultTree", "TreeEntry"]
 
@@ -52,7 +52,7 @@ class TreeEntry:
         return "".join(text for text, _ in self.spans)
 
 
-class ResultTree(Tree[TreeEntry]):
+class ResultTree(PassStyle, Tree[TreeEntry]):
     """The Result tab: a job's normalized header, items and provider structures."""
 
     # The job list's vi keys work here too; Tree's own arrows, enter and space stay.
@@ -92,7 +92,6 @@ class ResultTree(Tree[TreeEntry]):
         self.guide_depth = 2
         self._reopen: set[Path] = set()
         self._styles: dict[str, Style] = {}
-        self._pass_style: Style | None = None
         self._styles_for: object = None
         """What ``_styles`` were resolved against (theme, pseudo-classes, own style)."""
 
@@ -204,20 +203,9 @@ class ResultTree(Tree[TreeEntry]):
 
     # -- drawing ---------------------------------------------------------------------------------
 
-    def render_lines(self, crop: Region) -> list[Strip]:
-        """Draw the lines in ``crop``, the widget's own style looked up once for them all."""
-        # Tree.render_line asks for ``rich_style`` on every line, and that walks every
-        # ancestor's styles: 40% of drawing a job's tree. The style cannot change
-        # within one pass.
-        self._pass_style = self.rich_style
-        try:
-            return super().render_lines(crop)
-        finally:
-            self._pass_style = None
-
     def render_line(self, y: int) -> Strip:
         """One line, as ``Tree.render_line`` draws it, with the pass's style."""
-        style = self._pass_style if self._pass_style is not None else self.rich_style
+        style = self.pass_style
         scroll_x, scroll_y = self.scroll_offset
         return self._render_line(y + scroll_y, scroll_x, scroll_x + self.size.width, style)
 

@@ -22,6 +22,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -149,6 +150,35 @@ class ProviderList(OptionList):
         # Without colour a highlight background is invisible: reverse the entry instead.
         return strip.apply_style(Style(reverse=True))
 
+    def replace_prompt(self, option_id: str, prompt: Text) -> None:
+        """Show ``prompt`` for the entry ``option_id``, redrawing that entry alone.
+
+        ``OptionList.replace_option_prompt`` forgets every entry's drawing and
+        redraws the whole list; the sidebar's counts change every batch of polls,
+        an entry or two at a time, and drawing an entry is the costly part of a
+        frame. While the entry keeps its height only its own lines are drawn again.
+        """
+        index = self.get_option_index(option_id)
+        option = self.get_option_at_index(index)
+        height = self._heights.get(index)
+        option._set_prompt(prompt)
+        width = self.scrollable_content_region.width - self._get_left_gutter_width()
+        width -= self.get_component_styles("option-list--option").padding.width
+        if height is None or width <= 0:  # not laid out (or hidden): nothing drawn to keep
+            self._clear_caches()
+            return
+        visual = self._get_visual(option)
+        # Measured as OptionList measures its entries (it passes its styles as the rules).
+        new_height = visual.get_height(self.styles, width)  # type: ignore[arg-type]
+        if new_height + option._divider != height:
+            self._clear_caches()
+            return
+        cache = self._option_render_cache
+        for key in [key for key in list(cache.keys()) if key[0] is option]:
+            cache.discard(key)
+        top = self._index_to_line[index] - self.scroll_offset.y
+        self.refresh(Region(0, top, self.size.width, height))
+
     def on_mouse_move(self, event: events.MouseMove) -> None:
         option_index = event.style.meta.get("option")
         if isinstance(option_index, int) and 0 <= option_index < self.option_count:
@@ -204,7 +234,7 @@ class Sidebar(Vertical):
         self._show_details()
 
     @property
-    def option_list(self) -> OptionList:
+    def option_list(self) -> ProviderList:
         """The list widget itself (it takes the pane's focus)."""
         return self.query_one(ProviderList)
 
@@ -286,7 +316,7 @@ class Sidebar(Vertical):
         for option_id, prompt in self._all_prompts():
             if self._prompts.get(option_id) != prompt:
                 self._prompts[option_id] = prompt
-                option_list.replace_option_prompt(option_id, prompt)
+                option_list.replace_prompt(option_id, prompt)
 
     def _rebuild_options(self) -> None:
         option_list = self.option_list
