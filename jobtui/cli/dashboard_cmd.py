@@ -87,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
                 prefs_path=state_dir() / "prefs.toml",
                 read_only=read_only,
             )
+            if child is not None:
+                app.when_rows_shown(child.release)
             mouse = config.ui.mouse and not getattr(args, "no_mouse", False)
             result = int(app.run(mouse=mouse) or 0)
             hung_up = app.hung_up

@@ -18,14 +18,16 @@ so does any system without ``fork``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import select
 import signal
 import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CHILD_NICENESS", "POLLER_ENV", "PollChild", "start_poll_child"]
+__all__ = ["CHILD_NICENESS", "POLLER_ENV", "START_WAIT_SECONDS", "PollChild", "start_poll_child"]
 
 log = logging.getLogger("jobtui.poll")
 
@@ -42,13 +44,34 @@ later changes nothing a person sees).
 """
 
 
+START_WAIT_SECONDS = 3.0
+"""How long the child waits for the dashboard's first rows before it starts anyway.
+
+The child's start (opening the store, adding the config's jobs, reading every
+job) would compete for the machine with the dashboard's first frame, the one
+moment a person waits for. It starts once the first rows are on screen
+(:meth:`PollChild.release`), or after this long whatever happens.
+"""
+
+
 class PollChild:
     """A forked poller, stopped by closing the pipe it watches."""
 
-    def __init__(self, pid: int, stop_fd: int) -> None:
+    def __init__(self, pid: int, stop_fd: int, release_fd: int | None = None) -> None:
         self.pid = pid
         self._stop_fd: int | None = stop_fd
+        self._release_fd: int | None = release_fd
         self._status: int | None = None
+
+    def release(self) -> None:
+        """Let the child start polling now (the dashboard's first rows are on screen)."""
+        if self._release_fd is None:
+            return
+        # A child that stopped waiting has closed its end: nothing to tell it then.
+        with contextlib.suppress(OSError):
+            os.write(self._release_fd, b"g")
+        os.close(self._release_fd)
+        self._release_fd = None
 
     def alive(self) -> bool:
         """Whether the child still runs (reaps it once it has ended)."""
@@ -70,6 +93,9 @@ class PollChild:
         if self._stop_fd is not None:
             os.close(self._stop_fd)
             self._stop_fd = None
+        if self._release_fd is not None:  # after the stop pipe: a waiting child then ends
+            os.close(self._release_fd)
+            self._release_fd = None
         deadline = time.monotonic() + timeout
         while self.alive():
             if time.monotonic() > deadline:
@@ -96,26 +122,43 @@ def start_poll_child(config: Any, store_option: str | Path | None) -> PollChild 
     # serves actions): imported before the fork, the child shares them.
     import_clients(provider.kind for provider in config.providers.values())
     read_end, write_end = os.pipe()
+    release_read, release_write = os.pipe()
     pid = os.fork()
     if pid:
         os.close(read_end)
+        os.close(release_read)
         os.set_inheritable(write_end, False)
-        return PollChild(pid, write_end)
+        os.set_inheritable(release_write, False)
+        return PollChild(pid, write_end, release_write)
     # The child: never returns.
     code = 1
     try:
         os.close(write_end)
+        os.close(release_write)
         os.setsid()  # no signals from the dashboard's terminal; the pipe says when to stop
         os.nice(CHILD_NICENESS)
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(null, fd)  # nothing of the child may reach the screen
-        code = _run(config, store_option, read_end)
+        if _wait_for_release(release_read, read_end, START_WAIT_SECONDS):
+            code = _run(config, store_option, read_end)
+        else:
+            code = 0  # the dashboard ended before its first rows: nothing to poll for
     except BaseException:
         log.exception("the dashboard's poller failed")
     finally:
         logging.shutdown()
         os._exit(code)
+
+
+def _wait_for_release(release_fd: int, stop_fd: int, timeout: float) -> bool:
+    """Wait for the dashboard's go (or ``timeout``); False when the dashboard is gone."""
+    try:
+        ready, _, _ = select.select([release_fd, stop_fd], [], [], timeout)
+        # The stop pipe's end: the dashboard quit (or died) meanwhile.
+        return not (stop_fd in ready and os.read(stop_fd, 1) == b"")
+    finally:
+        os.close(release_fd)
 
 
 def _run(config: Any, store_option: str | Path | None, stop_fd: int) -> int:

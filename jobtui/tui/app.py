@@ -75,7 +75,8 @@ KEY_QUIET_SECONDS = 0.25
 """Changes wait while keys come closer together than this: the keys' frames go first."""
 
 MOST_HELD_SECONDS = 1.0
-"""Changes never wait longer than this for keys to pause."""
+"""Changes wait no longer than this for keys to pause: then they are shown right after
+the next key's frame, in the gap before the key after it."""
 
 
 def _stdin_is_terminal() -> bool:
@@ -136,6 +137,7 @@ class JobtuiApp(App[int]):
         """The whole list is read once this is set (it is from the start: clear it before
         the app runs to hold the first page on screen, as tests do to look at it)."""
         self.whole_read.set()
+        self._on_rows_shown: list[Callable[[], object]] = []
         self.loading_total: int | None = None
         """How many jobs are being read while only the first page is on screen."""
         self._pending: TickChanges | None = TickChanges()
@@ -145,6 +147,7 @@ class JobtuiApp(App[int]):
         self._applied_at = 0.0
         self._last_key_at = 0.0
         self._apply_timer: Timer | None = None
+        self._apply_after_key = False
         self._notices = FinishNotices(config.ui.notify)
         self._notifier = Notifier(
             config.ui.notify_via,
@@ -274,6 +277,7 @@ class JobtuiApp(App[int]):
         self._budgets_read_at = self.clock.now().replace(second=0, microsecond=0)
         await dashboard.reports.update_budgets()
         self.loaded.set()
+        self.call_after_refresh(self._rows_shown)
         dashboard.failure_watch.start()  # failed rows read whole: groups as `jobtui errors`
         # The jobs just loaded live as long as the app: keep them out of the cycle
         # collector's full passes, which took 50-100 ms at 10,000 jobs, a stall in
@@ -314,6 +318,16 @@ class JobtuiApp(App[int]):
         dashboard.sidebar.update_counts(model.counts, self.health, model.fresh_at)
         dashboard.stamp_as_of()
         self.first_page_shown.set()
+        self.call_after_refresh(self._rows_shown)
+
+    def when_rows_shown(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` once the first rows are on screen (the first page or the list)."""
+        self._on_rows_shown.append(callback)
+
+    def _rows_shown(self) -> None:
+        callbacks, self._on_rows_shown = self._on_rows_shown, []
+        for callback in callbacks:
+            callback()
 
     def after_whole_list(self, action: Callable[[], object]) -> bool:
         """Whether the whole list is still being read; if so ``action`` runs once it is in.
@@ -368,9 +382,23 @@ class JobtuiApp(App[int]):
         now = time.monotonic()
         held = now - (self._queued_at if self._queued_at is not None else now)
         since_key = now - self._last_key_at
-        if since_key < KEY_QUIET_SECONDS and held < MOST_HELD_SECONDS:
+        if since_key < KEY_QUIET_SECONDS:
+            # Held long enough: shown after the next key's frame (on_event), or once the
+            # keys pause, whichever comes first. Applied now they would meet that key.
+            self._apply_after_key = held >= MOST_HELD_SECONDS
             self._apply_timer = self.set_timer(KEY_QUIET_SECONDS - since_key, self._apply_queued)
             return
+        self._apply_now(now)
+
+    def _apply_after_frame(self) -> None:
+        if self._apply_after_key:
+            if self._apply_timer is not None:
+                self._apply_timer.stop()
+                self._apply_timer = None
+            self._apply_now(time.monotonic())
+
+    def _apply_now(self, now: float) -> None:
+        self._apply_after_key = False
         changes, self._queued = self._queued, TickChanges()
         self._queued_at = None
         if not changes:
@@ -387,6 +415,10 @@ class JobtuiApp(App[int]):
         """Note when keys arrive (engine changes wait for a pause in typing)."""
         if isinstance(event, events.Key):
             self._last_key_at = time.monotonic()
+            await super().on_event(event)
+            if self._apply_after_key:
+                self.call_after_refresh(self._apply_after_frame)
+            return
         await super().on_event(event)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import select
 import signal
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -165,3 +167,84 @@ def test_jobtui_poller_loop_keeps_polling_in_the_dashboard(
         assert dashboard.wait_exit() == 0
     finally:
         dashboard.cleanup()
+
+
+# A process that starts the dashboard's poller child as the dashboard does, then
+# releases or stops it when told on stdin (the dashboard's screen is not the point).
+STARTER = """
+import sys
+from pathlib import Path
+from jobtui.cli.pollchild import start_poll_child
+from jobtui.config import load_config
+
+child = start_poll_child(load_config(Path(sys.argv[1])), sys.argv[2])
+print(child.pid, flush=True)
+for line in sys.stdin:
+    if line.strip() == "release":
+        child.release()
+    elif line.strip() == "stop":
+        child.stop()
+        print("stopped", flush=True)
+        break
+"""
+
+
+def waiting_in_select(pid: int) -> bool:
+    """Whether ``pid`` sleeps in select()/poll() (not in an event loop's epoll)."""
+    try:
+        return Path(f"/proc/{pid}/wchan").read_text().startswith("poll_schedule_timeout")
+    except OSError:
+        return False
+
+
+def starter(tmp_path: Path, sim: Simulator) -> tuple[subprocess.Popen[str], int, Path]:
+    write_config(tmp_path / "config.toml", sim, only=(TART,), defaults=STEADY)
+    (tmp_path / "config.toml").chmod(0o600)
+    store = tmp_path / "jobs.sqlite"
+    process = subprocess.Popen(
+        [sys.executable, "-c", STARTER, str(tmp_path / "config.toml"), str(store)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert process.stdout is not None
+    return process, int(process.stdout.readline()), store
+
+
+def tell(process: subprocess.Popen[str], line: str) -> None:
+    assert process.stdin is not None
+    process.stdin.write(line + "\n")
+    process.stdin.flush()
+
+
+def test_the_child_starts_once_the_dashboards_first_rows_are_shown(
+    start_sim: StartSim, tmp_path: Path
+) -> None:
+    sim = start_sim(jobs=2, seed=5, speed=0)
+    process, child, store = starter(tmp_path, sim)
+    try:
+        wait_until_sync(lambda: waiting_in_select(child), "the child waiting for its go", 30)
+        # Waiting, it has not even opened the store: the first frame has the machine.
+        assert not store.exists()
+        tell(process, "release")
+        wait_until_sync(lambda: holder(store) == child, "the released child polling", 60)
+        tell(process, "stop")
+        assert process.stdout is not None and process.stdout.readline().strip() == "stopped"
+        assert gone(child) and holder(store) is None
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_a_dashboard_gone_before_its_first_rows_takes_its_waiting_child_along(
+    start_sim: StartSim, tmp_path: Path
+) -> None:
+    sim = start_sim(jobs=2, seed=6, speed=0)
+    process, child, store = starter(tmp_path, sim)
+    try:
+        wait_until_sync(lambda: waiting_in_select(child), "the child waiting for its go", 30)
+        tell(process, "stop")
+        assert process.stdout is not None and process.stdout.readline().strip() == "stopped"
+        assert gone(child)
+        assert not store.exists()  # it never started: no store opened, no lease taken
+    finally:
+        process.kill()
+        process.wait()

@@ -7,16 +7,22 @@ whether the changed entry keeps its height or grows a line.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from jobtui.model import JobState
+from jobtui.store import WatchedJob
 from jobtui.tui.app import JobtuiApp
+from jobtui.tui.feed.enginelink import TickChanges
+from jobtui.tui.screens.dashboard import COUNTS_SECONDS
 from jobtui.tui.widgets.sidebar import ALL_PROVIDERS, Sidebar
 
 from support.detail import screen_text
+from support.tui_data import seeded_jobs
 from support.waiting import wait_until, wait_until_settled
 
 pytestmark = pytest.mark.usefixtures("no_user_config")
@@ -92,3 +98,41 @@ async def test_an_entry_that_grows_a_line_moves_the_ones_below(app: JobtuiApp) -
         sidebar._rebuild_options()
         await wait_until_settled(pilot)
         assert sidebar_lines(app) == grown
+
+
+async def test_a_burst_of_changes_redraws_the_counts_once_a_second_and_ends_on_the_last(
+    app: JobtuiApp,
+) -> None:
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.loaded.wait()
+        await wait_until_settled(pilot)
+        dashboard, sidebar = app.dashboard, app.dashboard.sidebar
+        running = [job for job in seeded_jobs() if job.state is JobState.RUNNING]
+        assert len(running) >= 2, running
+
+        def finish(job: WatchedJob) -> TickChanges:
+            done = replace(job, state=JobState.SUCCEEDED)
+            return TickChanges(jobs={(job.provider, job.id): done})
+
+        def shown() -> dict[str, str]:
+            return {name: str(text) for name, text in sidebar._prompts.items()}
+
+        def current() -> dict[str, str]:
+            return {name: str(text) for name, text in sidebar._all_prompts()}
+
+        # The first change after a quiet spell is drawn at once.
+        await wait_until(
+            pilot,
+            lambda: time.monotonic() - dashboard._counts_shown_at > COUNTS_SECONDS,
+            "a quiet spell after the counts drawn at start",
+        )
+        dashboard.apply_changes(finish(running[0]))
+        shown_first = shown()
+        assert shown_first == current()
+        # The next, within COUNTS_SECONDS, is held back: the pane still shows the first...
+        dashboard.apply_changes(finish(running[1]))
+        assert shown() == shown_first != current()
+        # ...and is drawn when the time is up, with nothing else happening.
+        await wait_until(pilot, lambda: shown() == current(),
+                         f"the held-back counts drawn within {COUNTS_SECONDS:g} s",
+                         detail=lambda: (shown(), current()))  # fmt: skip

@@ -14,6 +14,8 @@ What the screen needs from the app is ``jobtui.tui.host.DashboardHost``.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping
 from typing import ClassVar
 
 from rich.text import Text
@@ -24,7 +26,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Input, TextArea
 
-from jobtui.model import HealthState
+from jobtui.model import HealthState, ProviderHealth
 from jobtui.tui.feed.enginelink import TickChanges
 from jobtui.tui.host import DashboardHost
 from jobtui.tui.joblist.model import SORT_COLUMNS, JobKey, JobListModel
@@ -52,7 +54,15 @@ from jobtui.tui.widgets.preview import PreviewView
 from jobtui.tui.widgets.sidebar import Sidebar
 from jobtui.tui.widgets.statusbar import StatusBar
 
-__all__ = ["DashboardScreen"]
+__all__ = ["COUNTS_SECONDS", "DashboardScreen"]
+
+COUNTS_SECONDS = 1.0
+"""The providers pane's counts are redrawn at most this often while jobs change.
+
+Drawing its entries is the costliest part of a batch of changes; while a poller
+sweeps thousands of jobs the counts change with every batch, faster than anyone
+reads them. A change after a quiet spell shows at once; a health change always does.
+"""
 
 
 class DashboardScreen(Screen[None]):
@@ -88,6 +98,8 @@ class DashboardScreen(Screen[None]):
         self.saved_views = SavedViews(self, host, model)
         """The filter saved as a view in the config (V)."""
         self._before_views: tuple[str, bool, tuple[str, ...]] | None = None
+        self._counts_shown_at = -COUNTS_SECONDS
+        self._counts_due = False
 
     # ---------------------------------------------------------------- layout
 
@@ -260,9 +272,28 @@ class DashboardScreen(Screen[None]):
             if shown is not None and shown in changes.jobs:
                 self.show_detail(shown)
             self.refresh_hints()  # e.g. cancel goes once the selected job has finished
-        self.sidebar.update_counts(self.model.counts, changes.health or None, self.model.fresh_at)
+        self._show_counts(changes.health or None)
         self.stamp_as_of()
         self.failure_watch.changes_applied(changes)  # the failures view follows the store
+
+    def _show_counts(self, health: Mapping[str, ProviderHealth] | None) -> None:
+        wait = self._counts_shown_at + COUNTS_SECONDS - time.monotonic()
+        if health is None and wait > 0:
+            if not self._counts_due:
+                self._counts_due = True
+                self.set_timer(wait, self.flush_counts, name="counts")
+            return
+        self._draw_counts(health)
+
+    def flush_counts(self) -> None:
+        """Show the counts held back by :data:`COUNTS_SECONDS`, if any."""
+        if self._counts_due:
+            self._draw_counts(None)
+
+    def _draw_counts(self, health: Mapping[str, ProviderHealth] | None) -> None:
+        self._counts_due = False
+        self._counts_shown_at = time.monotonic()
+        self.sidebar.update_counts(self.model.counts, health, self.model.fresh_at)
 
     def stamp_as_of(self) -> None:
         """Show how fresh the data is: the newest successful poll, as "as of HH:MM:SS"."""
