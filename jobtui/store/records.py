@@ -89,6 +89,11 @@ class WatchedJob:
     poll_error: str | None  # latest failed poll's message; None after a success
     polled_at: datetime | None  # time of the latest poll attempt (success or failure)
 
+    @property
+    def awaiting_first_poll(self) -> bool:
+        """Added and never polled: no snapshot, no attempt, no error yet."""
+        return self.job is None and self.polled_at is None and self.poll_error is None
+
 
 @dataclass(frozen=True, slots=True)
 class Transition:

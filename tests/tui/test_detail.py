@@ -237,6 +237,14 @@ async def test_never_fetched_job_and_no_selection() -> None:
         )
 
 
+async def test_a_job_not_yet_polled_waits_as_the_list_says_not_unknown() -> None:
+    app = DetailHost(watched(None, polled_at=None))
+    async with app.run_test(size=(100, 20)):
+        shown = labels(app.query_one(ResultTree))
+        assert shown[0] == "… waiting for its first poll  deepo 42"
+        assert [label.split()[0] for label in shown[1:]] == ["added"]  # no poll error line
+
+
 async def test_header_shows_times_durations_progress_queue_error() -> None:
     job = Job(
         kind="tensorart",

@@ -206,8 +206,7 @@ def progress_text(row: JobRow, width: int, *, ascii_only: bool = False) -> str:
 
 def awaiting_first_poll(row: JobRow) -> bool:
     """Whether the job was added and never polled (no snapshot, no attempt yet)."""
-    watched = row.watched
-    return watched.job is None and watched.polled_at is None and watched.poll_error is None
+    return row.watched.awaiting_first_poll
 
 
 def cell_text(column: str, row: JobRow, width: int, now: float, *, ascii_only: bool) -> str:

@@ -44,10 +44,17 @@ def result_nodes(
     """Everything the Result tab shows for ``watched``, as lazy nodes."""
     job = watched.job
     if job is None:
+        # Not yet asked reads as the list says it; asked and never answered is unknown.
+        if watched.awaiting_first_poll:
+            state = (
+                (f"{'.' if ascii_only else '…'} ", "muted"),
+                ("waiting for its first poll  ", "muted"),
+            )
+        else:
+            state = ("? ", "state-unknown"), ("never fetched  ", "state-unknown")
         return [
             leaf(
-                ("? ", "state-unknown"),
-                ("never fetched  ", "state-unknown"),
+                *state,
                 (watched.provider, "key"),
                 (" ", ""),
                 (watched.id, "str"),
