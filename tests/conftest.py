@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import textual._wait
 import textual.constants
 
 from jobtui.sim import Simulator
@@ -27,6 +28,26 @@ def _no_animations(monkeypatch: pytest.MonkeyPatch) -> None:
     to each key. Processes a test starts (in a pty, ``jobtui serve``) keep the default.
     """
     monkeypatch.setattr(textual.constants, "TEXTUAL_ANIMATIONS", "none")
+
+
+IDLE_STEP = 0.005
+"""Seconds Pilot sleeps between two looks at whether the app went idle (Textual: 0.02)."""
+IDLE_CPU = IDLE_STEP / 20
+"""CPU seconds within one step under which the app counts as idle: 5 % of a CPU, as in Textual."""
+
+
+@pytest.fixture(autouse=True)
+def _short_idle_steps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pilot looks whether the app went idle every 5 ms, not every 20 ms.
+
+    Each ``pilot.press`` waits for idle twice per key, each ``pilot.pause`` once,
+    and a wait always lasts at least one step: at 20 ms the sleeping, not the app,
+    was most of a key's cost (a query typed letter by letter took seconds). The
+    wait still ends only once the app used under 5 % of a CPU for a whole step,
+    and the tests go on to wait for the state they assert, not for the pause.
+    """
+    monkeypatch.setattr(textual._wait, "SLEEP_GRANULARITY", IDLE_STEP)
+    monkeypatch.setattr(textual._wait, "SLEEP_IDLE", IDLE_CPU)
 
 
 @pytest.fixture

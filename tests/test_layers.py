@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import ast
+import functools
+import json
 import subprocess
 import sys
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 
@@ -43,51 +47,119 @@ ALLOWED_BELOW = {
 }
 
 
-@pytest.mark.parametrize("module", CORE_MODULES)
-def test_core_module_imports_without_textual(module: str) -> None:
-    code = (
-        "import sys\n"
-        "class Block:\n"
-        "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name == 'textual' or name.startswith('textual.') or name == 'rich' "
-        "or name.startswith('rich.'):\n"
-        "            raise ImportError('blocked: ' + name)\n"
-        "        return None\n"
-        "sys.meta_path.insert(0, Block())\n"
-        f"import {module}\n"
-        "import importlib, pkgutil\n"
-        f"m = sys.modules['{module}']\n"
-        "if hasattr(m, '__path__'):\n"
-        "    for info in pkgutil.walk_packages(m.__path__, m.__name__ + '.'):\n"
-        "        importlib.import_module(info.name)\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    if "No module named" in result.stderr and module.split(".")[-1] in result.stderr:
-        pytest.skip(f"{module} has not landed")
+PRELOADED = ("aiohttp", "httpx", "pydantic", "psycopg", "platformdirs", "tomli_w")
+"""Third-party packages the layers import, loaded once before the checks fork.
+
+Neither jobtui, Textual nor Rich: the checker refuses to fork if any of them is
+loaded by then, so each check still starts with none of jobtui and can still
+see (and block) any import of Textual or Rich.
+"""
+
+CHECKER = r"""
+import importlib, json, os, pkgutil, sys, traceback
+
+for name in sys.argv[2:]:
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        pass
+held = sorted(n for n in sys.modules if n.split(".")[0] in ("jobtui", "textual", "rich"))
+if held:
+    raise SystemExit(f"loaded before the checks: {held}")
+
+
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name == "textual" or name.startswith("textual.") or name == "rich" \
+                or name.startswith("rich."):
+            raise ImportError("blocked: " + name)
+        return None
+
+
+def check(kind, module):
+    if kind == "core":
+        sys.meta_path.insert(0, Block())
+    before = set(sys.modules)
+    m = importlib.import_module(module)
+    if hasattr(m, "__path__"):
+        for info in pkgutil.walk_packages(m.__path__, m.__name__ + "."):
+            importlib.import_module(info.name)
+    return sorted(n for n in set(sys.modules) - before if n.startswith("jobtui"))
+
+
+reports = {}
+for kind, module in json.loads(sys.argv[1]):
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        try:
+            report = {"ok": True, "loaded": check(kind, module), "error": ""}
+        except BaseException:
+            report = {"ok": False, "loaded": [], "error": traceback.format_exc()}
+        with os.fdopen(write, "w") as out:
+            json.dump(report, out)
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as answer:
+        text = answer.read()
+    os.waitpid(pid, 0)
+    reports[f"{kind} {module}"] = json.loads(text)
+print(json.dumps(reports))
+"""
+"""Each check in a child forked from one interpreter that has loaded nothing of jobtui:
+as isolated as an interpreter of its own, without starting 19 of them, each loading
+the same third-party packages again."""
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What importing a layer (every submodule of it) did in a fresh child."""
+
+    ok: bool
+    loaded: frozenset[str]
+    """The jobtui modules the import loaded."""
+    error: str
+    """The traceback when it failed."""
+
+
+@pytest.fixture(scope="module")
+def import_reports() -> dict[str, ImportReport]:
+    """Every layer imported once in a fresh child: ``core <module>`` with Textual and
+    Rich blocked, ``layer <module>`` listing the jobtui modules it loaded."""
+    specs = [("core", module) for module in CORE_MODULES]
+    specs += [("layer", layer) for layer in sorted(ALLOWED_BELOW)]
+    result = subprocess.run(
+        [sys.executable, "-c", CHECKER, json.dumps(specs), *PRELOADED],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
+    return {
+        name: ImportReport(report["ok"], frozenset(report["loaded"]), report["error"])
+        for name, report in json.loads(result.stdout).items()
+    }
+
+
+@pytest.mark.parametrize("module", CORE_MODULES)
+def test_core_module_imports_without_textual(
+    module: str, import_reports: dict[str, ImportReport]
+) -> None:
+    report = import_reports[f"core {module}"]
+    if "No module named" in report.error and module.split(".")[-1] in report.error:
+        pytest.skip(f"{module} has not landed")
+    assert report.ok, report.error
 
 
 @pytest.mark.parametrize("layer", sorted(ALLOWED_BELOW))
-def test_layer_imports_only_below(layer: str) -> None:
-    code = (
-        "import sys, importlib, pkgutil\n"
-        "before = set(sys.modules)\n"
-        f"m = importlib.import_module('{layer}')\n"
-        "if hasattr(m, '__path__'):\n"
-        "    for info in pkgutil.walk_packages(m.__path__, m.__name__ + '.'):\n"
-        "        importlib.import_module(info.name)\n"
-        "new = set(sys.modules) - before\n"
-        "print('\\n'.join(sorted(n for n in new if n.startswith('jobtui'))))\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    if result.returncode != 0 and "No module named" in result.stderr:
+def test_layer_imports_only_below(layer: str, import_reports: dict[str, ImportReport]) -> None:
+    report = import_reports[f"layer {layer}"]
+    if not report.ok and "No module named" in report.error:
         pytest.skip(f"{layer} has not landed")
-    assert result.returncode == 0, result.stderr
-    loaded = {line for line in result.stdout.split() if line}
+    assert report.ok, report.error
     allowed = ALLOWED_BELOW[layer] | {"jobtui.errors"}
     stray = {
         name
-        for name in loaded - {"jobtui"}
+        for name in report.loaded - {"jobtui"}
         if not _within(name, layer) and not any(_within(name, a) for a in allowed)
     }
     assert not stray, f"{layer} imports {sorted(stray)} from a layer above it"
@@ -154,6 +226,18 @@ def import_graph(root: Path = PACKAGE_ROOT) -> dict[str, set[str]]:
     return {name: _imported(name, path, modules) for name, path in modules.items()}
 
 
+@functools.cache
+def jobtui_graph() -> Mapping[str, frozenset[str]]:
+    """The import graph of jobtui/, parsed once for every test that reads it.
+
+    The source does not change while the suite runs; parsing every module again
+    for each layer cost a third of a second per test. Frozen so no test can
+    change what the next one reads.
+    """
+    graph = {module: frozenset(targets) for module, targets in import_graph().items()}
+    return MappingProxyType(graph)
+
+
 def import_cycles(graph: Mapping[str, Collection[str]]) -> list[list[str]]:
     """The strongly connected components of more than one module (Tarjan), each sorted."""
     index: dict[str, int] = {}
@@ -211,7 +295,7 @@ def test_cycle_finder_sees_a_cycle_through_type_checking_and_local_imports(
 
 
 def test_no_import_cycles_in_jobtui() -> None:
-    graph = import_graph()
+    graph = jobtui_graph()
     assert len(graph) > 50, "the package was not found where the test looks"
     cycles = import_cycles(graph)
     listed = "\n".join(" <-> ".join(component) for component in cycles)
@@ -232,7 +316,7 @@ def test_layer_source_imports_only_below(layer: str) -> None:
     allowed = ALLOWED_BELOW[layer] | {"jobtui.errors", layer}
     stray = {
         f"{module} -> {target}"
-        for module, targets in import_graph().items()
+        for module, targets in jobtui_graph().items()
         if _within(module, layer)
         for target in targets
         if target != "jobtui" and not any(_within(target, a) for a in allowed)

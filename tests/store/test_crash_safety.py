@@ -1,7 +1,8 @@
 """Crash safety: a writer killed with SIGKILL at random points loses no committed batch.
 
-A child process (this file, run as a script) writes batches of poll outcomes
-in a loop and prints each batch's number once ``save_outcomes`` has returned.
+A child process (forked, one per round, from this file run as a script) writes
+batches of poll outcomes in a loop and prints each batch's number once
+``save_outcomes`` has returned.
 Every other round the test kills it after a seeded random number of lines, so
 the kill lands wherever the child happens to be: building a batch, inside the
 transaction, committing, checkpointing the WAL. In the other rounds the child
@@ -22,6 +23,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import traceback
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -159,36 +161,86 @@ def check_store(path: Path, reported: int) -> int:
     return last
 
 
+def spawn_writers() -> None:
+    """The spawner: for each ``<path> <kill_at>`` line on stdin, one writer, forked.
+
+    Each writer is a process of its own, killed as before, but forked from this
+    interpreter, which imported jobtui once, instead of a new interpreter that
+    imports it again for each of the twenty rounds. A writer prints ``pid <n>``
+    first, then its batches; once it is gone this prints ``exit <status>``
+    (negative: the signal that ended it).
+    """
+    for request in sys.stdin:
+        path, kill_at = request.split()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                print(f"pid {os.getpid()}", flush=True)
+                write_forever(Path(path), int(kill_at))
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                os._exit(1)
+        _, status = os.waitpid(pid, 0)
+        code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+        print(f"exit {code}", flush=True)
+
+
 def test_killed_writer_leaves_every_committed_batch_and_nothing_else(tmp_path: Path) -> None:
     rng = random.Random(SEED)
     path = tmp_path / "jobs.sqlite"
     reported = -1
     last = -1
-    for round_ in range(KILLS):
-        # Even rounds: killed from outside after some lines. Odd: killed from inside.
-        lines = rng.randint(0, 6) if round_ % 2 == 0 else 10**6
-        kill_at = 0 if round_ % 2 == 0 else rng.randint(1, 400)
-        child = subprocess.Popen(
-            [sys.executable, __file__, str(path), str(kill_at)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert child.stdout is not None
-        try:
+    spawner = subprocess.Popen(
+        [sys.executable, __file__, "--spawner"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert spawner.stdin is not None and spawner.stdout is not None
+    writer: int | None = None
+
+    def answer() -> str:
+        line = spawner.stdout.readline() if spawner.stdout is not None else ""
+        if not line:
+            _, errors = spawner.communicate(timeout=60)
+            raise AssertionError(f"the spawner ended: {errors}")
+        return line
+
+    try:
+        for round_ in range(KILLS):
+            # Even rounds: killed from outside after some lines. Odd: killed from inside.
+            lines = rng.randint(0, 6) if round_ % 2 == 0 else 10**6
+            kill_at = 0 if round_ % 2 == 0 else rng.randint(1, 400)
+            spawner.stdin.write(f"{path} {kill_at}\n")
+            spawner.stdin.flush()
+            writer = int(answer().removeprefix("pid "))
+            line = ""
             for _ in range(lines):
-                line = child.stdout.readline()
-                if not line:
+                line = answer()
+                if line.startswith("exit "):
                     break  # it killed itself (asserted below)
                 reported = int(line)
-        finally:
-            child.send_signal(signal.SIGKILL)
-            _, errors = child.communicate()
-        assert child.returncode == -signal.SIGKILL, errors
-        last = check_store(path, reported)
-        reported = last  # what the store holds is the floor for the next round
+            if not line.startswith("exit "):
+                os.kill(writer, signal.SIGKILL)  # not reaped yet: no exit line came
+            while not line.startswith("exit "):
+                line = answer()  # batches it finished before the kill: not reported
+            writer = None
+            assert int(line.removeprefix("exit ")) == -signal.SIGKILL, line
+            last = check_store(path, reported)
+            reported = last  # what the store holds is the floor for the next round
+    finally:
+        if writer is not None:
+            os.kill(writer, signal.SIGKILL)
+        if spawner.poll() is None:
+            spawner.kill()
+        spawner.communicate(timeout=60)
     assert last > 10  # the children got real work done between kills
 
 
 if __name__ == "__main__":
-    write_forever(Path(sys.argv[1]), int(sys.argv[2]))
+    if sys.argv[1:] == ["--spawner"]:
+        spawn_writers()
+    else:
+        write_forever(Path(sys.argv[1]), int(sys.argv[2]))

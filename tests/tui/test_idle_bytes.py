@@ -18,8 +18,15 @@ from jobtui.store import PollOutcome, Store
 
 from support.pty_run import PtyChild
 
-WINDOW = 4.5
-"""Seconds of idling observed: several of the old once-a-second rewrites."""
+WINDOW = 2.5
+"""Seconds of idling observed: at least two of the old once-a-second rewrites (each
+hundreds of bytes, against a bound of 200). Longer only made the test longer."""
+QUIET = 0.7
+"""Seconds without a byte that mark the start-up frames as done: well under the old
+rewrites' one second, well over the gap between two frames of one paint."""
+SETTLE_DEADLINE = 20.0
+"""Seconds the start-up frames get to end (not a timing: only a dashboard that never
+stops painting reaches it)."""
 
 
 def _seed_two_finished_jobs(path: Path) -> None:
@@ -51,6 +58,23 @@ def _bytes_while_idle(child: PtyChild, seconds: float) -> int:
     return len(child.seen) - start
 
 
+def _settle(child: PtyChild) -> None:
+    """Read until the terminal has received nothing for ``QUIET`` seconds.
+
+    The start-up paint, the detail and the hints end when they end on a busy
+    machine: waiting for the silence, not for a fixed time, keeps them out of
+    the window that is counted.
+    """
+    give_up = time.monotonic() + SETTLE_DEADLINE
+    while select.select([child.master], [], [], QUIET)[0]:
+        child.drain()
+        if time.monotonic() > give_up:
+            raise AssertionError(
+                f"the dashboard never went quiet for {QUIET}s within {SETTLE_DEADLINE}s: "
+                f"{child.seen[-400:]!r}"
+            )
+
+
 def test_an_idle_detail_pane_does_not_rewrite_its_ages_each_second(tmp_path: Path) -> None:
     _seed_two_finished_jobs(tmp_path / "jobs.sqlite")
     child = PtyChild([], tmp_path)
@@ -58,7 +82,7 @@ def test_an_idle_detail_pane_does_not_rewrite_its_ages_each_second(tmp_path: Pat
         child.wait_for(b"idle-1")
         child.wait_for(b"2m ago")  # the detail pane's times, minutes only
         # Let the first frames settle: the start-up paint, the detail, the hints.
-        _bytes_while_idle(child, 1.5)
+        _settle(child)
         written = _bytes_while_idle(child, WINDOW)
         print(f"idle: {written} bytes in {WINDOW}s")  # the figure, with pytest -s
         # A cursor blink or a status repaint could cost a few bytes; one rewrite of
