@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import textual._wait
 import textual.constants
+from textual.css.stylesheet import Stylesheet
 
 from jobtui.sim import Simulator
 
@@ -48,6 +49,44 @@ def _short_idle_steps(monkeypatch: pytest.MonkeyPatch) -> None:
     """
     monkeypatch.setattr(textual._wait, "SLEEP_GRANULARITY", IDLE_STEP)
     monkeypatch.setattr(textual._wait, "SLEEP_IDLE", IDLE_CPU)
+
+
+_CSS_RULES: dict[tuple[object, ...], Any] = {}
+"""Rules parsed from CSS, for every app the test process starts (see ``_css_parsed_once``)."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _css_parsed_once() -> Iterator[None]:
+    """Every Pilot app of the process shares its parsed CSS with the apps before it.
+
+    Textual keeps the rules it parsed per ``Stylesheet``, and each app has its own:
+    every app a test starts parsed the same CSS (Textual's widgets' and ours) again,
+    a third of starting it, and the suite starts a thousand. Parsing is a pure
+    function of the CSS, where it was read from, its scope and the theme's
+    variables; the shared cache is keyed by all of them, so an app with another
+    theme parses its own.
+    """
+    parse_rules = Stylesheet._parse_rules
+
+    def shared_parse_rules(
+        self: Stylesheet,
+        css: str,
+        read_from: Any,
+        is_default_rules: bool = False,
+        tie_breaker: int = 0,
+        scope: str = "",
+    ) -> Any:
+        key = (css, read_from, is_default_rules, tie_breaker, scope,
+               tuple(self._variables.items()))  # fmt: skip
+        rules = _CSS_RULES.get(key)
+        if rules is None:
+            rules = parse_rules(self, css, read_from, is_default_rules, tie_breaker, scope)
+            _CSS_RULES[key] = rules
+        return rules
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Stylesheet, "_parse_rules", shared_parse_rules)
+        yield
 
 
 @pytest.fixture

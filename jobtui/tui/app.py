@@ -75,8 +75,7 @@ KEY_QUIET_SECONDS = 0.25
 """Changes wait while keys come closer together than this: the keys' frames go first."""
 
 MOST_HELD_SECONDS = 1.0
-"""Changes wait no longer than this for keys to pause: then they are shown right after
-the next key's frame, in the gap before the key after it."""
+"""Changes never wait longer than this for keys to pause."""
 
 
 def _stdin_is_terminal() -> bool:
@@ -147,7 +146,6 @@ class JobtuiApp(App[int]):
         self._applied_at = 0.0
         self._last_key_at = 0.0
         self._apply_timer: Timer | None = None
-        self._apply_after_key = False
         self._notices = FinishNotices(config.ui.notify)
         self._notifier = Notifier(
             config.ui.notify_via,
@@ -382,23 +380,9 @@ class JobtuiApp(App[int]):
         now = time.monotonic()
         held = now - (self._queued_at if self._queued_at is not None else now)
         since_key = now - self._last_key_at
-        if since_key < KEY_QUIET_SECONDS:
-            # Held long enough: shown after the next key's frame (on_event), or once the
-            # keys pause, whichever comes first. Applied now they would meet that key.
-            self._apply_after_key = held >= MOST_HELD_SECONDS
+        if since_key < KEY_QUIET_SECONDS and held < MOST_HELD_SECONDS:
             self._apply_timer = self.set_timer(KEY_QUIET_SECONDS - since_key, self._apply_queued)
             return
-        self._apply_now(now)
-
-    def _apply_after_frame(self) -> None:
-        if self._apply_after_key:
-            if self._apply_timer is not None:
-                self._apply_timer.stop()
-                self._apply_timer = None
-            self._apply_now(time.monotonic())
-
-    def _apply_now(self, now: float) -> None:
-        self._apply_after_key = False
         changes, self._queued = self._queued, TickChanges()
         self._queued_at = None
         if not changes:
@@ -415,10 +399,6 @@ class JobtuiApp(App[int]):
         """Note when keys arrive (engine changes wait for a pause in typing)."""
         if isinstance(event, events.Key):
             self._last_key_at = time.monotonic()
-            await super().on_event(event)
-            if self._apply_after_key:
-                self.call_after_refresh(self._apply_after_frame)
-            return
         await super().on_event(event)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
