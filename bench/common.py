@@ -73,7 +73,7 @@ class Mode:
 MODES: dict[str, Mode] = {
     "smoke": Mode(
         # Smoke figures are never read: the shortest windows that still run every step.
-        "smoke", 1, 4, 3, 1.5, 5.0, (200,), 3, 0.5, 4, 0.3, far_per_provider=2,
+        "smoke", 1, 4, 3, 1.5, 5.0, (200,), 1, 0.5, 4, 0.3, far_per_provider=2,
         real_per_provider=(), calm_window=0.25,
     ),
     "quick": Mode("quick", 3, 200, 100, 30.0, 5.0, (10_000,), 20, 5.0, 100, 2.0),
