@@ -10,7 +10,9 @@ pauses and cancels reach the child as requests, as they would reach any
 process that polls. The child stops when the pipe from its parent closes:
 at the dashboard's exit, or when the dashboard dies however it dies.
 While the child lives the dashboard takes no free lease; if it ends early,
-the dashboard's own engine takes the leases over after they expire.
+the dashboard's own engine takes the leases over after they expire. The
+child begins once the dashboard's first rows are on screen (or after
+``START_WAIT_SECONDS``): its start would otherwise compete with the first frame.
 
 ``JOBTUI_POLLER=loop`` keeps the poller on the dashboard's loop (as before);
 so does any system without ``fork``.
