@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from rich.cells import cell_len, set_cell_size
 
 from jobtui.model import format_age
-from jobtui.tui.joblist.glyphs import glyph
+from jobtui.tui.joblist.glyphs import glyph, waiting_glyph
 from jobtui.tui.joblist.model import JobRow
 from jobtui.tui.terminal.safe_text import safe
 
@@ -214,7 +214,7 @@ def cell_text(column: str, row: JobRow, width: int, now: float, *, ascii_only: b
     if column == "state":
         if awaiting_first_poll(row):
             # Not "? unknown", which reads as an error: nothing has been asked yet.
-            return f"{'.' if ascii_only else '…'} waiting"
+            return f"{waiting_glyph(ascii_only=ascii_only)} waiting"
         return f"{glyph(row.state, ascii_only=ascii_only)} {row.state.value}"
     if column == "provider":
         return safe(row.provider)

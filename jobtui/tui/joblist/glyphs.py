@@ -12,7 +12,7 @@ from types import MappingProxyType
 
 from jobtui.model import JobState
 
-__all__ = ["ASCII_GLYPHS", "UTF8_GLYPHS", "glyph", "glyphs", "state_variable"]
+__all__ = ["ASCII_GLYPHS", "UTF8_GLYPHS", "glyph", "glyphs", "state_variable", "waiting_glyph"]
 
 UTF8_GLYPHS: Mapping[JobState, str] = MappingProxyType(
     {
@@ -41,6 +41,11 @@ ASCII_GLYPHS: Mapping[JobState, str] = MappingProxyType(
     }
 )
 """Glyphs made of printable ASCII only, one cell each."""
+
+
+def waiting_glyph(*, ascii_only: bool = False) -> str:
+    """The mark of a job added and not yet polled (no state known, and no error either)."""
+    return "." if ascii_only else "…"
 
 
 def glyphs(*, ascii_only: bool = False) -> Mapping[JobState, str]:

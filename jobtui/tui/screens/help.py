@@ -17,7 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from jobtui.model import JobState
-from jobtui.tui.joblist.glyphs import glyph
+from jobtui.tui.joblist.glyphs import glyph, waiting_glyph
 from jobtui.tui.keys import KEY_SPECS, writes
 
 __all__ = ["FILTER_HELP", "HelpScreen", "help_text", "state_legend"]
@@ -48,6 +48,8 @@ def state_legend(*, ascii_only: bool = False) -> str:
     """``States:  ● queued  ◐ running …``: each glyph the list and the detail draw."""
     entries = [f"{glyph(state, ascii_only=ascii_only)} {state.value}" for state in JobState]
     half = (len(entries) + 1) // 2
+    # A job added and not yet polled: the list's state column says so (``columns.py``).
+    entries.append(f"{waiting_glyph(ascii_only=ascii_only)} waiting")
     return "States:  " + "  ".join(entries[:half]) + "\n         " + "  ".join(entries[half:])
 
 

@@ -21,6 +21,7 @@ from textual.widgets import TabbedContent, TabPane, Tabs
 
 from jobtui.preview import image_refs
 from jobtui.store import Transition, WatchedJob
+from jobtui.tui.joblist.glyphs import waiting_glyph
 from jobtui.tui.results.nodes import ResultNode, format_time, header_nodes, item_nodes, leaf
 from jobtui.tui.results.providers import provider_nodes
 from jobtui.tui.widgets.jsonview import JsonView
@@ -47,7 +48,7 @@ def result_nodes(
         # Not yet asked reads as the list says it; asked and never answered is unknown.
         if watched.awaiting_first_poll:
             state = (
-                (f"{'.' if ascii_only else '…'} ", "muted"),
+                (f"{waiting_glyph(ascii_only=ascii_only)} ", "muted"),
                 ("waiting for its first poll  ", "muted"),
             )
         else:
