@@ -190,11 +190,18 @@ for line in sys.stdin:
 
 
 def waiting_in_select(pid: int) -> bool:
-    """Whether ``pid`` sleeps in select()/poll() (not in an event loop's epoll)."""
+    """Whether ``pid`` sleeps in select()/poll(), not in an event loop's epoll.
+
+    Where the kernel does not say (``wchan`` reads 0), sleeping at all is taken.
+    """
     try:
-        return Path(f"/proc/{pid}/wchan").read_text().startswith("poll_schedule_timeout")
+        wchan = Path(f"/proc/{pid}/wchan").read_text().strip()
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
         return False
+    if wchan in ("", "0"):
+        return state == "S"
+    return ("select" in wchan or "poll" in wchan) and "ep_poll" not in wchan
 
 
 def starter(tmp_path: Path, sim: Simulator) -> tuple[subprocess.Popen[str], int, Path]:
