@@ -5,12 +5,13 @@ Real processes in a real pty, the simulator over loopback, one store file.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -204,7 +205,11 @@ def waiting_in_select(pid: int) -> bool:
     return ("select" in wchan or "poll" in wchan) and "ep_poll" not in wchan
 
 
-def starter(tmp_path: Path, sim: Simulator) -> tuple[subprocess.Popen[str], int, Path]:
+@contextlib.contextmanager
+def waiting_child(
+    tmp_path: Path, sim: Simulator
+) -> Iterator[tuple[subprocess.Popen[str], int, Path]]:
+    """(the starter process, its child's pid, the store), the child waiting for its go."""
     write_config(tmp_path / "config.toml", sim, only=(TART,), defaults=STEADY)
     (tmp_path / "config.toml").chmod(0o600)
     store = tmp_path / "jobs.sqlite"
@@ -212,8 +217,14 @@ def starter(tmp_path: Path, sim: Simulator) -> tuple[subprocess.Popen[str], int,
         [sys.executable, "-c", STARTER, str(tmp_path / "config.toml"), str(store)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=tmp_path,
     )  # fmt: skip
-    assert process.stdout is not None
-    return process, int(process.stdout.readline()), store
+    try:
+        assert process.stdout is not None
+        child = int(process.stdout.readline())
+        wait_until_sync(lambda: waiting_in_select(child), "the child waiting for its go", 30)
+        yield process, child, store
+    finally:
+        process.kill()
+        process.wait()
 
 
 def tell(process: subprocess.Popen[str], line: str) -> None:
@@ -222,36 +233,30 @@ def tell(process: subprocess.Popen[str], line: str) -> None:
     process.stdin.flush()
 
 
+def stop(process: subprocess.Popen[str]) -> None:
+    """Stop the child as the dashboard does at its end, and see it done."""
+    tell(process, "stop")
+    assert process.stdout is not None and process.stdout.readline().strip() == "stopped"
+
+
 def test_the_child_starts_once_the_dashboards_first_rows_are_shown(
     start_sim: StartSim, tmp_path: Path
 ) -> None:
     sim = start_sim(jobs=2, seed=5, speed=0)
-    process, child, store = starter(tmp_path, sim)
-    try:
-        wait_until_sync(lambda: waiting_in_select(child), "the child waiting for its go", 30)
+    with waiting_child(tmp_path, sim) as (process, child, store):
         # Waiting, it has not even opened the store: the first frame has the machine.
         assert not store.exists()
         tell(process, "release")
         wait_until_sync(lambda: holder(store) == child, "the released child polling", 60)
-        tell(process, "stop")
-        assert process.stdout is not None and process.stdout.readline().strip() == "stopped"
+        stop(process)
         assert gone(child) and holder(store) is None
-    finally:
-        process.kill()
-        process.wait()
 
 
 def test_a_dashboard_gone_before_its_first_rows_takes_its_waiting_child_along(
     start_sim: StartSim, tmp_path: Path
 ) -> None:
     sim = start_sim(jobs=2, seed=6, speed=0)
-    process, child, store = starter(tmp_path, sim)
-    try:
-        wait_until_sync(lambda: waiting_in_select(child), "the child waiting for its go", 30)
-        tell(process, "stop")
-        assert process.stdout is not None and process.stdout.readline().strip() == "stopped"
+    with waiting_child(tmp_path, sim) as (process, child, store):
+        stop(process)
         assert gone(child)
         assert not store.exists()  # it never started: no store opened, no lease taken
-    finally:
-        process.kill()
-        process.wait()

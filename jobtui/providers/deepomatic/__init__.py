@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from jobtui.providers.deepomatic.parse import KIND, STATES, parse
+from jobtui.providers.lazy import client_attribute
 
 __all__ = ["KIND", "STATES", "DeepomaticProvider", "parse"]
 
@@ -12,10 +13,5 @@ if TYPE_CHECKING:
     from jobtui.providers.deepomatic.client import DeepomaticProvider
 
 
-def __getattr__(name: str) -> Any:
-    # The client (and httpx under it) on first use: parsing a stored payload needs neither.
-    if name == "DeepomaticProvider":
-        from jobtui.providers.deepomatic.client import DeepomaticProvider
-
-        return DeepomaticProvider
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# The client (and httpx under it) on first use: parsing a stored payload needs neither.
+__getattr__ = client_attribute(__name__, "DeepomaticProvider")

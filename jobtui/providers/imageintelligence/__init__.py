@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from jobtui.providers.imageintelligence.parse import KIND, STATES, parse
+from jobtui.providers.lazy import client_attribute
 
 __all__ = ["KIND", "STATES", "ImageIntelligenceProvider", "parse"]
 
@@ -12,10 +13,5 @@ if TYPE_CHECKING:
     from jobtui.providers.imageintelligence.client import ImageIntelligenceProvider
 
 
-def __getattr__(name: str) -> Any:
-    # The client (and httpx under it) on first use: parsing a stored payload needs neither.
-    if name == "ImageIntelligenceProvider":
-        from jobtui.providers.imageintelligence.client import ImageIntelligenceProvider
-
-        return ImageIntelligenceProvider
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# The client (and httpx under it) on first use: parsing a stored payload needs neither.
+__getattr__ = client_attribute(__name__, "ImageIntelligenceProvider")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from jobtui.providers.lazy import client_attribute
 from jobtui.providers.superai.parse import KIND, STATES, parse
 
 __all__ = ["KIND", "STATES", "SuperaiProvider", "parse"]
@@ -12,10 +13,5 @@ if TYPE_CHECKING:
     from jobtui.providers.superai.client import SuperaiProvider
 
 
-def __getattr__(name: str) -> Any:
-    # The client (and httpx under it) on first use: parsing a stored payload needs neither.
-    if name == "SuperaiProvider":
-        from jobtui.providers.superai.client import SuperaiProvider
-
-        return SuperaiProvider
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# The client (and httpx under it) on first use: parsing a stored payload needs neither.
+__getattr__ = client_attribute(__name__, "SuperaiProvider")

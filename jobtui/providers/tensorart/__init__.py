@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from jobtui.providers.lazy import client_attribute
 from jobtui.providers.tensorart.parse import KIND, STATES, parse
 
 __all__ = ["KIND", "STATES", "TensorartProvider", "parse"]
@@ -12,10 +13,5 @@ if TYPE_CHECKING:
     from jobtui.providers.tensorart.client import TensorartProvider
 
 
-def __getattr__(name: str) -> Any:
-    # The client (and httpx under it) on first use: parsing a stored payload needs neither.
-    if name == "TensorartProvider":
-        from jobtui.providers.tensorart.client import TensorartProvider
-
-        return TensorartProvider
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# The client (and httpx under it) on first use: parsing a stored payload needs neither.
+__getattr__ = client_attribute(__name__, "TensorartProvider")

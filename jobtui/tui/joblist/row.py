@@ -51,11 +51,6 @@ STATE_ORDER: tuple[JobState, ...] = (
 STATE_SORT_ORDER: dict[JobState, int] = {state: rank for rank, state in enumerate(STATE_ORDER)}
 """Sorting by state puts what needs attention first."""
 
-def _awaiting(watched: WatchedJob) -> bool:
-    # As ``columns.awaiting_first_poll``: added and never polled (no snapshot, no attempt).
-    return watched.job is None and watched.polled_at is None and watched.poll_error is None
-
-
 class JobRow(NamedTuple):
     """One watched job flattened for filtering, sorting and drawing.
 
@@ -116,7 +111,7 @@ class JobRow(NamedTuple):
             and self.queue_length == other.queue_length
             and self.created == other.created
             and self.updated == other.updated
-            and _awaiting(self.watched) == _awaiting(other.watched)
+            and self.watched.awaiting_first_poll == other.watched.awaiting_first_poll
         )
 
     @classmethod
